@@ -1,0 +1,16 @@
+//! CAPP's database migration history.
+//!
+//! Each revision is one file in `src/versions/`, named `NNNN_what_it_does.rs`; `build.rs` turns
+//! every file there into a module, so none can be left out of the build.
+
+/// The marker type of CAPP's migration chain.
+#[derive(capp_schema::Chain, Debug)]
+pub struct Migrations;
+
+/// The migration files, one module each (see `build.rs`).
+mod versions {
+    include!(concat!(env!("OUT_DIR"), "/versions.rs"));
+}
+
+/// The versions folder, for tools that write new migration files into it.
+pub const VERSIONS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/versions");

@@ -1,0 +1,38 @@
+//! Procedural macros of [capp-schema](https://docs.rs/capp-schema).
+//!
+//! Use them through `capp_schema`, which re-exports them: `#[capp_schema::migration]`,
+//! `#[capp_schema::downgrade]` and `#[derive(capp_schema::Chain)]`. The generated code names the
+//! runtime crate by absolute path (`::capp_schema::...`), so the runtime crate must be a direct
+//! dependency of the crate that declares migrations.
+//!
+//! Each attribute sees only its own function. The checks that span several migrations (duplicate
+//! revisions, missing parents, branches, second bases, missing downgrades) are delegated to the
+//! type checker: see `expand.rs` and `capp_schema::rules`.
+
+mod attr;
+mod chain;
+mod checksum;
+mod ctxt;
+mod expand;
+mod revision;
+mod signature;
+
+use proc_macro::TokenStream;
+
+/// Declares a migration: `#[migration(rev = "0002", down_rev = "0001", message = "...")]`.
+#[proc_macro_attribute]
+pub fn migration(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::migration(args.into(), item.into()).into()
+}
+
+/// Declares the downgrade of a migration: `#[downgrade(rev = "0002")]`.
+#[proc_macro_attribute]
+pub fn downgrade(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::downgrade(args.into(), item.into()).into()
+}
+
+/// Declares the marker type of a migration chain: `#[derive(Chain)] pub struct Migrations;`.
+#[proc_macro_derive(Chain)]
+pub fn derive_chain(input: TokenStream) -> TokenStream {
+    chain::derive(input.into()).into()
+}

@@ -1,0 +1,74 @@
+//! Compile-time checked database migrations.
+//!
+//! Migrations are plain functions that record operations. Their attributes link them into one
+//! chain, and `cargo build` fails, pointing at the offending attribute, when the chain is broken.
+//!
+//! ```
+//! use capp_schema::{migration, downgrade, ColumnType, Operations};
+//!
+//! #[derive(capp_schema::Chain)]
+//! pub struct Migrations;
+//!
+//! #[migration(rev = "0001", down_rev = None, message = "create users")]
+//! fn create_users(op: &mut Operations) {
+//!     op.create_table("users", |t| {
+//!         t.column("id", ColumnType::Uuid);
+//!         t.column("email", ColumnType::Varchar(255)).not_null();
+//!         t.primary_key(["id"]);
+//!     });
+//! }
+//!
+//! #[downgrade(rev = "0001")]
+//! fn drop_users(op: &mut Operations) {
+//!     op.drop_table("users");
+//! }
+//!
+//! #[migration(rev = "0002", down_rev = "0001", message = "add kyc_verified_at timestamp to users")]
+//! fn add_kyc_verified_at(op: &mut Operations) {
+//!     op.add_column("users", "kyc_verified_at", ColumnType::TimestampTz);
+//! }
+//!
+//! #[downgrade(rev = "0002")]
+//! fn remove_kyc_verified_at(op: &mut Operations) {
+//!     op.drop_column("users", "kyc_verified_at");
+//! }
+//!
+//! # fn main() {
+//! use capp_schema::Chain;
+//! let chain = Migrations::load().unwrap();
+//! assert_eq!(chain.head().rev(), "0002");
+//! # }
+//! ```
+//!
+//! A second migration revising `0001` does not compile:
+//!
+//! ```compile_fail,E0119
+//! # use capp_schema::{migration, downgrade, Operations};
+//! # #[derive(capp_schema::Chain)] pub struct Migrations;
+//! # #[migration(rev = "0001", down_rev = None, message = "a")] fn a(op: &mut Operations) {}
+//! # #[downgrade(rev = "0001")] fn a_down(op: &mut Operations) {}
+//! #[migration(rev = "0002", down_rev = "0001", message = "b")]
+//! fn b(op: &mut Operations) {}
+//! # #[downgrade(rev = "0002")] fn b_down(op: &mut Operations) {}
+//! #[migration(rev = "0003", down_rev = "0001", message = "c")] // a branch
+//! fn c(op: &mut Operations) {}
+//! # #[downgrade(rev = "0003")] fn c_down(op: &mut Operations) {}
+//! # fn main() {}
+//! ```
+
+mod chain;
+mod error;
+mod ops;
+pub mod rules;
+mod schema;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use capp_schema_macros::{Chain, downgrade, migration};
+pub use chain::{Chain, Checksum, Migration, MigrationChain};
+pub use error::ChainError;
+pub use ops::{NonTransactionalOperations, Operation, Operations, Recorder};
+pub use schema::{Column, ColumnType, Table};
+pub use __private::{Location, Recording};

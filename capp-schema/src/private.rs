@@ -1,0 +1,88 @@
+//! Not public API: used by the code `#[migration]` and `#[downgrade]` generate.
+
+use std::any::TypeId;
+
+use crate::ops::{Operation, Recorder};
+use crate::rules::{DowngradeOf, Revision, UpgradeOf};
+
+pub use inventory;
+
+/// Where a migration is declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    pub file: &'static str,
+    pub line: u32,
+    pub module_path: &'static str,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// The operations one function records, and whether they run inside a transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recording {
+    pub transactional: bool,
+    pub operations: Vec<Operation>,
+}
+
+/// One direction of a migration: the function and the checksum of its source tokens.
+#[derive(Debug, Clone, Copy)]
+pub struct Step {
+    pub record: fn() -> Recording,
+    pub checksum: [u8; 32],
+}
+
+/// The way back from a revision.
+#[derive(Debug, Clone, Copy)]
+pub enum Downgrade {
+    Reversible(Step),
+    Irreversible { reason: &'static str },
+}
+
+/// What `#[migration]` registers with `inventory`.
+#[derive(Debug)]
+pub struct Registration {
+    pub chain: fn() -> TypeId,
+    pub rev: &'static str,
+    pub down_rev: Option<&'static str>,
+    pub message: &'static str,
+    pub transactional: bool,
+    pub location: Location,
+    pub upgrade: Step,
+    pub downgrade: Downgrade,
+}
+
+inventory::collect!(Registration);
+
+/// Runs a migration function on a fresh recorder of the type it takes.
+pub fn record<R: Recorder>(function: fn(&mut R)) -> Recording {
+    let mut recorder = R::default();
+    function(&mut recorder);
+    Recording { transactional: R::TRANSACTIONAL, operations: recorder.into_operations() }
+}
+
+/// Compiles only if revision `PARENT` exists in chain `C`.
+pub const fn require_parent<C: Revision<PARENT>, const PARENT: u64>() {}
+
+/// Compiles only if a migration with revision `REV` exists in chain `C`.
+pub const fn require_upgrade<C: UpgradeOf<REV>, const REV: u64>() {}
+
+/// The downgrade of revision `REV`; compiles only if there is one, and only if it runs in a
+/// transaction exactly when its migration does.
+pub const fn downgrade_of<C: DowngradeOf<REV>, const REV: u64, const TRANSACTIONAL: bool>() -> Downgrade {
+    if C::TRANSACTIONAL != TRANSACTIONAL {
+        if TRANSACTIONAL {
+            panic!(
+                "this migration runs in a transaction, but its downgrade takes `&mut NonTransactionalOperations`; make both take `&mut Operations`, or declare `transactional = false` on the migration"
+            );
+        } else {
+            panic!(
+                "this migration is `transactional = false`, but its downgrade takes `&mut Operations`; make the downgrade take `&mut NonTransactionalOperations`"
+            );
+        }
+    }
+    C::DOWNGRADE
+}

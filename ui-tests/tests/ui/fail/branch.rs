@@ -1,0 +1,37 @@
+use capp_schema::{Operations, downgrade, migration};
+
+#[derive(capp_schema::Chain)]
+pub struct Migrations;
+
+#[migration(rev = "0001", down_rev = None, message = "create users")]
+fn create_users(op: &mut Operations) {
+    op.execute("CREATE TABLE users (id uuid)");
+}
+
+#[downgrade(rev = "0001")]
+fn drop_users(op: &mut Operations) {
+    op.drop_table("users");
+}
+
+#[migration(rev = "0002", down_rev = "0001", message = "add email")]
+fn add_email(op: &mut Operations) {
+    op.execute("ALTER TABLE users ADD email text");
+}
+
+#[downgrade(rev = "0002")]
+fn drop_email(op: &mut Operations) {
+    op.drop_column("users", "email");
+}
+
+// Written on another branch at the same time: it also revises 0001.
+#[migration(rev = "0003", down_rev = "0001", message = "add phone")]
+fn add_phone(op: &mut Operations) {
+    op.execute("ALTER TABLE users ADD phone text");
+}
+
+#[downgrade(rev = "0003")]
+fn drop_phone(op: &mut Operations) {
+    op.drop_column("users", "phone");
+}
+
+fn main() {}

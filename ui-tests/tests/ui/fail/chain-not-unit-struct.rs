@@ -1,0 +1,6 @@
+#[derive(capp_schema::Chain)]
+pub struct Migrations {
+    name: String,
+}
+
+fn main() {}

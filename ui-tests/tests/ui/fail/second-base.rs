@@ -1,0 +1,26 @@
+use capp_schema::{Operations, downgrade, migration};
+
+#[derive(capp_schema::Chain)]
+pub struct Migrations;
+
+#[migration(rev = "0001", down_rev = None, message = "create users")]
+fn create_users(op: &mut Operations) {
+    op.execute("CREATE TABLE users (id uuid)");
+}
+
+#[downgrade(rev = "0001")]
+fn drop_users(op: &mut Operations) {
+    op.drop_table("users");
+}
+
+#[migration(rev = "0002", down_rev = None, message = "create payments")]
+fn create_payments(op: &mut Operations) {
+    op.execute("CREATE TABLE payments (id uuid)");
+}
+
+#[downgrade(rev = "0002")]
+fn drop_payments(op: &mut Operations) {
+    op.drop_table("payments");
+}
+
+fn main() {}

@@ -38,7 +38,8 @@ pub(crate) struct DowngradeArgs {
     pub(crate) chain: Path,
 }
 
-const MIGRATION_KEYS: &str = "`rev`, `down_rev`, `message`, `transactional`, `irreversible`, `chain`";
+const MIGRATION_KEYS: &str =
+    "`rev`, `down_rev`, `message`, `transactional`, `irreversible`, `chain`";
 const DOWNGRADE_KEYS: &str = "`rev`, `chain`";
 
 /// Remembers which keys were seen, to report repeated ones.
@@ -51,7 +52,10 @@ impl Seen {
 
     fn first_time(&mut self, cx: &mut Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> bool {
         if self.0.iter().any(|k| k == key) {
-            cx.error_spanned_by(&meta.path, format!("`{key}` is given twice; each key may appear once"));
+            cx.error_spanned_by(
+                &meta.path,
+                format!("`{key}` is given twice; each key may appear once"),
+            );
             false
         } else {
             self.0.push(key.to_owned());
@@ -70,7 +74,9 @@ fn key_of(meta: &ParseNestedMeta<'_>) -> String {
 fn lit_str(meta: &ParseNestedMeta<'_>, key: &str, example: &str) -> syn::Result<LitStr> {
     let expr: Expr = meta.value()?.parse()?;
     match expr {
-        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Ok(s),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Ok(s),
         other => Err(syn::Error::new_spanned(
             other,
             format!("expected a string literal: `{key} = {example}`"),
@@ -81,15 +87,22 @@ fn lit_str(meta: &ParseNestedMeta<'_>, key: &str, example: &str) -> syn::Result<
 fn lit_bool(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<LitBool> {
     let expr: Expr = meta.value()?.parse()?;
     match expr {
-        Expr::Lit(ExprLit { lit: Lit::Bool(b), .. }) => Ok(b),
-        other => Err(syn::Error::new_spanned(other, format!("expected `{key} = false` or `{key} = true`"))),
+        Expr::Lit(ExprLit {
+            lit: Lit::Bool(b), ..
+        }) => Ok(b),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("expected `{key} = false` or `{key} = true`"),
+        )),
     }
 }
 
 fn down_rev(meta: &ParseNestedMeta<'_>) -> syn::Result<DownRev> {
     let expr: Expr = meta.value()?.parse()?;
     match expr {
-        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => RevId::parse(s).map(DownRev::Rev),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => RevId::parse(s).map(DownRev::Rev),
         Expr::Path(p) if p.qself.is_none() && p.path.is_ident("None") => Ok(DownRev::Base(p.path)),
         other => Err(syn::Error::new_spanned(
             other,
@@ -176,7 +189,13 @@ pub(crate) fn parse_migration(cx: &mut Ctxt, args: TokenStream) -> Result<Migrat
     };
     if let DownRev::Rev(parent) = &down_rev {
         if parent.value == rev.value {
-            cx.error_spanned_by(&parent.lit, format!("a migration cannot revise itself: `down_rev` must name the revision before {}", rev.text));
+            cx.error_spanned_by(
+                &parent.lit,
+                format!(
+                    "a migration cannot revise itself: `down_rev` must name the revision before {}",
+                    rev.text
+                ),
+            );
         } else if parent.value > rev.value {
             cx.error_spanned_by(
                 &parent.lit,
@@ -207,8 +226,13 @@ pub(crate) fn parse_downgrade(cx: &mut Ctxt, args: TokenStream) -> Option<Downgr
                 skip_value(&meta);
                 return Ok(());
             }
-            "rev" => lit_str(&meta, "rev", "\"0002\"").and_then(RevId::parse).map(|r| rev = Some(r)),
-            "chain" => meta.value().and_then(|v| v.parse::<Path>()).map(|p| chain = Some(p)),
+            "rev" => lit_str(&meta, "rev", "\"0002\"")
+                .and_then(RevId::parse)
+                .map(|r| rev = Some(r)),
+            "chain" => meta
+                .value()
+                .and_then(|v| v.parse::<Path>())
+                .map(|p| chain = Some(p)),
             "down_rev" | "message" | "transactional" | "irreversible" => {
                 cx.error_spanned_by(
                     &meta.path,
@@ -218,7 +242,10 @@ pub(crate) fn parse_downgrade(cx: &mut Ctxt, args: TokenStream) -> Option<Downgr
                 return Ok(());
             }
             _ => {
-                cx.error_spanned_by(&meta.path, format!("unknown key `{key}`; expected one of {DOWNGRADE_KEYS}"));
+                cx.error_spanned_by(
+                    &meta.path,
+                    format!("unknown key `{key}`; expected one of {DOWNGRADE_KEYS}"),
+                );
                 skip_value(&meta);
                 return Ok(());
             }
@@ -239,5 +266,8 @@ pub(crate) fn parse_downgrade(cx: &mut Ctxt, args: TokenStream) -> Option<Downgr
             "missing `rev`: write `#[downgrade(rev = \"0002\")]` with the revision of the migration this undoes",
         ));
     }
-    Some(DowngradeArgs { rev: rev?, chain: chain.unwrap_or_else(default_chain) })
+    Some(DowngradeArgs {
+        rev: rev?,
+        chain: chain.unwrap_or_else(default_chain),
+    })
 }

@@ -22,16 +22,17 @@ fn feed(hasher: &mut Sha256, tokens: TokenStream) {
             TokenTree::Punct(p) if p.as_char() == '#' => {
                 // `#[doc ...]` or `#![doc ...]`: a doc comment, skipped.
                 let mut lookahead = iter.clone();
-                if let Some(TokenTree::Punct(bang)) = lookahead.peek() {
-                    if bang.as_char() == '!' {
-                        lookahead.next();
-                    }
+                if let Some(TokenTree::Punct(bang)) = lookahead.peek()
+                    && bang.as_char() == '!'
+                {
+                    lookahead.next();
                 }
-                if let Some(TokenTree::Group(g)) = lookahead.next() {
-                    if g.delimiter() == Delimiter::Bracket && is_doc(&g.stream()) {
-                        iter = lookahead;
-                        continue;
-                    }
+                if let Some(TokenTree::Group(g)) = lookahead.next()
+                    && g.delimiter() == Delimiter::Bracket
+                    && is_doc(&g.stream())
+                {
+                    iter = lookahead;
+                    continue;
                 }
                 hasher.update(b"p#");
             }
@@ -80,7 +81,9 @@ mod tests {
 
     #[test]
     fn formatting_and_comments_do_not_change_the_checksum() {
-        let a = sum("fn upgrade(op: &mut Operations) { op.execute(\"UPDATE users SET x = -1\"); let a = -1; }");
+        let a = sum(
+            "fn upgrade(op: &mut Operations) { op.execute(\"UPDATE users SET x = -1\"); let a = -1; }",
+        );
         let b = sum(
             "/// Adds things.\nfn upgrade( op : &mut Operations )\n{\n    // a comment\n    op.execute( \"UPDATE users SET x = -1\" ) ;\n let a =-1;\n}",
         );
@@ -103,7 +106,13 @@ mod tests {
 
     #[test]
     fn non_doc_attributes_count() {
-        assert_ne!(sum("#[allow(unused)] fn f(op: &mut O) {}"), sum("fn f(op: &mut O) {}"));
-        assert_eq!(sum("#[doc = \"x\"] fn f(op: &mut O) {}"), sum("fn f(op: &mut O) {}"));
+        assert_ne!(
+            sum("#[allow(unused)] fn f(op: &mut O) {}"),
+            sum("fn f(op: &mut O) {}")
+        );
+        assert_eq!(
+            sum("#[doc = \"x\"] fn f(op: &mut O) {}"),
+            sum("fn f(op: &mut O) {}")
+        );
     }
 }

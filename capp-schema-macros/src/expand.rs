@@ -15,27 +15,29 @@
 
 use proc_macro2::{Literal, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
-use syn::ItemFn;
 use syn::spanned::Spanned;
 
 use crate::attr::{self, DownRev};
 use crate::checksum;
 use crate::ctxt::Ctxt;
-use crate::signature::{self, Role};
+use crate::signature::{self, FnItem, Role};
 
 pub(crate) fn migration(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut cx = Ctxt::default();
     let parsed_args = attr::parse_migration(&mut cx, args);
-    let func = match syn::parse2::<ItemFn>(item.clone()) {
+    let func = match syn::parse2::<FnItem>(item.clone()) {
         Ok(func) => func,
         Err(_) => return not_a_function(item, "#[migration]"),
     };
     let transactional = parsed_args.as_ref().is_ok_and(|a| a.transactional) || parsed_args.is_err();
-    signature::check(&mut cx, &func, Role::Upgrade { transactional });
+    signature::check(&mut cx, &func.sig, Role::Upgrade { transactional });
     match (cx.check(), parsed_args) {
         (Ok(()), Ok(args)) => expand_migration(&args, &func),
         (Err(errors), Ok(args)) => {
-            let partial = attr::Partial { rev: Some(args.rev), chain: args.chain };
+            let partial = attr::Partial {
+                rev: Some(args.rev),
+                chain: args.chain,
+            };
             migration_fallback(errors, &func, &partial)
         }
         (Err(errors), Err(partial)) => migration_fallback(errors, &func, &partial),
@@ -50,22 +52,26 @@ pub(crate) fn migration(args: TokenStream, item: TokenStream) -> TokenStream {
 pub(crate) fn downgrade(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut cx = Ctxt::default();
     let parsed_args = attr::parse_downgrade(&mut cx, args);
-    let func = match syn::parse2::<ItemFn>(item.clone()) {
+    let func = match syn::parse2::<FnItem>(item.clone()) {
         Ok(func) => func,
         Err(_) => return not_a_function(item, "#[downgrade]"),
     };
-    signature::check(&mut cx, &func, Role::Downgrade);
+    signature::check(&mut cx, &func.sig, Role::Downgrade);
     match (cx.check(), parsed_args) {
         (Ok(()), Some(args)) => expand_downgrade(&args, &func),
         (Err(errors), _) => fallback(errors, &func),
-        (Ok(()), None) => fallback(syn::Error::new(Span::call_site(), "invalid #[downgrade] attribute"), &func),
+        (Ok(()), None) => fallback(
+            syn::Error::new(Span::call_site(), "invalid #[downgrade] attribute"),
+            &func,
+        ),
     }
 }
 
 /// The errors, plus the function unchanged (marked as used), so one mistake does not cascade into
 /// "unused function" warnings or unresolved names elsewhere.
-fn fallback(errors: syn::Error, func: &ItemFn) -> TokenStream {
+fn fallback(errors: syn::Error, func: &FnItem) -> TokenStream {
     let errors = errors.into_compile_error();
+    let func = &func.tokens;
     quote! {
         #errors
         #[allow(dead_code)]
@@ -75,7 +81,7 @@ fn fallback(errors: syn::Error, func: &ItemFn) -> TokenStream {
 
 /// The fallback of a migration whose attribute or signature is wrong: its revision is still
 /// declared, so that its children and its downgrade do not report it missing.
-fn migration_fallback(errors: syn::Error, func: &ItemFn, partial: &attr::Partial) -> TokenStream {
+fn migration_fallback(errors: syn::Error, func: &FnItem, partial: &attr::Partial) -> TokenStream {
     let mut tokens = fallback(errors, func);
     if let Some(rev) = &partial.rev {
         let span = rev.lit.span();
@@ -137,12 +143,13 @@ fn chain_alias(chain: &syn::Path) -> TokenStream {
     }
 }
 
-fn checksum_tokens(func: &ItemFn) -> TokenStream {
-    let bytes = checksum::of_tokens(func.to_token_stream());
-    quote!([#(#bytes),*])
+fn checksum_tokens(func: &FnItem) -> TokenStream {
+    // One byte-string literal rather than 32 integer literals: less for rustc to check.
+    let bytes = Literal::byte_string(&checksum::of_tokens(func.tokens.clone()));
+    quote!(*#bytes)
 }
 
-fn expand_migration(args: &attr::MigrationArgs, func: &ItemFn) -> TokenStream {
+fn expand_migration(args: &attr::MigrationArgs, func: &FnItem) -> TokenStream {
     let rev = &args.rev;
     let rev_span = rev.lit.span();
     let chain_at_rev = respan(quote!(__Chain), rev_span);
@@ -160,7 +167,11 @@ fn expand_migration(args: &attr::MigrationArgs, func: &ItemFn) -> TokenStream {
             let rule = quote_spanned! {span=>
                 impl ::capp_schema::rules::OnlyOneBaseMigration for #chain {}
             };
-            (rule, TokenStream::new(), quote!(::core::option::Option::None))
+            (
+                rule,
+                TokenStream::new(),
+                quote!(::core::option::Option::None),
+            )
         }
         DownRev::Rev(parent) => {
             let span = parent.lit.span();
@@ -173,7 +184,11 @@ fn expand_migration(args: &attr::MigrationArgs, func: &ItemFn) -> TokenStream {
             let check = quote_spanned! {span=>
                 ::capp_schema::__private::require_parent::<#chain, #parent_n>();
             };
-            (rule, check, quote!(::core::option::Option::Some(#parent_text)))
+            (
+                rule,
+                check,
+                quote!(::core::option::Option::Some(#parent_text)),
+            )
         }
     };
 
@@ -200,7 +215,7 @@ fn expand_migration(args: &attr::MigrationArgs, func: &ItemFn) -> TokenStream {
     let record_upgrade = {
         let span = ident.span();
         quote_spanned! {span=>
-            ::capp_schema::__private::record::<#recorder>(#ident)
+            ::capp_schema::__private::function::<#recorder>(#ident)
         }
     };
     let downgrade = quote_spanned! {rev_span=>
@@ -211,8 +226,9 @@ fn expand_migration(args: &attr::MigrationArgs, func: &ItemFn) -> TokenStream {
     };
 
     let chain_alias = chain_alias(&args.chain);
+    let item = &func.tokens;
     quote! {
-        #func
+        #item
 
         const _: () = {
             #chain_alias
@@ -234,7 +250,7 @@ fn expand_migration(args: &attr::MigrationArgs, func: &ItemFn) -> TokenStream {
                         module_path: ::core::module_path!(),
                     },
                     upgrade: ::capp_schema::__private::Step {
-                        record: || #record_upgrade,
+                        record: &#record_upgrade,
                         checksum: #checksum,
                     },
                     downgrade: #downgrade,
@@ -244,7 +260,7 @@ fn expand_migration(args: &attr::MigrationArgs, func: &ItemFn) -> TokenStream {
     }
 }
 
-fn expand_downgrade(args: &attr::DowngradeArgs, func: &ItemFn) -> TokenStream {
+fn expand_downgrade(args: &attr::DowngradeArgs, func: &FnItem) -> TokenStream {
     let rev = &args.rev;
     let span = rev.lit.span();
     let chain = respan(quote!(__Chain), span);
@@ -264,14 +280,15 @@ fn expand_downgrade(args: &attr::DowngradeArgs, func: &ItemFn) -> TokenStream {
             const TRANSACTIONAL: bool = <#recorder as ::capp_schema::Recorder>::TRANSACTIONAL;
             const DOWNGRADE: ::capp_schema::__private::Downgrade =
                 ::capp_schema::__private::Downgrade::Reversible(::capp_schema::__private::Step {
-                    record: || ::capp_schema::__private::record(#ident),
+                    record: &::capp_schema::__private::function::<#recorder>(#ident),
                     checksum: #checksum,
                 });
         }
     };
     let chain_alias = chain_alias(&args.chain);
+    let item = &func.tokens;
     quote! {
-        #func
+        #item
 
         const _: () = {
             #chain_alias

@@ -32,14 +32,21 @@ impl RevId {
         if text.len() > MAX_DIGITS {
             return Err(syn::Error::new_spanned(
                 &lit,
-                format!("revision id `{text}` has {} digits; at most {MAX_DIGITS} are allowed", text.len()),
+                format!(
+                    "revision id `{text}` has {} digits; at most {MAX_DIGITS} are allowed",
+                    text.len()
+                ),
             ));
         }
-        let value: u64 = text.parse().map_err(|_| syn::Error::new_spanned(&lit, "revision id out of range"))?;
+        let value: u64 = text
+            .parse()
+            .map_err(|_| syn::Error::new_spanned(&lit, "revision id out of range"))?;
         if value == 0 {
             return Err(syn::Error::new_spanned(
                 &lit,
-                format!("revision `{text}` is reserved for base (the empty database); number migrations from \"0001\""),
+                format!(
+                    "revision `{text}` is reserved for base (the empty database); number migrations from \"0001\""
+                ),
             ));
         }
         Ok(RevId { lit, text, value })

@@ -1,7 +1,7 @@
 //! Checks that an annotated item is a function a migration can use:
 //! `fn name(op: &mut Operations)`, nothing more.
 
-use syn::{FnArg, ItemFn, ReturnType, Type};
+use syn::{FnArg, ReturnType, Signature, Type};
 
 use crate::ctxt::Ctxt;
 
@@ -15,8 +15,12 @@ pub(crate) enum Role {
 impl Role {
     fn example(self) -> &'static str {
         match self {
-            Role::Upgrade { transactional: true } => "fn upgrade(op: &mut Operations)",
-            Role::Upgrade { transactional: false } => "fn upgrade(op: &mut NonTransactionalOperations)",
+            Role::Upgrade {
+                transactional: true,
+            } => "fn upgrade(op: &mut Operations)",
+            Role::Upgrade {
+                transactional: false,
+            } => "fn upgrade(op: &mut NonTransactionalOperations)",
             Role::Downgrade => "fn downgrade(op: &mut Operations)",
         }
     }
@@ -29,8 +33,7 @@ impl Role {
     }
 }
 
-pub(crate) fn check(cx: &mut Ctxt, item: &ItemFn, role: Role) {
-    let sig = &item.sig;
+pub(crate) fn check(cx: &mut Ctxt, sig: &Signature, role: Role) {
     let (what, example) = (role.what(), role.example());
     if let Some(t) = &sig.constness {
         cx.error_spanned_by(t, format!("{what} cannot be `const`; write `{example}`"));
@@ -45,10 +48,16 @@ pub(crate) fn check(cx: &mut Ctxt, item: &ItemFn, role: Role) {
         cx.error_spanned_by(t, format!("{what} cannot be `unsafe`; write `{example}`"));
     }
     if let Some(abi) = &sig.abi {
-        cx.error_spanned_by(abi, format!("{what} cannot declare an ABI; write `{example}`"));
+        cx.error_spanned_by(
+            abi,
+            format!("{what} cannot declare an ABI; write `{example}`"),
+        );
     }
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-        cx.error_spanned_by(&sig.generics, format!("{what} cannot be generic; write `{example}`"));
+        cx.error_spanned_by(
+            &sig.generics,
+            format!("{what} cannot be generic; write `{example}`"),
+        );
     }
     if let Some(v) = &sig.variadic {
         cx.error_spanned_by(v, format!("{what} cannot be variadic; write `{example}`"));
@@ -85,7 +94,35 @@ pub(crate) fn check(cx: &mut Ctxt, item: &ItemFn, role: Role) {
         },
         _ => cx.error_spanned_by(
             &sig.inputs,
-            format!("{what} takes exactly one argument, the operations recorder; write `{example}`"),
+            format!(
+                "{what} takes exactly one argument, the operations recorder; write `{example}`"
+            ),
         ),
+    }
+}
+
+/// A function item, parsed only as far as its signature: the body is kept as tokens. Migration
+/// bodies can be long, and parsing and re-printing them would dominate build times of long
+/// histories; the macros only need the signature.
+pub(crate) struct FnItem {
+    pub(crate) sig: Signature,
+    /// The whole item as written, emitted unchanged.
+    pub(crate) tokens: proc_macro2::TokenStream,
+}
+
+impl syn::parse::Parse for FnItem {
+    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<FnItem> {
+        let tokens = input.fork().parse::<proc_macro2::TokenStream>()?;
+        input.call(syn::Attribute::parse_outer)?;
+        input.parse::<syn::Visibility>()?;
+        let sig: Signature = input.parse()?;
+        let body: proc_macro2::Group = input.parse()?;
+        if body.delimiter() != proc_macro2::Delimiter::Brace {
+            return Err(syn::Error::new(body.span(), "expected a function body"));
+        }
+        if !input.is_empty() {
+            return Err(input.error("unexpected tokens after the function"));
+        }
+        Ok(FnItem { sig, tokens })
     }
 }

@@ -104,13 +104,13 @@ impl Migration {
 
     /// The operations of the upgrade.
     pub fn upgrade(&self) -> Recording {
-        (self.registration.upgrade.record)()
+        self.registration.upgrade.record.record()
     }
 
     /// The operations of the downgrade, or `None` for an irreversible migration.
     pub fn downgrade(&self) -> Option<Recording> {
         match self.registration.downgrade {
-            Downgrade::Reversible(step) => Some((step.record)()),
+            Downgrade::Reversible(step) => Some(step.record.record()),
             Downgrade::Irreversible { .. } => None,
         }
     }
@@ -155,7 +155,9 @@ impl MigrationChain {
     /// line from a single base.
     pub fn load<C: Chain>() -> Result<MigrationChain, ChainError> {
         let chain = TypeId::of::<C>();
-        let registrations = inventory::iter::<Registration>.into_iter().filter(|r| (r.chain)() == chain);
+        let registrations = inventory::iter::<Registration>
+            .into_iter()
+            .filter(|r| (r.chain)() == chain);
         Self::from_registrations(std::any::type_name::<C>(), registrations)
     }
 
@@ -169,13 +171,22 @@ impl MigrationChain {
                 rev: registration.rev.to_owned(),
                 location: registration.location,
             })?;
-            migrations.push(Migration { registration, value });
+            migrations.push(Migration {
+                registration,
+                value,
+            });
         }
         if migrations.is_empty() {
             return Err(ChainError::Empty { chain });
         }
         // Sorting by revision makes the checks and their messages independent of link order.
-        migrations.sort_by_key(|m| (m.value, m.registration.location.file, m.registration.location.line));
+        migrations.sort_by_key(|m| {
+            (
+                m.value,
+                m.registration.location.file,
+                m.registration.location.line,
+            )
+        });
         let mut by_value: HashMap<u64, usize> = HashMap::with_capacity(migrations.len());
         for (i, m) in migrations.iter().enumerate() {
             if let Some(&first) = by_value.get(&m.value) {
@@ -237,7 +248,9 @@ impl MigrationChain {
             next = child_of.get(&m.value).copied();
         }
         debug_assert_eq!(ordered.len(), migrations.len());
-        Ok(MigrationChain { migrations: ordered })
+        Ok(MigrationChain {
+            migrations: ordered,
+        })
     }
 
     /// The migrations from base to head.
@@ -247,7 +260,9 @@ impl MigrationChain {
 
     /// The newest migration.
     pub fn head(&self) -> &Migration {
-        self.migrations.last().expect("a loaded chain is never empty")
+        self.migrations
+            .last()
+            .expect("a loaded chain is never empty")
     }
 
     /// The first migration.
@@ -268,15 +283,19 @@ impl MigrationChain {
     /// The position (0 = base) of a revision given exactly or by numeric value.
     pub fn position(&self, rev: &str) -> Option<usize> {
         let value = rev_value(rev)?;
-        self.migrations.binary_search_by_key(&value, |m| m.value).ok()
+        self.migrations
+            .binary_search_by_key(&value, |m| m.value)
+            .ok()
     }
 
     /// The migration with this revision.
     pub fn get(&self, rev: &str) -> Result<&Migration, ChainError> {
-        self.position(rev).map(|i| &self.migrations[i]).ok_or_else(|| ChainError::UnknownRevision {
-            rev: rev.to_owned(),
-            known: self.describe_known(),
-        })
+        self.position(rev)
+            .map(|i| &self.migrations[i])
+            .ok_or_else(|| ChainError::UnknownRevision {
+                rev: rev.to_owned(),
+                known: self.describe_known(),
+            })
     }
 
     fn describe_known(&self) -> String {
@@ -292,5 +311,112 @@ impl MigrationChain {
                 revs[revs.len() - SHOWN..].join(", ")
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::__private::{RecordFn, Step, function};
+    use crate::ops::Operations;
+
+    fn noop(_: &mut Operations) {}
+
+    static NOOP: fn(&mut Operations) = function(noop);
+
+    fn reg(rev: &'static str, down_rev: Option<&'static str>, line: u32) -> &'static Registration {
+        let step = Step {
+            record: &NOOP as &dyn RecordFn,
+            checksum: [0; 32],
+        };
+        Box::leak(Box::new(Registration {
+            chain: TypeId::of::<()>,
+            rev,
+            down_rev,
+            message: "m",
+            transactional: true,
+            location: Location {
+                file: "history.rs",
+                line,
+                module_path: "m",
+            },
+            upgrade: step,
+            downgrade: Downgrade::Reversible(step),
+        }))
+    }
+
+    fn load(regs: Vec<&'static Registration>) -> Result<Vec<&'static str>, ChainError> {
+        MigrationChain::from_registrations("Test", regs)
+            .map(|c| c.migrations().iter().map(|m| m.rev()).collect())
+    }
+
+    #[test]
+    fn orders_from_base_to_head_whatever_the_registration_order() {
+        let revs = load(vec![
+            reg("0003", Some("0002"), 3),
+            reg("0001", None, 1),
+            reg("0002", Some("0001"), 2),
+        ]);
+        assert_eq!(revs.unwrap(), ["0001", "0002", "0003"]);
+    }
+
+    #[test]
+    fn reports_each_broken_chain_without_panicking() {
+        assert_eq!(load(vec![]), Err(ChainError::Empty { chain: "Test" }));
+        assert!(matches!(
+            load(vec![reg("0001", None, 1), reg("1", Some("0001"), 2)]),
+            Err(ChainError::DuplicateRevision { rev, .. }) if rev == "1"
+        ));
+        assert!(matches!(
+            load(vec![reg("0001", None, 1), reg("0003", Some("0002"), 2)]),
+            Err(ChainError::MissingParent { rev, down_rev, .. }) if rev == "0003" && down_rev == "0002"
+        ));
+        assert_eq!(
+            load(vec![
+                reg("0001", None, 1),
+                reg("0002", Some("0001"), 2),
+                reg("0003", Some("0001"), 3)
+            ]),
+            Err(ChainError::Branch {
+                parent: "0001".into(),
+                first: "0002".into(),
+                second: "0003".into()
+            })
+        );
+        assert_eq!(
+            load(vec![reg("0001", None, 1), reg("0002", None, 2)]),
+            Err(ChainError::MultipleBases {
+                first: "0001".into(),
+                second: "0002".into()
+            })
+        );
+        assert!(matches!(
+            load(vec![reg("0001", None, 1), reg("0002", Some("0003"), 2), reg("0003", Some("0001"), 3)]),
+            Err(ChainError::NotOlder { rev, .. }) if rev == "0002"
+        ));
+        for bad in ["", "0", "000", "12a", "12345678901234567890"] {
+            assert!(
+                matches!(
+                    load(vec![reg(bad, None, 1)]),
+                    Err(ChainError::InvalidRevision { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_revisions_name_what_exists() {
+        let chain = MigrationChain::from_registrations(
+            "Test",
+            vec![reg("0001", None, 1), reg("0002", Some("0001"), 2)],
+        )
+        .unwrap();
+        assert_eq!(chain.get("2").unwrap().rev(), "0002");
+        let err = chain.get("0009").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "can't locate revision identified by '0009'; known revisions are 0001, 0002"
+        );
     }
 }

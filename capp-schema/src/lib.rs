@@ -66,9 +66,9 @@ mod schema;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use __private::{Location, Recording};
 pub use capp_schema_macros::{Chain, downgrade, migration};
 pub use chain::{Chain, Checksum, Migration, MigrationChain};
 pub use error::ChainError;
 pub use ops::{NonTransactionalOperations, Operation, Operations, Recorder};
 pub use schema::{Column, ColumnType, Table};
-pub use __private::{Location, Recording};

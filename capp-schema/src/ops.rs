@@ -10,11 +10,21 @@ use crate::schema::{Column, ColumnType, Table};
 #[non_exhaustive]
 pub enum Operation {
     CreateTable(Table),
-    DropTable { name: String },
-    AddColumn { table: String, column: Column },
-    DropColumn { table: String, column: String },
+    DropTable {
+        name: String,
+    },
+    AddColumn {
+        table: String,
+        column: Column,
+    },
+    DropColumn {
+        table: String,
+        column: String,
+    },
     /// Raw SQL for data migrations; by contract it changes data, not the schema.
-    Execute { sql: String },
+    Execute {
+        sql: String,
+    },
 }
 
 /// The recorder a transactional migration receives: `fn upgrade(op: &mut Operations)`.
@@ -43,12 +53,17 @@ impl Operations {
 
     /// Drops a table and its data.
     pub fn drop_table(&mut self, name: &str) {
-        self.ops.push(Operation::DropTable { name: name.to_owned() });
+        self.ops.push(Operation::DropTable {
+            name: name.to_owned(),
+        });
     }
 
     /// Adds a column; returns it for further settings (`.not_null()`, `.default_sql(..)`).
     pub fn add_column(&mut self, table: &str, name: &str, ty: ColumnType) -> &mut Column {
-        self.ops.push(Operation::AddColumn { table: table.to_owned(), column: Column::new(name, ty) });
+        self.ops.push(Operation::AddColumn {
+            table: table.to_owned(),
+            column: Column::new(name, ty),
+        });
         match self.ops.last_mut() {
             Some(Operation::AddColumn { column, .. }) => column,
             _ => unreachable!("an AddColumn was just pushed"),
@@ -57,13 +72,18 @@ impl Operations {
 
     /// Drops a column and its data.
     pub fn drop_column(&mut self, table: &str, column: &str) {
-        self.ops.push(Operation::DropColumn { table: table.to_owned(), column: column.to_owned() });
+        self.ops.push(Operation::DropColumn {
+            table: table.to_owned(),
+            column: column.to_owned(),
+        });
     }
 
     /// Runs SQL as written, for data migrations. It must not change the schema: the schema model
     /// is folded from the other operations only.
     pub fn execute(&mut self, sql: &str) {
-        self.ops.push(Operation::Execute { sql: sql.to_owned() });
+        self.ops.push(Operation::Execute {
+            sql: sql.to_owned(),
+        });
     }
 
     /// The operations recorded so far.

@@ -29,10 +29,42 @@ pub struct Recording {
 }
 
 /// One direction of a migration: the function and the checksum of its source tokens.
-#[derive(Debug, Clone, Copy)]
+///
+/// The function is kept as `&dyn RecordFn` over a plain `fn(&mut R)` pointer rather than as a
+/// generated closure: that costs no code per migration, which keeps long histories quick to build.
+#[derive(Clone, Copy)]
 pub struct Step {
-    pub record: fn() -> Recording,
+    pub record: &'static dyn RecordFn,
     pub checksum: [u8; 32],
+}
+
+impl std::fmt::Debug for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Step").finish_non_exhaustive()
+    }
+}
+
+/// A migration function, whatever recorder it takes.
+pub trait RecordFn: Sync {
+    /// Runs the function on a fresh recorder.
+    fn record(&self) -> Recording;
+}
+
+impl<R: Recorder> RecordFn for fn(&mut R) {
+    fn record(&self) -> Recording {
+        let mut recorder = R::default();
+        self(&mut recorder);
+        Recording {
+            transactional: R::TRANSACTIONAL,
+            operations: recorder.into_operations(),
+        }
+    }
+}
+
+/// Names the recorder type of a function, so that a wrong parameter type is reported as one
+/// mismatch on the function's name.
+pub const fn function<R: Recorder>(function: fn(&mut R)) -> fn(&mut R) {
+    function
 }
 
 /// The way back from a revision.
@@ -57,13 +89,6 @@ pub struct Registration {
 
 inventory::collect!(Registration);
 
-/// Runs a migration function on a fresh recorder of the type it takes.
-pub fn record<R: Recorder>(function: fn(&mut R)) -> Recording {
-    let mut recorder = R::default();
-    function(&mut recorder);
-    Recording { transactional: R::TRANSACTIONAL, operations: recorder.into_operations() }
-}
-
 /// Compiles only if revision `PARENT` exists in chain `C`.
 pub const fn require_parent<C: Revision<PARENT>, const PARENT: u64>() {}
 
@@ -72,7 +97,8 @@ pub const fn require_upgrade<C: UpgradeOf<REV>, const REV: u64>() {}
 
 /// The downgrade of revision `REV`; compiles only if there is one, and only if it runs in a
 /// transaction exactly when its migration does.
-pub const fn downgrade_of<C: DowngradeOf<REV>, const REV: u64, const TRANSACTIONAL: bool>() -> Downgrade {
+pub const fn downgrade_of<C: DowngradeOf<REV>, const REV: u64, const TRANSACTIONAL: bool>()
+-> Downgrade {
     if C::TRANSACTIONAL != TRANSACTIONAL {
         if TRANSACTIONAL {
             panic!(

@@ -67,7 +67,12 @@ pub struct Column {
 impl Column {
     /// A nullable column without a default.
     pub fn new(name: impl Into<String>, ty: ColumnType) -> Column {
-        Column { name: name.into(), ty, nullable: true, default: None }
+        Column {
+            name: name.into(),
+            ty,
+            nullable: true,
+            default: None,
+        }
     }
 
     /// Marks the column `NOT NULL`.
@@ -94,7 +99,11 @@ pub struct Table {
 impl Table {
     /// An empty table.
     pub fn new(name: impl Into<String>) -> Table {
-        Table { name: name.into(), columns: Vec::new(), primary_key: Vec::new() }
+        Table {
+            name: name.into(),
+            columns: Vec::new(),
+            primary_key: Vec::new(),
+        }
     }
 
     /// Adds a column and returns it for further settings.

@@ -160,18 +160,14 @@ fn expand_migration(args: &attr::MigrationArgs, func: &FnItem) -> TokenStream {
     let checksum = checksum_tokens(func);
     let transactional = args.transactional;
 
-    let (parent_rule, parent_check, down_rev_tokens) = match &args.down_rev {
+    let (parent_rule, down_rev_tokens) = match &args.down_rev {
         DownRev::Base(none) => {
             let span = none.span();
             let chain = respan(quote!(__Chain), span);
             let rule = quote_spanned! {span=>
                 impl ::capp_schema::rules::OnlyOneBaseMigration for #chain {}
             };
-            (
-                rule,
-                TokenStream::new(),
-                quote!(::core::option::Option::None),
-            )
+            (rule, quote!(::core::option::Option::None))
         }
         DownRev::Rev(parent) => {
             let span = parent.lit.span();
@@ -181,14 +177,11 @@ fn expand_migration(args: &attr::MigrationArgs, func: &FnItem) -> TokenStream {
             let rule = quote_spanned! {span=>
                 impl ::capp_schema::rules::OnlyOneMigrationMayRevise<#parent_n> for #chain {}
             };
-            let check = quote_spanned! {span=>
-                ::capp_schema::__private::require_parent::<#chain, #parent_n>();
+            // Evaluated as part of the registration, so the check needs no item of its own.
+            let down_rev = quote_spanned! {span=>
+                ::capp_schema::__private::parent::<#chain, #parent_n>(#parent_text)
             };
-            (
-                rule,
-                check,
-                quote!(::core::option::Option::Some(#parent_text)),
-            )
+            (rule, down_rev)
         }
     };
 
@@ -235,7 +228,6 @@ fn expand_migration(args: &attr::MigrationArgs, func: &FnItem) -> TokenStream {
             #revision_rule
             #parent_rule
             #irreversible_rule
-            const _: () = { #parent_check };
 
             ::capp_schema::__private::inventory::submit! {
                 ::capp_schema::__private::Registration {

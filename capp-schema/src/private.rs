@@ -89,8 +89,12 @@ pub struct Registration {
 
 inventory::collect!(Registration);
 
-/// Compiles only if revision `PARENT` exists in chain `C`.
-pub const fn require_parent<C: Revision<PARENT>, const PARENT: u64>() {}
+/// `Some(down_rev)`; compiles only if revision `PARENT` exists in chain `C`.
+pub const fn parent<C: Revision<PARENT>, const PARENT: u64>(
+    down_rev: &'static str,
+) -> Option<&'static str> {
+    Some(down_rev)
+}
 
 /// Compiles only if a migration with revision `REV` exists in chain `C`.
 pub const fn require_upgrade<C: UpgradeOf<REV>, const REV: u64>() {}

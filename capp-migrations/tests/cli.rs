@@ -3,7 +3,10 @@
 use std::process::{Command, Output};
 
 fn capp_migrate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_capp-migrate")).args(args).output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_capp-migrate"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
 }
 
 fn stdout(output: &Output) -> String {
@@ -16,7 +19,10 @@ fn history_lists_newest_first_in_alembic_form() {
     assert!(out.status.success());
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.first(), Some(&"0001 -> 0002, add kyc_verified_at timestamp to users (head)"));
+    assert_eq!(
+        lines.first(),
+        Some(&"0001 -> 0002, add kyc_verified_at timestamp to users (head)")
+    );
     assert_eq!(lines.last(), Some(&"<base> -> 0001, initial schema"));
 }
 

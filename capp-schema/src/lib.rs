@@ -57,9 +57,14 @@
 //! ```
 
 mod chain;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod error;
 mod ops;
+pub mod render;
 pub mod rules;
+#[cfg(feature = "runner")]
+pub mod runner;
 mod schema;
 
 #[doc(hidden)]
@@ -70,5 +75,8 @@ pub use __private::{Location, Recording};
 pub use capp_schema_macros::{Chain, downgrade, migration};
 pub use chain::{Chain, Checksum, Migration, MigrationChain};
 pub use error::ChainError;
-pub use ops::{NonTransactionalOperations, Operation, Operations, Recorder};
-pub use schema::{Column, ColumnType, Table};
+pub use ops::{ColumnChange, NonTransactionalOperations, Operation, Operations, Recorder};
+pub use render::Dialect;
+pub use schema::{
+    Action, Check, Column, ColumnType, FoldError, ForeignKey, Index, Schema, Table, Unique,
+};

@@ -3,7 +3,44 @@
 //! Recording rather than executing is what makes offline `--sql` scripts, rendering for several
 //! databases, `show` and an in-memory fold of the history possible.
 
-use crate::schema::{Column, ColumnType, Table};
+use crate::schema::{Check, Column, ColumnType, ForeignKey, Index, Table, Unique};
+
+/// A change to a column's type, nullability or default; `None` leaves that part as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct ColumnChange {
+    pub ty: Option<ColumnType>,
+    pub nullable: Option<bool>,
+    /// `Some(None)` drops the default.
+    pub default: Option<Option<String>>,
+}
+
+impl ColumnChange {
+    /// Changes the type.
+    pub fn ty(&mut self, ty: ColumnType) -> &mut ColumnChange {
+        self.ty = Some(ty);
+        self
+    }
+    /// Makes the column `NOT NULL`.
+    pub fn not_null(&mut self) -> &mut ColumnChange {
+        self.nullable = Some(false);
+        self
+    }
+    /// Makes the column nullable.
+    pub fn nullable(&mut self) -> &mut ColumnChange {
+        self.nullable = Some(true);
+        self
+    }
+    /// Sets the server default, as an SQL expression.
+    pub fn default_sql(&mut self, expr: impl Into<String>) -> &mut ColumnChange {
+        self.default = Some(Some(expr.into()));
+        self
+    }
+    /// Drops the server default.
+    pub fn drop_default(&mut self) -> &mut ColumnChange {
+        self.default = Some(None);
+        self
+    }
+}
 
 /// One recorded schema or data change.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -13,6 +50,10 @@ pub enum Operation {
     DropTable {
         name: String,
     },
+    RenameTable {
+        from: String,
+        to: String,
+    },
     AddColumn {
         table: String,
         column: Column,
@@ -21,10 +62,70 @@ pub enum Operation {
         table: String,
         column: String,
     },
+    RenameColumn {
+        table: String,
+        from: String,
+        to: String,
+    },
+    AlterColumn {
+        table: String,
+        column: String,
+        change: ColumnChange,
+    },
+    /// `concurrently` is only ever set through [`NonTransactionalOperations`].
+    CreateIndex {
+        index: Index,
+        concurrently: bool,
+    },
+    DropIndex {
+        name: String,
+        concurrently: bool,
+    },
+    AddUnique {
+        table: String,
+        unique: Unique,
+    },
+    AddForeignKey {
+        table: String,
+        foreign_key: ForeignKey,
+    },
+    AddCheck {
+        table: String,
+        check: Check,
+    },
+    DropConstraint {
+        table: String,
+        name: String,
+    },
+    CreateEnum {
+        name: String,
+        values: Vec<String>,
+    },
+    DropEnum {
+        name: String,
+    },
+    AddEnumValue {
+        name: String,
+        value: String,
+    },
     /// Raw SQL for data migrations; by contract it changes data, not the schema.
     Execute {
         sql: String,
     },
+}
+
+impl Operation {
+    /// Whether the operation destroys data: a dropped table or column.
+    pub fn is_destructive(&self) -> bool {
+        matches!(
+            self,
+            Operation::DropTable { .. } | Operation::DropColumn { .. }
+        )
+    }
+}
+
+fn names<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Vec<String> {
+    items.into_iter().map(Into::into).collect()
 }
 
 /// The recorder a transactional migration receives: `fn upgrade(op: &mut Operations)`.
@@ -34,54 +135,227 @@ pub struct Operations {
 }
 
 impl Operations {
-    /// Creates a table; `define` adds its columns and keys.
+    fn push(&mut self, op: Operation) -> &mut Operation {
+        self.ops.push(op);
+        self.ops.last_mut().expect("an operation was just pushed")
+    }
+
+    /// Creates a table; `define` adds its columns, keys, indexes and constraints.
     ///
     /// ```
-    /// # use capp_schema::{Operations, ColumnType};
+    /// # use capp_schema::{Action, ColumnType, Operations};
     /// # let mut op = Operations::default();
-    /// op.create_table("users", |t| {
+    /// op.create_table("payments", |t| {
     ///     t.column("id", ColumnType::Uuid);
-    ///     t.column("email", ColumnType::Varchar(255)).not_null();
+    ///     t.column("user_id", ColumnType::Uuid).not_null();
+    ///     t.column("amount", ColumnType::Numeric { precision: 20, scale: 8 }).not_null();
     ///     t.primary_key(["id"]);
+    ///     t.foreign_key("payments_user_id_fkey", ["user_id"], "users", ["id"]).on_delete(Action::Cascade);
+    ///     t.index("ix_payments_user_id", ["user_id"]);
+    ///     t.check("ck_payments_amount_positive", "amount > 0");
     /// });
     /// ```
     pub fn create_table(&mut self, name: &str, define: impl FnOnce(&mut Table)) {
         let mut table = Table::new(name);
         define(&mut table);
-        self.ops.push(Operation::CreateTable(table));
+        self.push(Operation::CreateTable(table));
     }
 
     /// Drops a table and its data.
     pub fn drop_table(&mut self, name: &str) {
-        self.ops.push(Operation::DropTable {
+        self.push(Operation::DropTable {
             name: name.to_owned(),
+        });
+    }
+
+    /// Renames a table.
+    pub fn rename_table(&mut self, from: &str, to: &str) {
+        self.push(Operation::RenameTable {
+            from: from.to_owned(),
+            to: to.to_owned(),
         });
     }
 
     /// Adds a column; returns it for further settings (`.not_null()`, `.default_sql(..)`).
     pub fn add_column(&mut self, table: &str, name: &str, ty: ColumnType) -> &mut Column {
-        self.ops.push(Operation::AddColumn {
+        match self.push(Operation::AddColumn {
             table: table.to_owned(),
             column: Column::new(name, ty),
-        });
-        match self.ops.last_mut() {
-            Some(Operation::AddColumn { column, .. }) => column,
+        }) {
+            Operation::AddColumn { column, .. } => column,
             _ => unreachable!("an AddColumn was just pushed"),
         }
     }
 
     /// Drops a column and its data.
     pub fn drop_column(&mut self, table: &str, column: &str) {
-        self.ops.push(Operation::DropColumn {
+        self.push(Operation::DropColumn {
             table: table.to_owned(),
             column: column.to_owned(),
+        });
+    }
+
+    /// Renames a column, keeping its data.
+    pub fn rename_column(&mut self, table: &str, from: &str, to: &str) {
+        self.push(Operation::RenameColumn {
+            table: table.to_owned(),
+            from: from.to_owned(),
+            to: to.to_owned(),
+        });
+    }
+
+    /// Changes a column's type, nullability or default; returns the change to fill in.
+    pub fn alter_column(&mut self, table: &str, column: &str) -> &mut ColumnChange {
+        let op = Operation::AlterColumn {
+            table: table.to_owned(),
+            column: column.to_owned(),
+            change: ColumnChange::default(),
+        };
+        match self.push(op) {
+            Operation::AlterColumn { change, .. } => change,
+            _ => unreachable!("an AlterColumn was just pushed"),
+        }
+    }
+
+    /// Creates an index; returns it for `.unique()` or `.predicate(..)`.
+    pub fn create_index<I: IntoIterator<Item = S>, S: Into<String>>(
+        &mut self,
+        name: &str,
+        table: &str,
+        columns: I,
+    ) -> &mut Index {
+        self.index(name, table, names(columns), false)
+    }
+
+    fn index(
+        &mut self,
+        name: &str,
+        table: &str,
+        columns: Vec<String>,
+        concurrently: bool,
+    ) -> &mut Index {
+        let index = Index {
+            name: name.to_owned(),
+            table: table.to_owned(),
+            columns,
+            unique: false,
+            predicate: None,
+        };
+        match self.push(Operation::CreateIndex {
+            index,
+            concurrently,
+        }) {
+            Operation::CreateIndex { index, .. } => index,
+            _ => unreachable!("a CreateIndex was just pushed"),
+        }
+    }
+
+    /// Drops an index.
+    pub fn drop_index(&mut self, name: &str) {
+        self.push(Operation::DropIndex {
+            name: name.to_owned(),
+            concurrently: false,
+        });
+    }
+
+    /// Adds a unique constraint.
+    pub fn create_unique<I: IntoIterator<Item = S>, S: Into<String>>(
+        &mut self,
+        name: &str,
+        table: &str,
+        columns: I,
+    ) {
+        self.push(Operation::AddUnique {
+            table: table.to_owned(),
+            unique: Unique {
+                name: name.to_owned(),
+                columns: names(columns),
+            },
+        });
+    }
+
+    /// Adds a foreign key; returns it for `.on_delete(..)` and `.on_update(..)`.
+    pub fn create_foreign_key<I, S, J, T>(
+        &mut self,
+        name: &str,
+        table: &str,
+        columns: I,
+        ref_table: &str,
+        ref_columns: J,
+    ) -> &mut ForeignKey
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+        J: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        let foreign_key = ForeignKey {
+            name: name.to_owned(),
+            columns: names(columns),
+            ref_table: ref_table.to_owned(),
+            ref_columns: names(ref_columns),
+            on_delete: Default::default(),
+            on_update: Default::default(),
+        };
+        match self.push(Operation::AddForeignKey {
+            table: table.to_owned(),
+            foreign_key,
+        }) {
+            Operation::AddForeignKey { foreign_key, .. } => foreign_key,
+            _ => unreachable!("an AddForeignKey was just pushed"),
+        }
+    }
+
+    /// Adds a check constraint over an SQL expression.
+    pub fn create_check(&mut self, name: &str, table: &str, expr: &str) {
+        self.push(Operation::AddCheck {
+            table: table.to_owned(),
+            check: Check {
+                name: name.to_owned(),
+                expr: expr.to_owned(),
+            },
+        });
+    }
+
+    /// Drops a unique, foreign key or check constraint.
+    pub fn drop_constraint(&mut self, name: &str, table: &str) {
+        self.push(Operation::DropConstraint {
+            table: table.to_owned(),
+            name: name.to_owned(),
+        });
+    }
+
+    /// Creates a PostgreSQL enum type (nothing on SQLite, where enum columns are TEXT).
+    pub fn create_enum<I: IntoIterator<Item = S>, S: Into<String>>(
+        &mut self,
+        name: &str,
+        values: I,
+    ) {
+        self.push(Operation::CreateEnum {
+            name: name.to_owned(),
+            values: names(values),
+        });
+    }
+
+    /// Drops a PostgreSQL enum type.
+    pub fn drop_enum(&mut self, name: &str) {
+        self.push(Operation::DropEnum {
+            name: name.to_owned(),
+        });
+    }
+
+    /// Adds a value to a PostgreSQL enum type.
+    pub fn add_enum_value(&mut self, name: &str, value: &str) {
+        self.push(Operation::AddEnumValue {
+            name: name.to_owned(),
+            value: value.to_owned(),
         });
     }
 
     /// Runs SQL as written, for data migrations. It must not change the schema: the schema model
     /// is folded from the other operations only.
     pub fn execute(&mut self, sql: &str) {
-        self.ops.push(Operation::Execute {
+        self.push(Operation::Execute {
             sql: sql.to_owned(),
         });
     }
@@ -97,6 +371,27 @@ impl Operations {
 #[derive(Debug, Default)]
 pub struct NonTransactionalOperations {
     inner: Operations,
+}
+
+impl NonTransactionalOperations {
+    /// `CREATE INDEX CONCURRENTLY` on PostgreSQL (a plain `CREATE INDEX` on SQLite): builds the
+    /// index without blocking writes.
+    pub fn create_index_concurrently<I: IntoIterator<Item = S>, S: Into<String>>(
+        &mut self,
+        name: &str,
+        table: &str,
+        columns: I,
+    ) -> &mut Index {
+        self.inner.index(name, table, names(columns), true)
+    }
+
+    /// `DROP INDEX CONCURRENTLY` on PostgreSQL.
+    pub fn drop_index_concurrently(&mut self, name: &str) {
+        self.inner.push(Operation::DropIndex {
+            name: name.to_owned(),
+            concurrently: true,
+        });
+    }
 }
 
 impl std::ops::Deref for NonTransactionalOperations {

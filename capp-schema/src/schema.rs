@@ -1,5 +1,9 @@
-//! The schema model that operations describe: tables, columns and their types.
+//! The schema model: tables, columns, keys, indexes, constraints and enum types.
+//!
+//! Migrations describe changes to this model; folding a history's operations in order gives the
+//! schema it produces without a database (see [`Schema::apply`]).
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// A column type, rendered per dialect.
@@ -32,6 +36,8 @@ pub enum ColumnType {
     Jsonb,
     /// Raw bytes.
     Bytes,
+    /// A PostgreSQL enum type created with `create_enum` (TEXT on SQLite).
+    Enum(String),
 }
 
 impl fmt::Display for ColumnType {
@@ -50,8 +56,14 @@ impl fmt::Display for ColumnType {
             ColumnType::TimestampTz => f.write_str("TIMESTAMPTZ"),
             ColumnType::Jsonb => f.write_str("JSONB"),
             ColumnType::Bytes => f.write_str("BYTEA"),
+            ColumnType::Enum(name) => write!(f, "ENUM {name}"),
         }
     }
+}
+
+/// Quotes a string as an SQL literal: `it's` becomes `'it''s'`.
+pub(crate) fn sql_string(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
 }
 
 /// A column definition.
@@ -81,11 +93,106 @@ impl Column {
         self
     }
 
-    /// Sets a server default, as an SQL expression.
+    /// Sets a server default, as an SQL expression written by the migration's author
+    /// (`"CURRENT_TIMESTAMP"`, `"0"`). For a text value use [`Column::default_str`].
     pub fn default_sql(&mut self, expr: impl Into<String>) -> &mut Column {
         self.default = Some(expr.into());
         self
     }
+
+    /// Sets a text server default; the value is quoted and escaped.
+    pub fn default_str(&mut self, value: &str) -> &mut Column {
+        self.default = Some(sql_string(value));
+        self
+    }
+}
+
+/// What a foreign key does when the referenced row is deleted or updated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Action {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl Action {
+    /// The SQL words.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Action::NoAction => "NO ACTION",
+            Action::Restrict => "RESTRICT",
+            Action::Cascade => "CASCADE",
+            Action::SetNull => "SET NULL",
+            Action::SetDefault => "SET DEFAULT",
+        }
+    }
+}
+
+/// A unique constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Unique {
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
+/// An index.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Index {
+    pub name: String,
+    pub table: String,
+    pub columns: Vec<String>,
+    pub unique: bool,
+    /// The `WHERE` of a partial index, as an SQL expression.
+    pub predicate: Option<String>,
+}
+
+impl Index {
+    /// Makes the index unique.
+    pub fn unique(&mut self) -> &mut Index {
+        self.unique = true;
+        self
+    }
+
+    /// Makes the index partial: only rows where `predicate` holds.
+    pub fn predicate(&mut self, predicate: impl Into<String>) -> &mut Index {
+        self.predicate = Some(predicate.into());
+        self
+    }
+}
+
+/// A foreign key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ForeignKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub ref_table: String,
+    pub ref_columns: Vec<String>,
+    pub on_delete: Action,
+    pub on_update: Action,
+}
+
+impl ForeignKey {
+    /// Sets `ON DELETE`.
+    pub fn on_delete(&mut self, action: Action) -> &mut ForeignKey {
+        self.on_delete = action;
+        self
+    }
+
+    /// Sets `ON UPDATE`.
+    pub fn on_update(&mut self, action: Action) -> &mut ForeignKey {
+        self.on_update = action;
+        self
+    }
+}
+
+/// A check constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Check {
+    pub name: String,
+    pub expr: String,
 }
 
 /// A table definition.
@@ -94,6 +201,14 @@ pub struct Table {
     pub name: String,
     pub columns: Vec<Column>,
     pub primary_key: Vec<String>,
+    pub uniques: Vec<Unique>,
+    pub indexes: Vec<Index>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub checks: Vec<Check>,
+}
+
+fn names<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Vec<String> {
+    items.into_iter().map(Into::into).collect()
 }
 
 impl Table {
@@ -103,6 +218,10 @@ impl Table {
             name: name.into(),
             columns: Vec::new(),
             primary_key: Vec::new(),
+            uniques: Vec::new(),
+            indexes: Vec::new(),
+            foreign_keys: Vec::new(),
+            checks: Vec::new(),
         }
     }
 
@@ -113,17 +232,358 @@ impl Table {
     }
 
     /// Sets the primary key; its columns become `NOT NULL`.
-    pub fn primary_key<I, S>(&mut self, columns: I) -> &mut Table
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.primary_key = columns.into_iter().map(Into::into).collect();
+    pub fn primary_key<I: IntoIterator<Item = S>, S: Into<String>>(
+        &mut self,
+        columns: I,
+    ) -> &mut Table {
+        self.primary_key = names(columns);
         for column in &mut self.columns {
             if self.primary_key.contains(&column.name) {
                 column.nullable = false;
             }
         }
         self
+    }
+
+    /// Adds a named unique constraint.
+    pub fn unique<I: IntoIterator<Item = S>, S: Into<String>>(
+        &mut self,
+        name: &str,
+        columns: I,
+    ) -> &mut Table {
+        self.uniques.push(Unique {
+            name: name.to_owned(),
+            columns: names(columns),
+        });
+        self
+    }
+
+    /// Adds an index, created with the table.
+    pub fn index<I: IntoIterator<Item = S>, S: Into<String>>(
+        &mut self,
+        name: &str,
+        columns: I,
+    ) -> &mut Index {
+        let table = self.name.clone();
+        self.indexes.push(Index {
+            name: name.to_owned(),
+            table,
+            columns: names(columns),
+            unique: false,
+            predicate: None,
+        });
+        self.indexes.last_mut().expect("an index was just pushed")
+    }
+
+    /// Adds a foreign key.
+    pub fn foreign_key<I, S, J, T>(
+        &mut self,
+        name: &str,
+        columns: I,
+        ref_table: &str,
+        ref_columns: J,
+    ) -> &mut ForeignKey
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+        J: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        self.foreign_keys.push(ForeignKey {
+            name: name.to_owned(),
+            columns: names(columns),
+            ref_table: ref_table.to_owned(),
+            ref_columns: names(ref_columns),
+            on_delete: Action::NoAction,
+            on_update: Action::NoAction,
+        });
+        self.foreign_keys
+            .last_mut()
+            .expect("a foreign key was just pushed")
+    }
+
+    /// Adds a check constraint over an SQL expression.
+    pub fn check(&mut self, name: &str, expr: &str) -> &mut Table {
+        self.checks.push(Check {
+            name: name.to_owned(),
+            expr: expr.to_owned(),
+        });
+        self
+    }
+
+    /// The column with this name.
+    pub fn get_column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    fn has_constraint(&self, name: &str) -> bool {
+        self.uniques.iter().any(|u| u.name == name)
+            || self.foreign_keys.iter().any(|f| f.name == name)
+            || self.checks.iter().any(|c| c.name == name)
+    }
+}
+
+/// A whole schema: tables by name and PostgreSQL enum types by name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Schema {
+    pub tables: BTreeMap<String, Table>,
+    pub enums: BTreeMap<String, Vec<String>>,
+}
+
+/// An operation that does not fit the schema it is applied to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FoldError {
+    #[error("table `{0}` does not exist")]
+    NoTable(String),
+    #[error("table `{0}` already exists")]
+    TableExists(String),
+    #[error("column `{table}.{column}` does not exist")]
+    NoColumn { table: String, column: String },
+    #[error("column `{table}.{column}` already exists")]
+    ColumnExists { table: String, column: String },
+    #[error("index `{0}` does not exist")]
+    NoIndex(String),
+    #[error("index `{0}` already exists")]
+    IndexExists(String),
+    #[error("constraint `{constraint}` on `{table}` does not exist")]
+    NoConstraint { table: String, constraint: String },
+    #[error("constraint `{constraint}` on `{table}` already exists")]
+    ConstraintExists { table: String, constraint: String },
+    #[error("enum type `{0}` does not exist")]
+    NoEnum(String),
+    #[error("enum type `{0}` already exists")]
+    EnumExists(String),
+    #[error("enum type `{name}` already has the value `{value}`")]
+    EnumValueExists { name: String, value: String },
+}
+
+impl Schema {
+    /// The table with this name.
+    pub fn table(&self, name: &str) -> Result<&Table, FoldError> {
+        self.tables
+            .get(name)
+            .ok_or_else(|| FoldError::NoTable(name.to_owned()))
+    }
+
+    fn table_mut(&mut self, name: &str) -> Result<&mut Table, FoldError> {
+        self.tables
+            .get_mut(name)
+            .ok_or_else(|| FoldError::NoTable(name.to_owned()))
+    }
+
+    fn index_exists(&self, name: &str) -> bool {
+        self.tables
+            .values()
+            .any(|t| t.indexes.iter().any(|i| i.name == name))
+    }
+
+    /// Applies one operation. `execute` changes data only, by contract, so it leaves the model as
+    /// it is.
+    pub fn apply(&mut self, op: &crate::Operation) -> Result<(), FoldError> {
+        use crate::Operation as Op;
+        match op {
+            Op::CreateTable(table) => {
+                if self.tables.contains_key(&table.name) {
+                    return Err(FoldError::TableExists(table.name.clone()));
+                }
+                for index in &table.indexes {
+                    if self.index_exists(&index.name) {
+                        return Err(FoldError::IndexExists(index.name.clone()));
+                    }
+                }
+                self.tables.insert(table.name.clone(), table.clone());
+            }
+            Op::DropTable { name } => {
+                self.tables
+                    .remove(name)
+                    .ok_or_else(|| FoldError::NoTable(name.clone()))?;
+            }
+            Op::RenameTable { from, to } => {
+                if self.tables.contains_key(to) {
+                    return Err(FoldError::TableExists(to.clone()));
+                }
+                let mut table = self
+                    .tables
+                    .remove(from)
+                    .ok_or_else(|| FoldError::NoTable(from.clone()))?;
+                table.name = to.clone();
+                for index in &mut table.indexes {
+                    index.table = to.clone();
+                }
+                self.tables.insert(to.clone(), table);
+                for t in self.tables.values_mut() {
+                    for fk in &mut t.foreign_keys {
+                        if &fk.ref_table == from {
+                            fk.ref_table = to.clone();
+                        }
+                    }
+                }
+            }
+            Op::AddColumn { table, column } => {
+                let t = self.table_mut(table)?;
+                if t.get_column(&column.name).is_some() {
+                    return Err(FoldError::ColumnExists {
+                        table: table.clone(),
+                        column: column.name.clone(),
+                    });
+                }
+                t.columns.push(column.clone());
+            }
+            Op::DropColumn { table, column } => {
+                let t = self.table_mut(table)?;
+                let before = t.columns.len();
+                t.columns.retain(|c| &c.name != column);
+                if t.columns.len() == before {
+                    return Err(FoldError::NoColumn {
+                        table: table.clone(),
+                        column: column.clone(),
+                    });
+                }
+                // Like the databases: indexes and constraints over the column go with it.
+                t.indexes.retain(|i| !i.columns.contains(column));
+                t.uniques.retain(|u| !u.columns.contains(column));
+                t.foreign_keys.retain(|f| !f.columns.contains(column));
+                t.primary_key.retain(|c| c != column);
+            }
+            Op::RenameColumn { table, from, to } => {
+                let t = self.table_mut(table)?;
+                if t.get_column(to).is_some() {
+                    return Err(FoldError::ColumnExists {
+                        table: table.clone(),
+                        column: to.clone(),
+                    });
+                }
+                let column = t
+                    .columns
+                    .iter_mut()
+                    .find(|c| &c.name == from)
+                    .ok_or_else(|| FoldError::NoColumn {
+                        table: table.clone(),
+                        column: from.clone(),
+                    })?;
+                column.name = to.clone();
+                let rename = |cols: &mut Vec<String>| {
+                    for c in cols.iter_mut().filter(|c| *c == from) {
+                        *c = to.clone();
+                    }
+                };
+                rename(&mut t.primary_key);
+                t.indexes.iter_mut().for_each(|i| rename(&mut i.columns));
+                t.uniques.iter_mut().for_each(|u| rename(&mut u.columns));
+                t.foreign_keys
+                    .iter_mut()
+                    .for_each(|f| rename(&mut f.columns));
+                let table_name = table.clone();
+                for t in self.tables.values_mut() {
+                    for fk in t
+                        .foreign_keys
+                        .iter_mut()
+                        .filter(|f| f.ref_table == table_name)
+                    {
+                        rename(&mut fk.ref_columns);
+                    }
+                }
+            }
+            Op::AlterColumn {
+                table,
+                column,
+                change,
+            } => {
+                let t = self.table_mut(table)?;
+                let c = t
+                    .columns
+                    .iter_mut()
+                    .find(|c| &c.name == column)
+                    .ok_or_else(|| FoldError::NoColumn {
+                        table: table.clone(),
+                        column: column.clone(),
+                    })?;
+                if let Some(ty) = &change.ty {
+                    c.ty = ty.clone();
+                }
+                if let Some(nullable) = change.nullable {
+                    c.nullable = nullable;
+                }
+                if let Some(default) = &change.default {
+                    c.default = default.clone();
+                }
+            }
+            Op::CreateIndex { index, .. } => {
+                if self.index_exists(&index.name) {
+                    return Err(FoldError::IndexExists(index.name.clone()));
+                }
+                self.table_mut(&index.table)?.indexes.push(index.clone());
+            }
+            Op::DropIndex { name, .. } => {
+                let table = self
+                    .tables
+                    .values_mut()
+                    .find(|t| t.indexes.iter().any(|i| &i.name == name))
+                    .ok_or_else(|| FoldError::NoIndex(name.clone()))?;
+                table.indexes.retain(|i| &i.name != name);
+            }
+            Op::AddUnique { table, unique } => {
+                let t = self.constraint_slot(table, &unique.name)?;
+                t.uniques.push(unique.clone());
+            }
+            Op::AddForeignKey { table, foreign_key } => {
+                let t = self.constraint_slot(table, &foreign_key.name)?;
+                t.foreign_keys.push(foreign_key.clone());
+            }
+            Op::AddCheck { table, check } => {
+                let t = self.constraint_slot(table, &check.name)?;
+                t.checks.push(check.clone());
+            }
+            Op::DropConstraint { table, name } => {
+                let t = self.table_mut(table)?;
+                if !t.has_constraint(name) {
+                    return Err(FoldError::NoConstraint {
+                        table: table.clone(),
+                        constraint: name.clone(),
+                    });
+                }
+                t.uniques.retain(|u| &u.name != name);
+                t.foreign_keys.retain(|f| &f.name != name);
+                t.checks.retain(|c| &c.name != name);
+            }
+            Op::CreateEnum { name, values } => {
+                if self.enums.contains_key(name) {
+                    return Err(FoldError::EnumExists(name.clone()));
+                }
+                self.enums.insert(name.clone(), values.clone());
+            }
+            Op::DropEnum { name } => {
+                self.enums
+                    .remove(name)
+                    .ok_or_else(|| FoldError::NoEnum(name.clone()))?;
+            }
+            Op::AddEnumValue { name, value } => {
+                let values = self
+                    .enums
+                    .get_mut(name)
+                    .ok_or_else(|| FoldError::NoEnum(name.clone()))?;
+                if values.contains(value) {
+                    return Err(FoldError::EnumValueExists {
+                        name: name.clone(),
+                        value: value.clone(),
+                    });
+                }
+                values.push(value.clone());
+            }
+            Op::Execute { .. } => {}
+        }
+        Ok(())
+    }
+
+    fn constraint_slot(&mut self, table: &str, name: &str) -> Result<&mut Table, FoldError> {
+        let t = self.table_mut(table)?;
+        if t.has_constraint(name) {
+            return Err(FoldError::ConstraintExists {
+                table: table.to_owned(),
+                constraint: name.to_owned(),
+            });
+        }
+        Ok(t)
     }
 }

@@ -1,0 +1,518 @@
+//! The Alembic-style command line: `current`, `history`, `heads`, `show`, `upgrade`,
+//! `downgrade`, `stamp`, `check`, `test`, `accept`, `repair`, with offline `--sql`.
+//!
+//! Run it standalone (one line of `main`), or embed it as a subcommand of an application's own
+//! binary:
+//!
+//! ```no_run
+//! # #[derive(capp_schema::Chain)] pub struct Migrations;
+//! use clap::Parser;
+//!
+//! #[derive(Parser)]
+//! enum App {
+//!     /// Serve requests.
+//!     Serve,
+//!     /// Database migrations.
+//!     Migrate(capp_schema::cli::Args),
+//! }
+//!
+//! # async fn serve() {}
+//! #[tokio::main]
+//! async fn main() -> std::process::ExitCode {
+//!     match App::parse() {
+//!         App::Serve => { serve().await; std::process::ExitCode::SUCCESS }
+//!         App::Migrate(args) => capp_schema::cli::run::<Migrations>(args).await,
+//!     }
+//! }
+//! ```
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use crate::chain::{Chain, Migration, MigrationChain};
+use crate::render::Dialect;
+use crate::runner::{
+    Config, DEFAULT_URL, DatabaseUrl, Db, Direction, Migrator, Position, Report, RunError,
+    TransactionMode,
+};
+
+/// Exit codes, as documented in `--help`.
+pub mod exit {
+    /// Success; for `check`, the database is at head with intact checksums.
+    pub const OK: u8 = 0;
+    /// An error: the message says what went wrong.
+    pub const ERROR: u8 = 1;
+    /// `check` found the database behind head, edited migrations, or a failed migration.
+    pub const CHECK_FAILED: u8 = 3;
+}
+
+/// Database migrations.
+#[derive(Debug, clap::Parser)]
+#[command(
+    version,
+    after_help = "Database URL: --database-url, else DATABASE_URL, else DATABASE_URL in ./.env, else sqlite://capp.db.\nExit codes: 0 success, 1 error, 2 bad arguments, 3 `check` failed."
+)]
+pub struct Args {
+    /// The database (postgresql://, postgresql+asyncpg://, sqlite://...).
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// The version table (Alembic's by default).
+    #[arg(long, global = true, default_value = "alembic_version")]
+    pub version_table: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Show the revision the database is at.
+    Current {
+        /// Also show the migration's message and file.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// List the migrations, newest first.
+    History {
+        /// A range `start:end` (either side may be left out).
+        #[arg(short = 'r', long)]
+        rev_range: Option<String>,
+        /// Also show each migration's file, flags and checksum.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Show the newest migration.
+    Heads,
+    /// Show one migration: message, parent, checksum, whether it is applied, the SQL both ways.
+    Show {
+        /// A revision or unique prefix, or head.
+        rev: String,
+    },
+    /// Apply migrations up to a target: head, a revision, +N, REV+N.
+    Upgrade {
+        /// head, 0002, +2, 0001+1.
+        #[arg(default_value = "head", allow_hyphen_values = true)]
+        target: String,
+        /// Print the SQL script instead of running it; `FROM:TO` starts at FROM (default base).
+        #[arg(long)]
+        sql: bool,
+        /// Apply all pending migrations in one transaction: all or nothing.
+        #[arg(long)]
+        single_transaction: bool,
+    },
+    /// Undo migrations down to a target: -1, -N, a revision, base.
+    Downgrade {
+        /// -1, -2, 0001, base.
+        #[arg(allow_hyphen_values = true)]
+        target: String,
+        /// Print the SQL script instead of running it; the target must be `FROM:TO`.
+        #[arg(long)]
+        sql: bool,
+        /// Do not ask before a downgrade that drops tables or columns.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Mark the database as being at a revision without running migrations.
+    Stamp {
+        /// A revision, head or base.
+        target: String,
+    },
+    /// Exit 0 if the database is at head with every applied migration unchanged, 3 if not.
+    Check,
+    /// What the guide's test_migration.sh does: connect, show current, upgrade head, downgrade
+    /// -1, upgrade head.
+    Test {
+        /// Do not ask before the downgrade step.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Accept the edited checksum of an applied migration, after review.
+    Accept { rev: String },
+    /// Clear the failed state of a migration that failed outside a transaction, after repairing
+    /// the database by hand.
+    Repair { rev: String },
+}
+
+/// Parses the process's arguments and runs: the whole `main` of a standalone binary.
+pub async fn main<C: Chain>() -> ExitCode {
+    // Values from .env fill in what the environment does not set; a missing .env is fine.
+    let _ = dotenvy::dotenv();
+    run::<C>(<Args as clap::Parser>::parse()).await
+}
+
+/// Runs parsed arguments against chain `C`; prints `error: ...` with its causes on failure.
+pub async fn run<C: Chain>(args: Args) -> ExitCode {
+    let _ = dotenvy::dotenv();
+    match execute::<C>(args).await {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            let mut message = format!("error: {error}");
+            let mut source = std::error::Error::source(&error);
+            while let Some(cause) = source {
+                message.push_str(&format!("\n  caused by: {cause}"));
+                source = cause.source();
+            }
+            eprintln!("{message}");
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}
+
+fn database_url(args: &Args) -> Result<DatabaseUrl, RunError> {
+    Ok(DatabaseUrl::parse(
+        args.database_url.as_deref().unwrap_or(DEFAULT_URL),
+    )?)
+}
+
+async fn execute<C: Chain>(args: Args) -> Result<u8, RunError> {
+    let chain = C::load()?;
+    let config = Config {
+        version_table: args.version_table.clone(),
+        ..Config::default()
+    };
+    let url = database_url(&args)?;
+    let migrator = Migrator::new(chain, config);
+    let chain = migrator.chain();
+    match args.command {
+        Command::History { rev_range, verbose } => history(chain, rev_range.as_deref(), verbose)?,
+        Command::Heads => println!("{} (head)", line(chain.head())),
+        Command::Show { rev } => show(&migrator, &url, &rev).await?,
+        Command::Current { verbose } => {
+            let mut db = Db::connect(&url).await?;
+            current(&migrator, &mut db, verbose).await?;
+        }
+        Command::Upgrade {
+            target, sql: true, ..
+        } => print_script(&migrator, url.dialect(), &target, Direction::Upgrade)?,
+        Command::Downgrade {
+            target, sql: true, ..
+        } => print_script(&migrator, url.dialect(), &target, Direction::Downgrade)?,
+        Command::Upgrade {
+            target,
+            single_transaction,
+            ..
+        } => {
+            let migrator = if single_transaction {
+                Migrator::new(
+                    chain.clone(),
+                    Config {
+                        transaction_mode: TransactionMode::Single,
+                        ..migrator.config().clone()
+                    },
+                )
+            } else {
+                migrator.clone()
+            };
+            let mut db = Db::connect(&url).await?;
+            let report = migrator.upgrade(&mut db, &target).await?;
+            print_report(&migrator, &report, &url);
+        }
+        Command::Downgrade { target, yes, .. } => {
+            let mut db = Db::connect(&url).await?;
+            confirm_downgrade(&migrator, &mut db, &target, yes).await?;
+            let report = migrator.downgrade(&mut db, &target).await?;
+            print_report(&migrator, &report, &url);
+        }
+        Command::Stamp { target } => {
+            let mut db = Db::connect(&url).await?;
+            let report = migrator.stamp(&mut db, &target).await?;
+            println!(
+                "Stamped {url} from {} to {}",
+                report.from.as_deref().unwrap_or("base"),
+                report.to.as_deref().unwrap_or("base")
+            );
+        }
+        Command::Check => {
+            let mut db = Db::connect(&url).await?;
+            let status = migrator.status(&mut db).await?;
+            let mut problems = Vec::new();
+            if let Some(rev) = &status.failed {
+                problems.push(format!(
+                    "migration {rev} failed outside a transaction (see `repair`)"
+                ));
+            }
+            for rev in &status.edited {
+                problems.push(format!("migration {rev} was edited after it was applied"));
+            }
+            if !status.is_head {
+                problems.push(format!(
+                    "the database is at {}, not at head {}",
+                    status.current.as_deref().unwrap_or("base"),
+                    chain.head().rev()
+                ));
+            }
+            if problems.is_empty() {
+                println!(
+                    "OK: {url} is at head ({}) and every applied migration is unchanged",
+                    chain.head().rev()
+                );
+            } else {
+                for p in &problems {
+                    println!("FAILED: {p}");
+                }
+                return Ok(exit::CHECK_FAILED);
+            }
+        }
+        Command::Test { yes } => {
+            println!("1. Checking database connectivity: {url}");
+            let mut db = Db::connect(&url).await?;
+            println!("   connected");
+            println!("2. Current migration status:");
+            current(&migrator, &mut db, false).await?;
+            println!("3. Applying all migrations:");
+            print_report(&migrator, &migrator.upgrade(&mut db, "head").await?, &url);
+            println!("4. Testing rollback (downgrade -1):");
+            confirm_downgrade(&migrator, &mut db, "-1", yes).await?;
+            print_report(&migrator, &migrator.downgrade(&mut db, "-1").await?, &url);
+            println!("5. Re-applying migrations:");
+            print_report(&migrator, &migrator.upgrade(&mut db, "head").await?, &url);
+            println!("Migration test passed");
+        }
+        Command::Accept { rev } => {
+            let mut db = Db::connect(&url).await?;
+            migrator.accept(&mut db, &rev).await?;
+            println!("Accepted the current checksum of {rev}");
+        }
+        Command::Repair { rev } => {
+            let mut db = Db::connect(&url).await?;
+            migrator.repair(&mut db, &rev).await?;
+            println!(
+                "Cleared the failed state of {rev}; check `current`, and `stamp` if the version is not where the database is"
+            );
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// `0001 -> 0002, add kyc_verified_at timestamp to users`, as Alembic prints it.
+fn line(m: &Migration) -> String {
+    format!(
+        "{} -> {}, {}",
+        m.down_rev().unwrap_or("<base>"),
+        m.rev(),
+        m.message()
+    )
+}
+
+fn history(chain: &MigrationChain, range: Option<&str>, verbose: bool) -> Result<(), RunError> {
+    let (start, end) = match range {
+        None => (0, chain.len() - 1),
+        Some(range) => {
+            let (a, b) = range.split_once(':').unwrap_or((range, range));
+            let at = |rev: &str, default: usize| -> Result<usize, RunError> {
+                match rev {
+                    "" => Ok(default),
+                    "base" => Ok(0),
+                    rev => Ok(Migrator::new(chain.clone(), Config::default())
+                        .resolve(rev, None)?
+                        .unwrap_or(0)),
+                }
+            };
+            (at(a, 0)?, at(b, chain.len() - 1)?)
+        }
+    };
+    let head = chain.head().rev();
+    for m in chain.migrations()[start..=end.max(start)].iter().rev() {
+        let marker = if m.rev() == head { " (head)" } else { "" };
+        println!("{}{marker}", line(m));
+        if verbose {
+            println!("    Path: {}", m.location());
+            println!("    Checksum: {}", m.checksum());
+            if !m.is_transactional() {
+                println!("    Runs outside a transaction");
+            }
+            if let Some(reason) = m.irreversible_reason() {
+                println!("    Irreversible: {reason}");
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn current(migrator: &Migrator, db: &mut Db, verbose: bool) -> Result<(), RunError> {
+    let status = migrator.status(db).await?;
+    match &status.current {
+        None => println!("(base: no migration applied)"),
+        Some(rev) => {
+            let m = migrator.chain().get(rev)?;
+            let head = if status.is_head { " (head)" } else { "" };
+            println!("{rev}{head}");
+            if verbose {
+                println!("    {}", line(m));
+                println!("    Path: {}", m.location());
+            }
+        }
+    }
+    if let Some(rev) = &status.failed {
+        println!(
+            "FAILED: migration {rev} failed outside a transaction; repair the database, then `capp-migrate repair {rev}`"
+        );
+    }
+    for rev in &status.edited {
+        println!("EDITED: migration {rev} changed after it was applied");
+    }
+    Ok(())
+}
+
+async fn show(migrator: &Migrator, url: &DatabaseUrl, rev: &str) -> Result<(), RunError> {
+    let chain = migrator.chain();
+    let position = migrator
+        .resolve(rev, None)?
+        .ok_or_else(|| RunError::RelativeOutOfRange {
+            target: rev.to_owned(),
+            len: chain.len(),
+        })?;
+    let m = chain.migrations()[position];
+    println!(
+        "Rev: {}{}",
+        m.rev(),
+        if position == chain.len() - 1 {
+            " (head)"
+        } else {
+            ""
+        }
+    );
+    println!("Parent: {}", m.down_rev().unwrap_or("<base>"));
+    println!("Path: {}", m.location());
+    println!("Checksum: {}", m.checksum());
+    println!(
+        "Transactional: {}",
+        if m.is_transactional() { "yes" } else { "no" }
+    );
+    let applied = match Db::connect(url).await {
+        Ok(mut db) => match migrator.status(&mut db).await {
+            Ok(status) => {
+                let at = status.current.as_deref().and_then(|r| chain.position(r));
+                if at.is_some_and(|at| position <= at) {
+                    "yes".to_owned()
+                } else {
+                    "no".to_owned()
+                }
+            }
+            Err(e) => format!("unknown ({e})"),
+        },
+        Err(e) => format!("unknown ({e})"),
+    };
+    println!("Applied to {url}: {applied}");
+    println!("\n    {}\n", m.message());
+    let dialect = url.dialect();
+    println!("-- Upgrade ({dialect}):");
+    print!(
+        "{}",
+        migrator.script(dialect, position.checked_sub(1), Some(position))?
+    );
+    match m.irreversible_reason() {
+        Some(reason) => println!("-- Downgrade: irreversible ({reason})"),
+        None => {
+            println!("-- Downgrade ({dialect}):");
+            print!(
+                "{}",
+                migrator.script(dialect, Some(position), position.checked_sub(1))?
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `--sql`: `[FROM:]TO`; FROM defaults to base for an upgrade and is required for a downgrade.
+fn print_script(
+    migrator: &Migrator,
+    dialect: Dialect,
+    target: &str,
+    direction: Direction,
+) -> Result<(), RunError> {
+    let (from, to) = match target.split_once(':') {
+        Some((from, to)) => (migrator.resolve(from, None)?, to),
+        None if direction == Direction::Upgrade => (None, target),
+        None => {
+            return Err(RunError::RelativeOutOfRange {
+                target: format!("{target} (offline downgrade needs FROM:TO, e.g. 0003:0001)"),
+                len: migrator.chain().len(),
+            });
+        }
+    };
+    let to: Position = migrator.resolve(to, from)?;
+    match direction {
+        Direction::Upgrade if to < from => {
+            return Err(RunError::TargetBehind {
+                target: target.to_owned(),
+                current: format!("{from:?}"),
+            });
+        }
+        Direction::Downgrade if to > from => {
+            return Err(RunError::TargetAhead {
+                target: target.to_owned(),
+                current: format!("{from:?}"),
+            });
+        }
+        _ => {}
+    }
+    print!("{}", migrator.script(dialect, from, to)?);
+    Ok(())
+}
+
+async fn confirm_downgrade(
+    migrator: &Migrator,
+    db: &mut Db,
+    target: &str,
+    yes: bool,
+) -> Result<(), RunError> {
+    let (migrations, destructive) = migrator.downgrade_preview(db, target).await?;
+    if !destructive || yes || migrations.is_empty() {
+        return Ok(());
+    }
+    let revs: Vec<&str> = migrations.iter().map(|m| m.rev()).collect();
+    let what = format!(
+        "downgrading {} drops tables or columns and their data",
+        revs.join(", ")
+    );
+    if !std::io::stdin().is_terminal() {
+        return Err(RunError::NotConfirmed(what));
+    }
+    eprint!("WARNING: {what}. Back up first (pg_dump). Continue? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().read_line(&mut answer);
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(RunError::NotConfirmed(what))
+    }
+}
+
+fn print_report(migrator: &Migrator, report: &Report, url: &DatabaseUrl) {
+    if report.applied.is_empty() {
+        let at = report.to.as_deref().unwrap_or("base");
+        let head = if report.to.as_deref() == Some(migrator.chain().head().rev()) {
+            " (head)"
+        } else {
+            ""
+        };
+        println!("{url} is at {at}{head}; nothing to do");
+        return;
+    }
+    for step in &report.applied {
+        let m = migrator
+            .chain()
+            .get(&step.rev)
+            .expect("applied migrations are in the chain");
+        let (verb, arrow) = match step.direction {
+            Direction::Upgrade => (
+                "upgrade",
+                format!("{} -> {}", m.down_rev().unwrap_or("<base>"), m.rev()),
+            ),
+            Direction::Downgrade => (
+                "downgrade",
+                format!("{} -> {}", m.rev(), m.down_rev().unwrap_or("<base>")),
+            ),
+        };
+        println!(
+            "Running {verb} {arrow}, {} ({} ms)",
+            step.message,
+            step.duration.as_millis()
+        );
+    }
+    println!("{url} is now at {}", report.to.as_deref().unwrap_or("base"));
+}

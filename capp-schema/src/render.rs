@@ -1,0 +1,421 @@
+//! Renders operations to SQL for PostgreSQL and SQLite.
+//!
+//! Identifiers are always quoted; the only text that enters SQL unquoted is what a migration's
+//! author wrote as SQL on purpose (`execute`, defaults given with `default_sql`, check and
+//! partial-index expressions). Values given as values (`default_str`, enum values) are escaped.
+//!
+//! SQLite cannot alter columns or constraints in place. Those operations are rendered the way
+//! Alembic's batch mode does it, from the schema model: create the new table, copy the rows, drop
+//! the old table, rename the new one, recreate the indexes.
+
+use std::fmt::Write as _;
+
+use crate::ops::Operation;
+use crate::schema::{Column, ColumnType, FoldError, Index, Schema, Table, sql_string};
+
+/// An SQL dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    Postgres,
+    Sqlite,
+}
+
+impl std::fmt::Display for Dialect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Dialect::Postgres => "postgresql",
+            Dialect::Sqlite => "sqlite",
+        })
+    }
+}
+
+/// Quotes an identifier: `users` becomes `"users"`, `a"b` becomes `"a""b"`.
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn ident_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| ident(n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn column_type(ty: &ColumnType, dialect: Dialect) -> String {
+    match (ty, dialect) {
+        (ColumnType::Enum(name), Dialect::Postgres) => ident(name),
+        (ColumnType::Enum(_), Dialect::Sqlite) => "TEXT".to_owned(),
+        (ColumnType::Bytes, Dialect::Sqlite) => "BLOB".to_owned(),
+        (ty, _) => ty.to_string(),
+    }
+}
+
+fn column_def(column: &Column, dialect: Dialect) -> String {
+    let mut sql = format!(
+        "{} {}",
+        ident(&column.name),
+        column_type(&column.ty, dialect)
+    );
+    if !column.nullable {
+        sql.push_str(" NOT NULL");
+    }
+    if let Some(default) = &column.default {
+        let _ = write!(sql, " DEFAULT {default}");
+    }
+    sql
+}
+
+fn create_table(table: &Table, dialect: Dialect, name: &str) -> String {
+    let mut parts: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| column_def(c, dialect))
+        .collect();
+    if !table.primary_key.is_empty() {
+        parts.push(format!(
+            "CONSTRAINT {} PRIMARY KEY ({})",
+            ident(&format!("{}_pkey", table.name)),
+            ident_list(&table.primary_key)
+        ));
+    }
+    for u in &table.uniques {
+        parts.push(format!(
+            "CONSTRAINT {} UNIQUE ({})",
+            ident(&u.name),
+            ident_list(&u.columns)
+        ));
+    }
+    for fk in &table.foreign_keys {
+        let mut sql = format!(
+            "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
+            ident(&fk.name),
+            ident_list(&fk.columns),
+            ident(&fk.ref_table),
+            ident_list(&fk.ref_columns)
+        );
+        if fk.on_delete != Default::default() {
+            let _ = write!(sql, " ON DELETE {}", fk.on_delete.sql());
+        }
+        if fk.on_update != Default::default() {
+            let _ = write!(sql, " ON UPDATE {}", fk.on_update.sql());
+        }
+        parts.push(sql);
+    }
+    for c in &table.checks {
+        parts.push(format!("CONSTRAINT {} CHECK ({})", ident(&c.name), c.expr));
+    }
+    format!(
+        "CREATE TABLE {} (\n    {}\n)",
+        ident(name),
+        parts.join(",\n    ")
+    )
+}
+
+fn create_index(index: &Index, dialect: Dialect, concurrently: bool) -> String {
+    let mut sql = String::from("CREATE ");
+    if index.unique {
+        sql.push_str("UNIQUE ");
+    }
+    sql.push_str("INDEX ");
+    if concurrently && dialect == Dialect::Postgres {
+        sql.push_str("CONCURRENTLY ");
+    }
+    let _ = write!(
+        sql,
+        "{} ON {} ({})",
+        ident(&index.name),
+        ident(&index.table),
+        ident_list(&index.columns)
+    );
+    if let Some(predicate) = &index.predicate {
+        let _ = write!(sql, " WHERE {predicate}");
+    }
+    sql
+}
+
+/// The statements of one operation, applied to a database whose schema is `before`.
+pub fn render(op: &Operation, dialect: Dialect, before: &Schema) -> Result<Vec<String>, FoldError> {
+    let mut after = before.clone();
+    after.apply(op)?;
+    Ok(match dialect {
+        Dialect::Postgres => postgres(op),
+        Dialect::Sqlite => sqlite(op, before, &after)?,
+    })
+}
+
+fn postgres(op: &Operation) -> Vec<String> {
+    let d = Dialect::Postgres;
+    let alter = |table: &str, rest: String| format!("ALTER TABLE {} {rest}", ident(table));
+    match op {
+        Operation::CreateTable(table) => {
+            let mut out = vec![create_table(table, d, &table.name)];
+            out.extend(table.indexes.iter().map(|i| create_index(i, d, false)));
+            out
+        }
+        Operation::DropTable { name } => vec![format!("DROP TABLE {}", ident(name))],
+        Operation::RenameTable { from, to } => {
+            vec![alter(from, format!("RENAME TO {}", ident(to)))]
+        }
+        Operation::AddColumn { table, column } => vec![alter(
+            table,
+            format!("ADD COLUMN {}", column_def(column, d)),
+        )],
+        Operation::DropColumn { table, column } => {
+            vec![alter(table, format!("DROP COLUMN {}", ident(column)))]
+        }
+        Operation::RenameColumn { table, from, to } => {
+            vec![alter(
+                table,
+                format!("RENAME COLUMN {} TO {}", ident(from), ident(to)),
+            )]
+        }
+        Operation::AlterColumn {
+            table,
+            column,
+            change,
+        } => {
+            let mut actions = Vec::new();
+            if let Some(ty) = &change.ty {
+                let ty = column_type(ty, d);
+                actions.push(format!(
+                    "ALTER COLUMN {} TYPE {ty} USING {}::{ty}",
+                    ident(column),
+                    ident(column)
+                ));
+            }
+            match change.nullable {
+                Some(false) => actions.push(format!("ALTER COLUMN {} SET NOT NULL", ident(column))),
+                Some(true) => actions.push(format!("ALTER COLUMN {} DROP NOT NULL", ident(column))),
+                None => {}
+            }
+            match &change.default {
+                Some(Some(expr)) => {
+                    actions.push(format!("ALTER COLUMN {} SET DEFAULT {expr}", ident(column)))
+                }
+                Some(None) => actions.push(format!("ALTER COLUMN {} DROP DEFAULT", ident(column))),
+                None => {}
+            }
+            if actions.is_empty() {
+                vec![]
+            } else {
+                vec![alter(table, actions.join(", "))]
+            }
+        }
+        Operation::CreateIndex {
+            index,
+            concurrently,
+        } => vec![create_index(index, d, *concurrently)],
+        Operation::DropIndex { name, concurrently } => {
+            vec![format!(
+                "DROP INDEX {}{}",
+                if *concurrently { "CONCURRENTLY " } else { "" },
+                ident(name)
+            )]
+        }
+        Operation::AddUnique { table, unique } => vec![alter(
+            table,
+            format!(
+                "ADD CONSTRAINT {} UNIQUE ({})",
+                ident(&unique.name),
+                ident_list(&unique.columns)
+            ),
+        )],
+        Operation::AddForeignKey {
+            table,
+            foreign_key: fk,
+        } => {
+            let mut sql = format!(
+                "ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
+                ident(&fk.name),
+                ident_list(&fk.columns),
+                ident(&fk.ref_table),
+                ident_list(&fk.ref_columns)
+            );
+            if fk.on_delete != Default::default() {
+                let _ = write!(sql, " ON DELETE {}", fk.on_delete.sql());
+            }
+            if fk.on_update != Default::default() {
+                let _ = write!(sql, " ON UPDATE {}", fk.on_update.sql());
+            }
+            vec![alter(table, sql)]
+        }
+        Operation::AddCheck { table, check } => {
+            vec![alter(
+                table,
+                format!(
+                    "ADD CONSTRAINT {} CHECK ({})",
+                    ident(&check.name),
+                    check.expr
+                ),
+            )]
+        }
+        Operation::DropConstraint { table, name } => {
+            vec![alter(table, format!("DROP CONSTRAINT {}", ident(name)))]
+        }
+        Operation::CreateEnum { name, values } => vec![format!(
+            "CREATE TYPE {} AS ENUM ({})",
+            ident(name),
+            values
+                .iter()
+                .map(|v| sql_string(v))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )],
+        Operation::DropEnum { name } => vec![format!("DROP TYPE {}", ident(name))],
+        Operation::AddEnumValue { name, value } => {
+            vec![format!(
+                "ALTER TYPE {} ADD VALUE {}",
+                ident(name),
+                sql_string(value)
+            )]
+        }
+        Operation::Execute { sql } => vec![sql.clone()],
+    }
+}
+
+fn sqlite(op: &Operation, before: &Schema, after: &Schema) -> Result<Vec<String>, FoldError> {
+    let d = Dialect::Sqlite;
+    Ok(match op {
+        Operation::CreateTable(table) => {
+            let mut out = vec![create_table(table, d, &table.name)];
+            out.extend(table.indexes.iter().map(|i| create_index(i, d, false)));
+            out
+        }
+        Operation::DropTable { name } => vec![format!("DROP TABLE {}", ident(name))],
+        Operation::RenameTable { from, to } => vec![format!(
+            "ALTER TABLE {} RENAME TO {}",
+            ident(from),
+            ident(to)
+        )],
+        // SQLite adds a nullable or defaulted column in place; NOT NULL without a default needs
+        // the rows copied.
+        Operation::AddColumn { table, column } if column.nullable || column.default.is_some() => {
+            vec![format!(
+                "ALTER TABLE {} ADD COLUMN {}",
+                ident(table),
+                column_def(column, d)
+            )]
+        }
+        Operation::RenameColumn { table, from, to } => {
+            vec![format!(
+                "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                ident(table),
+                ident(from),
+                ident(to)
+            )]
+        }
+        Operation::CreateIndex { index, .. } => vec![create_index(index, d, false)],
+        Operation::DropIndex { name, .. } => vec![format!("DROP INDEX {}", ident(name))],
+        Operation::CreateEnum { .. }
+        | Operation::DropEnum { .. }
+        | Operation::AddEnumValue { .. } => vec![],
+        Operation::Execute { sql } => vec![sql.clone()],
+        Operation::AddColumn { table, .. }
+        | Operation::DropColumn { table, .. }
+        | Operation::AlterColumn { table, .. }
+        | Operation::AddUnique { table, .. }
+        | Operation::AddForeignKey { table, .. }
+        | Operation::AddCheck { table, .. }
+        | Operation::DropConstraint { table, .. } => {
+            batch(before.table(table)?, after.table(table)?)
+        }
+    })
+}
+
+/// Rebuilds `new` from `old` and copies the rows of the columns both have.
+fn batch(old: &Table, new: &Table) -> Vec<String> {
+    let d = Dialect::Sqlite;
+    let temp = format!("_capp_batch_{}", new.name);
+    let shared: Vec<String> = new
+        .columns
+        .iter()
+        .filter(|c| old.get_column(&c.name).is_some())
+        .map(|c| c.name.clone())
+        .collect();
+    let mut out = vec![create_table(new, d, &temp)];
+    if !shared.is_empty() {
+        let cols = ident_list(&shared);
+        out.push(format!(
+            "INSERT INTO {} ({cols}) SELECT {cols} FROM {}",
+            ident(&temp),
+            ident(&old.name)
+        ));
+    }
+    out.push(format!("DROP TABLE {}", ident(&old.name)));
+    out.push(format!(
+        "ALTER TABLE {} RENAME TO {}",
+        ident(&temp),
+        ident(&new.name)
+    ));
+    out.extend(new.indexes.iter().map(|i| create_index(i, d, false)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Operations;
+
+    fn users() -> Schema {
+        let mut op = Operations::default();
+        op.create_table("users", |t| {
+            t.column("id", ColumnType::Uuid);
+            t.column("email", ColumnType::Varchar(255)).not_null();
+            t.primary_key(["id"]);
+            t.index("ix_users_email", ["email"]).unique();
+        });
+        let mut schema = Schema::default();
+        for o in op.operations() {
+            schema.apply(o).unwrap();
+        }
+        schema
+    }
+
+    #[test]
+    fn identifiers_are_quoted_and_values_escaped() {
+        assert_eq!(ident("we\"ird"), "\"we\"\"ird\"");
+        let mut op = Operations::default();
+        op.add_column("users", "status", ColumnType::Varchar(50))
+            .default_str("it's");
+        op.create_enum("kyc", ["o'k"]);
+        let schema = users();
+        let sql = render(&op.operations()[0], Dialect::Postgres, &schema).unwrap();
+        assert_eq!(
+            sql,
+            ["ALTER TABLE \"users\" ADD COLUMN \"status\" VARCHAR(50) DEFAULT 'it''s'"]
+        );
+        let sql = render(&op.operations()[1], Dialect::Postgres, &schema).unwrap();
+        assert_eq!(sql, ["CREATE TYPE \"kyc\" AS ENUM ('o''k')"]);
+    }
+
+    #[test]
+    fn sqlite_alters_in_batch_and_keeps_the_rows() {
+        let mut op = Operations::default();
+        op.alter_column("users", "email").ty(ColumnType::Text);
+        let sql = render(&op.operations()[0], Dialect::Sqlite, &users()).unwrap();
+        assert_eq!(
+            sql,
+            [
+                "CREATE TABLE \"_capp_batch_users\" (\n    \"id\" UUID NOT NULL,\n    \"email\" TEXT NOT NULL,\n    CONSTRAINT \"users_pkey\" PRIMARY KEY (\"id\")\n)",
+                "INSERT INTO \"_capp_batch_users\" (\"id\", \"email\") SELECT \"id\", \"email\" FROM \"users\"",
+                "DROP TABLE \"users\"",
+                "ALTER TABLE \"_capp_batch_users\" RENAME TO \"users\"",
+                "CREATE UNIQUE INDEX \"ix_users_email\" ON \"users\" (\"email\")",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_operation_that_does_not_fit_the_schema_is_an_error() {
+        let mut op = Operations::default();
+        op.drop_column("users", "nope");
+        assert_eq!(
+            render(&op.operations()[0], Dialect::Postgres, &users()),
+            Err(FoldError::NoColumn {
+                table: "users".into(),
+                column: "nope".into()
+            })
+        );
+    }
+}

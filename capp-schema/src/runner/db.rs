@@ -1,0 +1,276 @@
+//! One database connection, PostgreSQL or SQLite, and the bookkeeping the runner does on it.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::{AssertSqlSafe, Connection};
+
+use super::{Config, DatabaseUrl, RunError};
+use crate::render::{Dialect, ident};
+use crate::schema::sql_string;
+
+enum Conn {
+    Postgres(sqlx::PgConnection),
+    Sqlite(sqlx::SqliteConnection),
+}
+
+/// Runs the same code on either connection type.
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            Conn::Postgres($c) => $body,
+            Conn::Sqlite($c) => $body,
+        }
+    };
+}
+
+/// A dedicated connection for running migrations (never one borrowed from an application pool:
+/// PostgreSQL's advisory lock belongs to the session).
+pub struct Db {
+    conn: Conn,
+    url: DatabaseUrl,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the version and history tables say.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct State {
+    pub(crate) version_table_exists: bool,
+    pub(crate) versions: Vec<String>,
+    /// The newest history row per revision: (rev, direction, checksum, status).
+    pub(crate) latest: Vec<(String, String, Option<String>, String)>,
+}
+
+impl Db {
+    /// Connects; a SQLite file is created on first use.
+    pub async fn connect(url: &DatabaseUrl) -> Result<Db, RunError> {
+        let connect_error = |source| RunError::Connect {
+            url: url.to_string(),
+            source,
+        };
+        let conn = match url {
+            DatabaseUrl::Postgres(u) => {
+                let options =
+                    sqlx::postgres::PgConnectOptions::from_str(u).map_err(connect_error)?;
+                Conn::Postgres(
+                    sqlx::PgConnection::connect_with(&options)
+                        .await
+                        .map_err(connect_error)?,
+                )
+            }
+            DatabaseUrl::Sqlite(path) => {
+                let options = sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    // Foreign keys are checked with `PRAGMA foreign_key_check` before each commit
+                    // instead, so that batch table rebuilds can drop and rename tables.
+                    .foreign_keys(false)
+                    .busy_timeout(Duration::from_secs(60));
+                Conn::Sqlite(
+                    sqlx::SqliteConnection::connect_with(&options)
+                        .await
+                        .map_err(connect_error)?,
+                )
+            }
+        };
+        Ok(Db {
+            conn,
+            url: url.clone(),
+        })
+    }
+
+    /// The SQL dialect of this database.
+    pub fn dialect(&self) -> Dialect {
+        self.url.dialect()
+    }
+
+    /// The URL, without password.
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// Runs SQL (one or more statements) as it is.
+    pub async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error> {
+        let sql = AssertSqlSafe(sql.to_owned());
+        on_conn!(&mut self.conn, c => sqlx::raw_sql(sql).execute(c).await.map(|_| ()))
+    }
+
+    async fn strings(&mut self, sql: String) -> Result<Vec<String>, sqlx::Error> {
+        on_conn!(&mut self.conn, c => sqlx::query_scalar::<_, String>(AssertSqlSafe(sql)).fetch_all(c).await)
+    }
+
+    /// The revisions in the version table (for SQLite's in-transaction re-check).
+    pub(crate) async fn versions(&mut self, config: &Config) -> Result<Vec<String>, sqlx::Error> {
+        self.strings(format!(
+            "SELECT version_num FROM {}",
+            config.version_table_sql()
+        ))
+        .await
+    }
+
+    /// Whether SQLite's foreign keys are violated (`PRAGMA foreign_key_check`).
+    pub(crate) async fn foreign_keys_violated(&mut self) -> Result<bool, sqlx::Error> {
+        match &mut self.conn {
+            Conn::Sqlite(c) => {
+                sqlx::query_scalar::<_, i64>("SELECT count(*) FROM pragma_foreign_key_check")
+                    .fetch_one(c)
+                    .await
+                    .map(|n| n > 0)
+            }
+            Conn::Postgres(_) => Ok(false),
+        }
+    }
+
+    /// Closes the connection.
+    pub async fn close(self) -> Result<(), sqlx::Error> {
+        on_conn!(self.conn, c => c.close().await)
+    }
+
+    /// Takes the migration lock: a session-level advisory lock on PostgreSQL, held until
+    /// [`Db::unlock`] or until the connection closes (so a crash never leaves it behind). SQLite
+    /// serialises each migration with `BEGIN IMMEDIATE` instead.
+    pub(crate) async fn lock(&mut self, config: &Config) -> Result<(), RunError> {
+        if let Conn::Postgres(c) = &mut self.conn {
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(config.lock_key())
+                .execute(&mut *c)
+                .await
+                .map_err(RunError::db("cannot take the migration lock"))?;
+            let set = format!(
+                "SET lock_timeout = {}",
+                sql_string(&format!("{}ms", config.lock_timeout.as_millis()))
+            );
+            sqlx::raw_sql(AssertSqlSafe(set))
+                .execute(c)
+                .await
+                .map_err(RunError::db("cannot set lock_timeout"))?;
+        }
+        Ok(())
+    }
+
+    /// Releases the migration lock.
+    pub(crate) async fn unlock(&mut self, config: &Config) -> Result<(), RunError> {
+        if let Conn::Postgres(c) = &mut self.conn {
+            sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(config.lock_key())
+                .execute(c)
+                .await
+                .map_err(RunError::db("cannot release the migration lock"))?;
+        }
+        Ok(())
+    }
+
+    async fn table_exists(
+        &mut self,
+        schema: Option<&str>,
+        table: &str,
+    ) -> Result<bool, sqlx::Error> {
+        match &mut self.conn {
+            Conn::Postgres(c) => {
+                let name = match schema {
+                    Some(s) => format!("{}.{}", ident(s), ident(table)),
+                    None => ident(table),
+                };
+                sqlx::query_scalar::<_, bool>("SELECT to_regclass($1) IS NOT NULL")
+                    .bind(name)
+                    .fetch_one(c)
+                    .await
+            }
+            Conn::Sqlite(c) => sqlx::query_scalar::<_, i64>(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+            )
+            .bind(table)
+            .fetch_one(c)
+            .await
+            .map(|n| n > 0),
+        }
+    }
+
+    /// Tables other than the runner's own, for the "tables but no version table" check.
+    pub(crate) async fn user_tables(&mut self, config: &Config) -> Result<Vec<String>, RunError> {
+        let sql = match self.dialect() {
+            Dialect::Postgres => format!(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = {} AND table_type = 'BASE TABLE' ORDER BY 1",
+                config.version_schema.as_deref().map_or_else(|| "current_schema()".to_owned(), sql_string)
+            ),
+            Dialect::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1".to_owned()
+            }
+        };
+        let tables = self
+            .strings(sql)
+            .await
+            .map_err(RunError::db("cannot list tables"))?;
+        Ok(tables
+            .into_iter()
+            .filter(|t| *t != config.version_table && *t != config.history_table)
+            .collect())
+    }
+
+    /// Reads the version table and the newest history row of each revision.
+    pub(crate) async fn state(&mut self, config: &Config) -> Result<State, RunError> {
+        let schema = config.version_schema.as_deref();
+        let exists = self
+            .table_exists(schema, &config.version_table)
+            .await
+            .map_err(RunError::db("cannot look for the version table"))?;
+        if !exists {
+            return Ok(State::default());
+        }
+        let versions = self
+            .strings(format!(
+                "SELECT version_num FROM {}",
+                config.version_table_sql()
+            ))
+            .await
+            .map_err(RunError::db("cannot read the version table"))?;
+        let mut latest = Vec::new();
+        if self
+            .table_exists(schema, &config.history_table)
+            .await
+            .map_err(RunError::db("cannot look for the history table"))?
+        {
+            let sql = format!(
+                "SELECT rev, direction, checksum, status FROM {h} WHERE id IN (SELECT max(id) FROM {h} GROUP BY rev)",
+                h = config.history_table_sql()
+            );
+            latest = on_conn!(&mut self.conn, c => sqlx::query_as::<_, (String, String, Option<String>, String)>(AssertSqlSafe(sql)).fetch_all(c).await)
+                .map_err(RunError::db("cannot read the history table"))?;
+        }
+        Ok(State {
+            version_table_exists: true,
+            versions,
+            latest,
+        })
+    }
+
+    /// Creates the version table (exactly as Alembic does) and the history table.
+    pub(crate) async fn create_tables(&mut self, config: &Config) -> Result<(), RunError> {
+        let sql = create_tables_sql(config, self.dialect());
+        self.execute(&sql)
+            .await
+            .map_err(RunError::db("cannot create the version table"))
+    }
+}
+
+/// `CREATE TABLE IF NOT EXISTS` for the version and history tables.
+pub(crate) fn create_tables_sql(config: &Config, dialect: Dialect) -> String {
+    let (id, now) = match dialect {
+        Dialect::Postgres => ("BIGSERIAL PRIMARY KEY", "now()"),
+        Dialect::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "CURRENT_TIMESTAMP"),
+    };
+    format!(
+        "CREATE TABLE IF NOT EXISTS {v} (\n    version_num VARCHAR(32) NOT NULL,\n    CONSTRAINT {pk} PRIMARY KEY (version_num)\n);\n\
+         CREATE TABLE IF NOT EXISTS {h} (\n    id {id},\n    rev VARCHAR(32) NOT NULL,\n    direction VARCHAR(16) NOT NULL,\n    checksum VARCHAR(64),\n    status VARCHAR(16) NOT NULL,\n    applied_at TIMESTAMP NOT NULL DEFAULT {now},\n    duration_ms BIGINT\n);\n",
+        v = config.version_table_sql(),
+        pk = ident(&format!("{}_pkc", config.version_table)),
+        h = config.history_table_sql(),
+    )
+}

@@ -1,1 +1,206 @@
-//! Shared helpers of the integration tests in `tests/tests/`.
+//! Shared helpers of the integration tests in `tests/tests/`: a fresh PostgreSQL database per
+//! test, a fresh SQLite file per test, both removed afterwards.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use capp_schema::runner::DatabaseUrl;
+use sqlx::{AssertSqlSafe, Connection};
+
+/// The server the PostgreSQL tests use: `CAPP_TEST_POSTGRES_URL`, else the local server.
+pub fn admin_url() -> String {
+    std::env::var("CAPP_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A database of its own on the PostgreSQL server, dropped when this value is.
+#[derive(Debug)]
+pub struct PgDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl PgDb {
+    /// Creates a fresh database, or returns `None` (after saying so loudly) when no server is
+    /// reachable. With `CAPP_REQUIRE_POSTGRES=1`, as CI sets it, an unreachable server fails the
+    /// test instead.
+    pub async fn create() -> Option<PgDb> {
+        let admin = admin_url();
+        let mut conn = match sqlx::PgConnection::connect(&admin).await {
+            Ok(conn) => conn,
+            Err(e) => {
+                if std::env::var_os("CAPP_REQUIRE_POSTGRES").is_some() {
+                    panic!(
+                        "PostgreSQL is required (CAPP_REQUIRE_POSTGRES is set) but {admin} is unreachable: {e}"
+                    );
+                }
+                eprintln!("SKIPPED: PostgreSQL test skipped, {admin} is unreachable: {e}");
+                return None;
+            }
+        };
+        let name = unique("capp_test");
+        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut conn)
+            .await
+            .expect("create database");
+        let _ = conn.close().await;
+        let (base, _) = admin
+            .rsplit_once('/')
+            .expect("the admin URL names a database");
+        Some(PgDb {
+            url: format!("{base}/{name}"),
+            name,
+        })
+    }
+
+    pub fn database_url(&self) -> DatabaseUrl {
+        DatabaseUrl::parse(&self.url).expect("valid URL")
+    }
+
+    pub async fn connect(&self) -> sqlx::PgConnection {
+        sqlx::PgConnection::connect(&self.url)
+            .await
+            .expect("connect to the test database")
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop runs outside any async context: a small runtime of its own does the cleanup.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url()).await {
+                    let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                    let _ = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A SQLite file of its own in the temporary directory, removed when this value is dropped.
+#[derive(Debug)]
+pub struct SqliteDb {
+    pub path: std::path::PathBuf,
+}
+
+impl SqliteDb {
+    pub fn new() -> SqliteDb {
+        SqliteDb {
+            path: std::env::temp_dir().join(format!("{}.db", unique("capp_test"))),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("sqlite://{}", self.path.display())
+    }
+
+    pub fn database_url(&self) -> DatabaseUrl {
+        DatabaseUrl::parse(&self.url()).expect("valid URL")
+    }
+
+    pub async fn connect(&self) -> sqlx::SqliteConnection {
+        sqlx::SqliteConnection::connect(&self.url())
+            .await
+            .expect("open the test database")
+    }
+}
+
+impl Default for SqliteDb {
+    fn default() -> Self {
+        SqliteDb::new()
+    }
+}
+
+impl Drop for SqliteDb {
+    fn drop(&mut self) {
+        for suffix in ["", "-journal", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
+        }
+    }
+}
+
+/// The first column of every row of `sql`, as text, on either kind of database.
+pub async fn strings(url: &DatabaseUrl, sql: &str) -> Vec<String> {
+    let sql = AssertSqlSafe(sql.to_owned());
+    match url {
+        DatabaseUrl::Postgres(u) => {
+            let mut c = sqlx::PgConnection::connect(u).await.expect("connect");
+            sqlx::query_scalar::<_, String>(sql)
+                .fetch_all(&mut c)
+                .await
+                .expect("query")
+        }
+        DatabaseUrl::Sqlite(path) => {
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{path}?mode=rwc"))
+                .await
+                .expect("open");
+            sqlx::query_scalar::<_, String>(sql)
+                .fetch_all(&mut c)
+                .await
+                .expect("query")
+        }
+    }
+}
+
+/// Runs SQL on either kind of database.
+pub async fn execute(url: &DatabaseUrl, sql: &str) {
+    let sql = AssertSqlSafe(sql.to_owned());
+    match url {
+        DatabaseUrl::Postgres(u) => {
+            let mut c = sqlx::PgConnection::connect(u).await.expect("connect");
+            sqlx::raw_sql(sql).execute(&mut c).await.expect("execute");
+        }
+        DatabaseUrl::Sqlite(path) => {
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{path}?mode=rwc"))
+                .await
+                .expect("open");
+            sqlx::raw_sql(sql).execute(&mut c).await.expect("execute");
+        }
+    }
+}
+
+/// Column names of a table, in order.
+pub async fn columns(url: &DatabaseUrl, table: &str) -> Vec<String> {
+    let sql = match url {
+        DatabaseUrl::Postgres(_) => format!(
+            "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '{table}' ORDER BY ordinal_position"
+        ),
+        DatabaseUrl::Sqlite(_) => {
+            format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid")
+        }
+    };
+    strings(url, &sql).await
+}
+
+/// Runs `scenario` on a fresh SQLite file and on a fresh PostgreSQL database.
+pub async fn on_both<F, Fut>(scenario: F)
+where
+    F: Fn(DatabaseUrl) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let sqlite = SqliteDb::new();
+    scenario(sqlite.database_url()).await;
+    if let Some(pg) = PgDb::create().await {
+        scenario(pg.database_url()).await;
+    }
+}

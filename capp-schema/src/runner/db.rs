@@ -262,13 +262,17 @@ impl Db {
 
 /// `CREATE TABLE IF NOT EXISTS` for the version and history tables.
 pub(crate) fn create_tables_sql(config: &Config, dialect: Dialect) -> String {
-    let (id, now) = match dialect {
-        Dialect::Postgres => ("BIGSERIAL PRIMARY KEY", "now()"),
-        Dialect::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "CURRENT_TIMESTAMP"),
+    let (id, ts, now) = match dialect {
+        Dialect::Postgres => ("BIGSERIAL PRIMARY KEY", "TIMESTAMPTZ", "now()"),
+        Dialect::Sqlite => (
+            "INTEGER PRIMARY KEY AUTOINCREMENT",
+            "TIMESTAMP",
+            "CURRENT_TIMESTAMP",
+        ),
     };
     format!(
         "CREATE TABLE IF NOT EXISTS {v} (\n    version_num VARCHAR(32) NOT NULL,\n    CONSTRAINT {pk} PRIMARY KEY (version_num)\n);\n\
-         CREATE TABLE IF NOT EXISTS {h} (\n    id {id},\n    rev VARCHAR(32) NOT NULL,\n    direction VARCHAR(16) NOT NULL,\n    checksum VARCHAR(64),\n    status VARCHAR(16) NOT NULL,\n    applied_at TIMESTAMP NOT NULL DEFAULT {now},\n    duration_ms BIGINT\n);\n",
+         CREATE TABLE IF NOT EXISTS {h} (\n    id {id},\n    rev VARCHAR(32) NOT NULL,\n    direction VARCHAR(16) NOT NULL,\n    checksum VARCHAR(64),\n    status VARCHAR(16) NOT NULL,\n    applied_at {ts} NOT NULL DEFAULT {now},\n    duration_ms BIGINT\n);\n",
         v = config.version_table_sql(),
         pk = ident(&format!("{}_pkc", config.version_table)),
         h = config.history_table_sql(),

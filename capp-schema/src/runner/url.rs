@@ -37,13 +37,14 @@ impl DatabaseUrl {
         match base.as_str() {
             "postgres" | "postgresql" => Ok(DatabaseUrl::Postgres(format!("postgres://{rest}"))),
             "sqlite" => {
-                // sqlite:///relative.db and sqlite:////abs/path.db are SQLAlchemy's forms;
-                // sqlite://relative.db is sqlx's.
+                // sqlx's reading: `sqlite://capp.db` is relative, `sqlite:///tmp/capp.db`
+                // absolute. SQLAlchemy's absolute form `sqlite:////tmp/capp.db` names the same
+                // file. (SQLAlchemy reads `sqlite:///capp.db` as relative; here it is absolute.)
                 let path = rest.split('?').next().unwrap_or(rest);
-                let path = match path.strip_prefix('/') {
-                    Some(p) if p.starts_with('/') => p.to_owned(),
-                    Some(p) => p.to_owned(),
-                    None => path.to_owned(),
+                let path = if path.starts_with("//") {
+                    path[1..].to_owned()
+                } else {
+                    path.to_owned()
                 };
                 if path.is_empty() {
                     return Err(UrlError(url.to_owned()));

@@ -1,0 +1,401 @@
+//! The runner on real databases: every scenario runs on a SQLite file and on PostgreSQL.
+
+use capp_migrations::Migrations;
+use capp_schema::runner::{Config, DatabaseUrl, Db, Migrator, RunError};
+use capp_schema::{
+    Chain, ColumnType, NonTransactionalOperations, Operations, downgrade, migration,
+};
+use capp_schema_tests::{PgDb, columns, execute, on_both, strings};
+
+fn capp() -> Migrator {
+    Migrator::new(Migrations::load().expect("CAPP's chain"), Config::default())
+}
+
+async fn at(migrator: &Migrator, url: &DatabaseUrl) -> Option<String> {
+    let mut db = Db::connect(url).await.unwrap();
+    migrator.status(&mut db).await.unwrap().current
+}
+
+async fn versions(url: &DatabaseUrl) -> Vec<String> {
+    strings(url, "SELECT version_num FROM alembic_version").await
+}
+
+#[tokio::test]
+async fn every_target_form_on_capp_history() {
+    on_both(|url| async move {
+        let m = capp();
+        let mut db = Db::connect(&url).await.unwrap();
+        let step = |r: capp_schema::runner::Report| {
+            r.applied.iter().map(|a| a.rev.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(step(m.upgrade(&mut db, "0001").await.unwrap()), ["0001"]);
+        assert_eq!(versions(&url).await, ["0001"]);
+        assert_eq!(step(m.upgrade(&mut db, "+1").await.unwrap()), ["0002"]);
+        assert_eq!(step(m.upgrade(&mut db, "head").await.unwrap()), ["0003"]);
+        assert!(
+            m.upgrade(&mut db, "head").await.unwrap().applied.is_empty(),
+            "at head: nothing to do"
+        );
+        assert_eq!(step(m.downgrade(&mut db, "-1").await.unwrap()), ["0003"]);
+        assert_eq!(step(m.downgrade(&mut db, "0001").await.unwrap()), ["0002"]);
+        assert_eq!(
+            step(m.upgrade(&mut db, "0001+2").await.unwrap()),
+            ["0002", "0003"]
+        );
+        assert_eq!(
+            step(m.downgrade(&mut db, "-2").await.unwrap()),
+            ["0003", "0002"]
+        );
+        assert_eq!(
+            step(m.upgrade(&mut db, "3").await.unwrap()),
+            ["0002", "0003"],
+            "numeric value of a revision"
+        );
+        assert_eq!(
+            step(m.downgrade(&mut db, "0003-1").await.unwrap()),
+            ["0003"]
+        );
+        assert_eq!(
+            step(m.downgrade(&mut db, "base").await.unwrap()),
+            ["0002", "0001"]
+        );
+        assert!(versions(&url).await.is_empty());
+        assert!(
+            columns(&url, "users").await.is_empty(),
+            "base drops every table"
+        );
+
+        // Errors name the revision and what exists.
+        let err = m.upgrade(&mut db, "0009").await.unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "can't locate revision identified by '0009'; known revisions are 0001, 0002, 0003"
+        );
+        assert!(matches!(
+            m.upgrade(&mut db, "000").await,
+            Err(RunError::AmbiguousRevision { .. })
+        ));
+        assert!(matches!(
+            m.downgrade(&mut db, "-1").await,
+            Err(RunError::RelativeOutOfRange { .. })
+        ));
+        m.upgrade(&mut db, "head").await.unwrap();
+        assert!(matches!(
+            m.upgrade(&mut db, "0001").await,
+            Err(RunError::TargetBehind { .. })
+        ));
+        assert!(matches!(
+            m.downgrade(&mut db, "+1").await,
+            Err(RunError::RelativeOutOfRange { .. })
+        ));
+
+        // Stamp moves the version only.
+        m.stamp(&mut db, "0001").await.unwrap();
+        assert_eq!(versions(&url).await, ["0001"]);
+        assert!(
+            columns(&url, "users").await.contains(&"status".to_owned()),
+            "stamp runs nothing"
+        );
+        m.stamp(&mut db, "head").await.unwrap();
+        assert_eq!(at(&m, &url).await.as_deref(), Some("0003"));
+        m.stamp(&mut db, "base").await.unwrap();
+        assert!(versions(&url).await.is_empty());
+        db.close().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_data_migration_fills_status_from_is_active() {
+    on_both(|url| async move {
+        let m = capp();
+        let mut db = Db::connect(&url).await.unwrap();
+        m.upgrade(&mut db, "0002").await.unwrap();
+        execute(
+            &url,
+            "INSERT INTO users (id, email, is_active) VALUES ('00000000-0000-0000-0000-000000000001', 'a@capp.io', true);
+             INSERT INTO users (id, email, is_active) VALUES ('00000000-0000-0000-0000-000000000002', 'b@capp.io', false);",
+        )
+        .await;
+        m.upgrade(&mut db, "head").await.unwrap();
+        assert_eq!(strings(&url, "SELECT status FROM users ORDER BY email").await, ["active", "inactive"]);
+        // The downgrade keeps the rows, without the column.
+        m.downgrade(&mut db, "-1").await.unwrap();
+        assert_eq!(strings(&url, "SELECT email FROM users ORDER BY email").await, ["a@capp.io", "b@capp.io"]);
+        assert!(!columns(&url, "users").await.contains(&"status".to_owned()));
+    })
+    .await;
+}
+
+mod failing {
+    use super::*;
+
+    #[derive(capp_schema::Chain)]
+    pub(crate) struct Failing;
+
+    #[migration(rev = "0001", down_rev = None, message = "create t", chain = crate::failing::Failing)]
+    fn create(op: &mut Operations) {
+        op.create_table("t", |t| {
+            t.column("id", ColumnType::Integer);
+            t.primary_key(["id"]);
+        });
+    }
+
+    #[downgrade(rev = "0001", chain = crate::failing::Failing)]
+    fn drop(op: &mut Operations) {
+        op.drop_table("t");
+    }
+
+    #[migration(rev = "0002", down_rev = "0001", message = "half works", chain = crate::failing::Failing)]
+    fn half(op: &mut Operations) {
+        op.add_column("t", "c", ColumnType::Text);
+        op.execute("INSERT INTO t (id, c) VALUES (1, 'x')");
+        op.execute("INSERT INTO no_such_table VALUES (1)");
+    }
+
+    #[downgrade(rev = "0002", chain = crate::failing::Failing)]
+    fn half_down(op: &mut Operations) {
+        op.drop_column("t", "c");
+    }
+}
+
+#[tokio::test]
+async fn a_failing_migration_leaves_the_previous_revision_and_no_lock() {
+    on_both(|url| async move {
+        let m = Migrator::new(failing::Failing::load().unwrap(), Config::default());
+        let mut db = Db::connect(&url).await.unwrap();
+        let err = m.upgrade(&mut db, "head").await.unwrap_err();
+        assert!(matches!(&err, RunError::MigrationFailed { rev, at, .. } if rev == "0002" && at == "0001"), "{err}");
+        assert_eq!(versions(&url).await, ["0001"]);
+        assert_eq!(columns(&url, "t").await, ["id"], "nothing of 0002 remains");
+        assert!(strings(&url, "SELECT CAST(id AS TEXT) FROM t").await.is_empty());
+        // The same connection and a new one can run again at once: the lock was released.
+        let again = tokio::time::timeout(std::time::Duration::from_secs(10), m.upgrade(&mut db, "head")).await;
+        assert!(matches!(again, Ok(Err(RunError::MigrationFailed { .. }))));
+        let mut other = Db::connect(&url).await.unwrap();
+        let third = tokio::time::timeout(std::time::Duration::from_secs(10), m.upgrade(&mut other, "head")).await;
+        assert!(matches!(third, Ok(Err(RunError::MigrationFailed { .. }))), "not blocked by a leaked lock");
+    })
+    .await;
+}
+
+mod edited {
+    use super::*;
+
+    #[derive(capp_schema::Chain)]
+    pub(crate) struct Before;
+    #[derive(capp_schema::Chain)]
+    pub(crate) struct After;
+
+    #[migration(rev = "0001", down_rev = None, message = "create t", chain = crate::edited::Before)]
+    fn v1(op: &mut Operations) {
+        op.create_table("t", |t| {
+            t.column("id", ColumnType::Integer);
+        });
+    }
+    #[downgrade(rev = "0001", chain = crate::edited::Before)]
+    fn v1_down(op: &mut Operations) {
+        op.drop_table("t");
+    }
+
+    // The same revision after someone edited it.
+    #[migration(rev = "0001", down_rev = None, message = "create t", chain = crate::edited::After)]
+    fn v2(op: &mut Operations) {
+        op.create_table("t", |t| {
+            t.column("id", ColumnType::BigInt);
+        });
+    }
+    #[downgrade(rev = "0001", chain = crate::edited::After)]
+    fn v2_down(op: &mut Operations) {
+        op.drop_table("t");
+    }
+}
+
+#[tokio::test]
+async fn an_edited_migration_is_refused_until_accepted() {
+    on_both(|url| async move {
+        let before = Migrator::new(edited::Before::load().unwrap(), Config::default());
+        let after = Migrator::new(edited::After::load().unwrap(), Config::default());
+        let mut db = Db::connect(&url).await.unwrap();
+        before.upgrade(&mut db, "head").await.unwrap();
+        let err = after.upgrade(&mut db, "head").await.unwrap_err();
+        assert!(
+            matches!(&err, RunError::ChecksumMismatch { rev, .. } if rev == "0001"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("capp-migrate accept 0001"));
+        assert!(matches!(
+            after.downgrade(&mut db, "base").await,
+            Err(RunError::ChecksumMismatch { .. })
+        ));
+        assert_eq!(after.status(&mut db).await.unwrap().edited, ["0001"]);
+        after.accept(&mut db, "0001").await.unwrap();
+        after.upgrade(&mut db, "head").await.unwrap();
+        assert!(after.status(&mut db).await.unwrap().edited.is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_database_ahead_of_the_code_is_refused() {
+    on_both(|url| async move {
+        let m = capp();
+        let mut db = Db::connect(&url).await.unwrap();
+        m.upgrade(&mut db, "head").await.unwrap();
+        execute(&url, "UPDATE alembic_version SET version_num = '0099'").await;
+        let err = m.upgrade(&mut db, "head").await.unwrap_err();
+        assert!(matches!(&err, RunError::DatabaseAhead { rev, head } if rev == "0099" && head == "0003"), "{err}");
+        assert!(matches!(m.downgrade(&mut db, "-1").await, Err(RunError::DatabaseAhead { .. })));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn tables_without_a_version_table_suggest_stamp() {
+    on_both(|url| async move {
+        let m = capp();
+        execute(&url, "CREATE TABLE users (id integer)").await;
+        let mut db = Db::connect(&url).await.unwrap();
+        let err = m.upgrade(&mut db, "head").await.unwrap_err();
+        assert!(
+            matches!(&err, RunError::NotStamped { tables, .. } if tables == "users"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("capp-migrate stamp"));
+        assert!(
+            strings(&url, "SELECT 'x' FROM users").await.is_empty(),
+            "nothing touched"
+        );
+    })
+    .await;
+}
+
+mod irreversible {
+    use super::*;
+
+    #[derive(capp_schema::Chain)]
+    pub(crate) struct Chain;
+
+    #[migration(rev = "0001", down_rev = None, message = "t", chain = crate::irreversible::Chain)]
+    fn create(op: &mut Operations) {
+        op.create_table("t", |t| {
+            t.column("email", ColumnType::Text);
+        });
+    }
+    #[downgrade(rev = "0001", chain = crate::irreversible::Chain)]
+    fn drop(op: &mut Operations) {
+        op.drop_table("t");
+    }
+    #[migration(rev = "0002", down_rev = "0001", message = "hash", irreversible = "the addresses are gone", chain = crate::irreversible::Chain)]
+    fn hash(op: &mut Operations) {
+        op.execute("UPDATE t SET email = 'hashed'");
+    }
+}
+
+#[tokio::test]
+async fn downgrading_past_an_irreversible_migration_is_refused() {
+    on_both(|url| async move {
+        let m = Migrator::new(irreversible::Chain::load().unwrap(), Config::default());
+        let mut db = Db::connect(&url).await.unwrap();
+        m.upgrade(&mut db, "head").await.unwrap();
+        let err = m.downgrade(&mut db, "base").await.unwrap_err();
+        assert!(
+            matches!(&err, RunError::Irreversible { rev, .. } if rev == "0002"),
+            "{err}"
+        );
+        assert_eq!(versions(&url).await, ["0002"], "nothing was undone");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn eight_runners_at_once_apply_each_migration_exactly_once() {
+    on_both(|url| async move {
+        let runs = (0..8).map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                capp()
+                    .upgrade_url(&url, "head")
+                    .await
+                    .map(|r| r.applied.len())
+            })
+        });
+        let mut applied = 0;
+        for run in runs {
+            applied += run.await.unwrap().expect("every runner succeeds");
+        }
+        assert_eq!(applied, 3, "three migrations, each applied by one runner");
+        let rows = strings(
+            &url,
+            "SELECT rev FROM capp_schema_history WHERE direction = 'upgrade' ORDER BY rev",
+        )
+        .await;
+        assert_eq!(rows, ["0001", "0002", "0003"]);
+        assert_eq!(versions(&url).await, ["0003"]);
+    })
+    .await;
+}
+
+mod concurrently {
+    use super::*;
+
+    #[derive(capp_schema::Chain)]
+    pub(crate) struct Chain;
+
+    #[migration(rev = "0001", down_rev = None, message = "t", chain = crate::concurrently::Chain)]
+    fn create(op: &mut Operations) {
+        op.create_table("t", |t| {
+            t.column("a", ColumnType::Integer);
+        });
+    }
+    #[downgrade(rev = "0001", chain = crate::concurrently::Chain)]
+    fn drop(op: &mut Operations) {
+        op.drop_table("t");
+    }
+    #[migration(rev = "0002", down_rev = "0001", message = "index", transactional = false, chain = crate::concurrently::Chain)]
+    fn index(op: &mut NonTransactionalOperations) {
+        op.create_index_concurrently("ix_t_a", "t", ["a"]);
+        op.execute("SELECT no_such_function()");
+    }
+    #[downgrade(rev = "0002", chain = crate::concurrently::Chain)]
+    fn unindex(op: &mut NonTransactionalOperations) {
+        op.drop_index_concurrently("ix_t_a");
+    }
+}
+
+#[tokio::test]
+async fn a_failure_outside_a_transaction_is_recorded_until_repaired() {
+    let Some(pg) = PgDb::create().await else {
+        return;
+    };
+    let url = pg.database_url();
+    let m = Migrator::new(concurrently::Chain::load().unwrap(), Config::default());
+    let mut db = Db::connect(&url).await.unwrap();
+    let err = m.upgrade(&mut db, "head").await.unwrap_err();
+    assert!(
+        matches!(&err, RunError::NonTransactionalFailed { rev, .. } if rev == "0002"),
+        "{err}"
+    );
+    // The index was built (CONCURRENTLY, outside a transaction), the version did not move.
+    assert_eq!(
+        strings(
+            &url,
+            "SELECT indexname::text FROM pg_indexes WHERE indexname = 'ix_t_a'"
+        )
+        .await,
+        ["ix_t_a"]
+    );
+    let status = m.status(&mut db).await.unwrap();
+    assert_eq!(
+        (status.current.as_deref(), status.failed.as_deref()),
+        (Some("0001"), Some("0002"))
+    );
+    assert!(matches!(
+        m.upgrade(&mut db, "head").await,
+        Err(RunError::FailedState { .. })
+    ));
+    // Repaired by hand: the index is dropped, then the failed state is cleared.
+    execute(&url, "DROP INDEX ix_t_a").await;
+    m.repair(&mut db, "0002").await.unwrap();
+    assert_eq!(m.status(&mut db).await.unwrap().failed, None);
+}

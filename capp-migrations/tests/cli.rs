@@ -1,54 +1,218 @@
-//! Drives the real `capp-migrate` binary.
+//! Drives the real `capp-migrate` binary, each test in a directory of its own.
 
-use std::process::{Command, Output};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 
-fn capp_migrate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_capp-migrate"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
+/// A fresh working directory, removed afterwards.
+struct WorkDir(PathBuf);
+
+impl WorkDir {
+    fn new(name: &str) -> WorkDir {
+        let dir = std::env::temp_dir().join(format!("capp_cli_{name}_{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        WorkDir(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// Runs `capp-migrate` here, with no DATABASE_URL in the environment.
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_capp-migrate"))
+            .args(args)
+            .current_dir(&self.0)
+            .env_remove("DATABASE_URL")
+            .stdin(Stdio::null())
+            .output()
+            .expect("the binary runs")
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 #[test]
 fn history_lists_newest_first_in_alembic_form() {
-    let out = capp_migrate(&["history"]);
+    let dir = WorkDir::new("history");
+    let out = dir.run(&["history"]);
     assert!(out.status.success());
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines.first(),
-        Some(&"0001 -> 0002, add kyc_verified_at timestamp to users (head)")
+        Some(&"0002 -> 0003, add status to users, filled from is_active (head)")
     );
     assert_eq!(lines.last(), Some(&"<base> -> 0001, initial schema"));
+    let ranged = stdout(&dir.run(&["history", "-r", "0002:0003"]));
+    assert_eq!(ranged.lines().count(), 2);
 }
 
 #[test]
-fn heads_names_the_head() {
-    let out = capp_migrate(&["heads"]);
+fn upgrade_head_creates_the_embedded_default_database() {
+    let dir = WorkDir::new("default");
+    let out = dir.run(&["upgrade", "head"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Running upgrade <base> -> 0001, initial schema"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Running upgrade 0002 -> 0003, add status to users, filled from is_active")
+    );
+    assert!(text.contains("sqlite://capp.db is now at 0003"));
+    assert!(dir.path().join("capp.db").exists());
+    assert_eq!(stdout(&dir.run(&["current"])).trim(), "0003 (head)");
+    assert!(stdout(&dir.run(&["upgrade", "head"])).contains("nothing to do"));
+    let check = dir.run(&["check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
+}
+
+#[test]
+fn the_url_comes_from_the_flag_then_the_environment_then_dot_env() {
+    let dir = WorkDir::new("urls");
+    std::fs::write(
+        dir.path().join(".env"),
+        "DATABASE_URL=sqlite://from_dot_env.db\n",
+    )
+    .unwrap();
+    assert!(dir.run(&["upgrade", "0001"]).status.success());
+    assert!(dir.path().join("from_dot_env.db").exists());
+    assert!(!dir.path().join("capp.db").exists());
+    let out = Command::new(env!("CARGO_BIN_EXE_capp-migrate"))
+        .args(["upgrade", "0001"])
+        .current_dir(dir.path())
+        .env("DATABASE_URL", "sqlite://from_env.db")
+        .output()
+        .unwrap();
     assert!(out.status.success());
-    assert!(stdout(&out).starts_with("0001 -> 0002,"));
+    assert!(
+        dir.path().join("from_env.db").exists(),
+        "the environment beats .env"
+    );
+    assert!(
+        dir.run(&["--database-url", "sqlite://from_flag.db", "upgrade", "0001"])
+            .status
+            .success()
+    );
+    assert!(
+        dir.path().join("from_flag.db").exists(),
+        "the flag beats both"
+    );
+}
+
+#[test]
+fn destructive_downgrades_need_yes_when_not_on_a_terminal() {
+    let dir = WorkDir::new("confirm");
+    assert!(dir.run(&["upgrade", "head"]).status.success());
+    let out = dir.run(&["downgrade", "base"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: destructive step not confirmed"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        stdout(&dir.run(&["current"])).trim(),
+        "0003 (head)",
+        "nothing was undone"
+    );
+    let out = dir.run(&["downgrade", "base", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Running downgrade 0001 -> <base>, initial schema"));
+    let check = dir.run(&["check"]);
+    assert_eq!(check.status.code(), Some(3), "behind head");
+}
+
+#[test]
+fn sql_mode_prints_the_script_and_touches_nothing() {
+    let dir = WorkDir::new("offline");
+    let out = dir.run(&[
+        "--database-url",
+        "postgresql://capp_user:pw@localhost/capp_db",
+        "upgrade",
+        "head",
+        "--sql",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let script = stdout(&out);
+    assert!(script.contains("CREATE TABLE IF NOT EXISTS \"alembic_version\""));
+    assert!(script.contains("CREATE TABLE \"users\""));
+    assert!(script.contains("INSERT INTO \"alembic_version\" (version_num) VALUES ('0001');"));
+    let down = stdout(&dir.run(&["downgrade", "0003:0002", "--sql"]));
+    assert!(
+        down.contains("ALTER TABLE \"users\" DROP COLUMN \"status\";"),
+        "{down}"
+    );
+    assert!(
+        down.contains("BEGIN IMMEDIATE;"),
+        "the default database is SQLite: {down}"
+    );
+    let err = dir.run(&["downgrade", "-1", "--sql"]);
+    assert_eq!(
+        err.status.code(),
+        Some(1),
+        "offline downgrades need FROM:TO"
+    );
+    assert!(!dir.path().join("capp.db").exists());
+}
+
+#[test]
+fn errors_are_one_line_with_their_causes_and_a_failure_exit() {
+    let dir = WorkDir::new("errors");
+    let out = dir.run(&["show", "0009"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: can't locate revision identified by '0009'; known revisions are 0001, 0002, 0003\n"
+    );
+    let out = dir.run(&[
+        "--database-url",
+        "mysql://root:secret@localhost/db",
+        "current",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: unsupported database URL `mysql://root:***@localhost/db`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = dir.run(&[
+        "--database-url",
+        "postgresql://nobody@127.0.0.1:1/none",
+        "current",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(
+            "error: cannot connect to postgres://nobody@127.0.0.1:1/none\n  caused by: "
+        ),
+        "{err}"
+    );
 }
 
 #[test]
 fn show_prints_both_directions() {
-    let out = capp_migrate(&["show", "0002"]);
+    let dir = WorkDir::new("show");
+    let out = dir.run(&["show", "0002"]);
     assert!(out.status.success());
     let text = stdout(&out);
     assert!(text.contains("Parent: 0001"));
-    assert!(text.contains("Upgrade operations:") && text.contains("Downgrade operations:"));
-    assert!(text.contains("kyc_verified_at"));
-}
-
-#[test]
-fn unknown_revision_is_one_error_line_and_a_failure_exit() {
-    let out = capp_migrate(&["show", "0009"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
-        "error: can't locate revision identified by '0009'; known revisions are 0001, 0002\n"
-    );
+    assert!(text.contains("Applied to sqlite://capp.db: no"));
+    assert!(text.contains("ALTER TABLE \"users\" ADD COLUMN \"kyc_verified_at\" TIMESTAMPTZ;"));
+    assert!(text.contains("-- Downgrade (sqlite):"));
 }

@@ -75,7 +75,9 @@ pub use __private::{Location, Recording};
 pub use capp_schema_macros::{Chain, downgrade, migration};
 pub use chain::{Chain, Checksum, Migration, MigrationChain};
 pub use error::ChainError;
-pub use ops::{ColumnChange, NonTransactionalOperations, Operation, Operations, Recorder};
+pub use ops::{
+    ColumnChange, NonTransactionalOperations, Operation, Operations, OutsideATransaction, Recorder,
+};
 pub use render::Dialect;
 pub use schema::{
     Action, Check, Column, ColumnType, FoldError, ForeignKey, Index, Schema, Table, Unique,

@@ -352,6 +352,31 @@ impl Operations {
         });
     }
 
+    /// Not available here: `CREATE INDEX CONCURRENTLY` cannot run inside a transaction. Declare
+    /// the migration `transactional = false` and take `&mut NonTransactionalOperations`, whose
+    /// method of this name builds the index.
+    pub fn create_index_concurrently<I: IntoIterator<Item = S>, S: Into<String>>(
+        &mut self,
+        name: &str,
+        table: &str,
+        columns: I,
+    ) where
+        Self: OutsideATransaction<I>,
+    {
+        let _ = (name, table, columns);
+        unreachable!("`Operations` does not implement `OutsideATransaction`")
+    }
+
+    /// Not available here: `DROP INDEX CONCURRENTLY` cannot run inside a transaction (see
+    /// [`Operations::create_index_concurrently`]).
+    pub fn drop_index_concurrently<N: AsRef<str>>(&mut self, name: N)
+    where
+        Self: OutsideATransaction<N>,
+    {
+        let _ = name;
+        unreachable!("`Operations` does not implement `OutsideATransaction`")
+    }
+
     /// Runs SQL as written, for data migrations. It must not change the schema: the schema model
     /// is folded from the other operations only.
     pub fn execute(&mut self, sql: &str) {
@@ -365,6 +390,15 @@ impl Operations {
         &self.ops
     }
 }
+
+/// Implemented by no recorder: it turns a concurrent index operation in a transactional
+/// migration into a compile error that says what to do.
+#[diagnostic::on_unimplemented(
+    message = "this operation cannot run inside a transaction",
+    label = "only `transactional = false` migrations can do this",
+    note = "declare `#[migration(..., transactional = false)]` and take `op: &mut NonTransactionalOperations` in both directions"
+)]
+pub trait OutsideATransaction<T> {}
 
 /// The recorder a `transactional = false` migration receives. It offers everything
 /// [`Operations`] does, plus the operations that cannot run inside a transaction.
@@ -386,7 +420,8 @@ impl NonTransactionalOperations {
     }
 
     /// `DROP INDEX CONCURRENTLY` on PostgreSQL.
-    pub fn drop_index_concurrently(&mut self, name: &str) {
+    pub fn drop_index_concurrently<N: AsRef<str>>(&mut self, name: N) {
+        let name = name.as_ref();
         self.inner.push(Operation::DropIndex {
             name: name.to_owned(),
             concurrently: true,

@@ -297,6 +297,16 @@ fn sqlite(op: &Operation, before: &Schema, after: &Schema) -> Result<Vec<String>
                 column_def(column, d)
             )]
         }
+        // SQLite drops a column in place unless a key, index or constraint uses it.
+        Operation::DropColumn { table, column }
+            if !sqlite_column_in_use(before.table(table)?, column) =>
+        {
+            vec![format!(
+                "ALTER TABLE {} DROP COLUMN {}",
+                ident(table),
+                ident(column)
+            )]
+        }
         Operation::RenameColumn { table, from, to } => {
             vec![format!(
                 "ALTER TABLE {} RENAME COLUMN {} TO {}",
@@ -321,6 +331,20 @@ fn sqlite(op: &Operation, before: &Schema, after: &Schema) -> Result<Vec<String>
             batch(before.table(table)?, after.table(table)?)
         }
     })
+}
+
+/// Whether SQLite's `DROP COLUMN` would refuse the column. Expressions are not parsed, so any
+/// check or partial index that mentions the name counts, which at worst picks the (always
+/// correct) table rebuild.
+fn sqlite_column_in_use(table: &Table, column: &str) -> bool {
+    let named = |cols: &[String]| cols.iter().any(|c| c == column);
+    named(&table.primary_key)
+        || table.uniques.iter().any(|u| named(&u.columns))
+        || table.foreign_keys.iter().any(|f| named(&f.columns))
+        || table.indexes.iter().any(|i| {
+            named(&i.columns) || i.predicate.as_deref().is_some_and(|p| p.contains(column))
+        })
+        || table.checks.iter().any(|c| c.expr.contains(column))
 }
 
 /// Rebuilds `new` from `old` and copies the rows of the columns both have.

@@ -399,3 +399,48 @@ async fn a_failure_outside_a_transaction_is_recorded_until_repaired() {
     m.repair(&mut db, "0002").await.unwrap();
     assert_eq!(m.status(&mut db).await.unwrap().failed, None);
 }
+
+#[tokio::test]
+async fn an_application_migrates_itself_from_its_own_pool() {
+    let Some(pg) = PgDb::create().await else {
+        return;
+    };
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&pg.url)
+        .await
+        .unwrap();
+    let mut db = Db::from_postgres_pool(&pool).await.unwrap();
+    let report = capp().upgrade(&mut db, "head").await.unwrap();
+    assert_eq!(report.applied.len(), 3);
+    drop(db);
+    // The pool serves the application, and no advisory lock is left behind.
+    let locks: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(locks, 0);
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(users, 0);
+    pool.close().await;
+
+    let sqlite = capp_schema_tests::SqliteDb::new();
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .connect_with(
+            sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&sqlite.path)
+                .create_if_missing(true),
+        )
+        .await
+        .unwrap();
+    let mut db = Db::from_sqlite_pool(&pool).await.unwrap();
+    assert_eq!(
+        capp().upgrade(&mut db, "head").await.unwrap().applied.len(),
+        3
+    );
+    pool.close().await;
+}

@@ -86,6 +86,42 @@ impl Db {
         })
     }
 
+    /// Takes a connection out of an application's PostgreSQL pool for good (it closes when this
+    /// value is dropped and never returns to the pool), so that the session-level migration lock
+    /// can never be handed back to the application with the connection.
+    pub async fn from_postgres_pool(pool: &sqlx::PgPool) -> Result<Db, RunError> {
+        let conn = pool
+            .acquire()
+            .await
+            .map_err(RunError::db("cannot take a connection from the pool"))?
+            .detach();
+        let url =
+            DatabaseUrl::Postgres(format!("postgres://{}", pool.connect_options().get_host()));
+        Ok(Db {
+            conn: Conn::Postgres(conn),
+            url,
+        })
+    }
+
+    /// Takes a connection out of an application's SQLite pool for good, with foreign keys off
+    /// for batch table rebuilds (checked with `PRAGMA foreign_key_check` before each commit).
+    pub async fn from_sqlite_pool(pool: &sqlx::SqlitePool) -> Result<Db, RunError> {
+        let mut conn = pool
+            .acquire()
+            .await
+            .map_err(RunError::db("cannot take a connection from the pool"))?
+            .detach();
+        sqlx::raw_sql("PRAGMA foreign_keys = OFF")
+            .execute(&mut conn)
+            .await
+            .map_err(RunError::db("cannot turn foreign keys off"))?;
+        let path = pool.connect_options().get_filename().display().to_string();
+        Ok(Db {
+            conn: Conn::Sqlite(conn),
+            url: DatabaseUrl::Sqlite(path),
+        })
+    }
+
     /// The SQL dialect of this database.
     pub fn dialect(&self) -> Dialect {
         self.url.dialect()

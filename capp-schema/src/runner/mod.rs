@@ -14,6 +14,9 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! With an application's pool, [`Db::from_postgres_pool`] takes one connection out of it for
+//! good, so the session lock can never go back to the pool with it.
 
 mod db;
 mod error;

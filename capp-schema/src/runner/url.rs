@@ -122,8 +122,8 @@ mod tests {
             Ok(DatabaseUrl::Sqlite("capp.db".into()))
         );
         assert_eq!(
-            DatabaseUrl::parse("sqlite:///capp.db"),
-            Ok(DatabaseUrl::Sqlite("capp.db".into()))
+            DatabaseUrl::parse("sqlite:///var/capp.db"),
+            Ok(DatabaseUrl::Sqlite("/var/capp.db".into()))
         );
         assert_eq!(
             DatabaseUrl::parse("sqlite:////tmp/x.db"),

@@ -43,6 +43,7 @@ impl std::fmt::Debug for Db {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct State {
     pub(crate) version_table_exists: bool,
+    pub(crate) history_table_exists: bool,
     pub(crate) versions: Vec<String>,
     /// The newest history row per revision: (rev, direction, checksum, status).
     pub(crate) latest: Vec<(String, String, Option<String>, String)>,
@@ -174,19 +175,16 @@ impl Db {
     /// serialises each migration with `BEGIN IMMEDIATE` instead.
     pub(crate) async fn lock(&mut self, config: &Config) -> Result<(), RunError> {
         if let Conn::Postgres(c) = &mut self.conn {
-            sqlx::query("SELECT pg_advisory_lock($1)")
-                .bind(config.lock_key())
-                .execute(&mut *c)
-                .await
-                .map_err(RunError::db("cannot take the migration lock"))?;
-            let set = format!(
-                "SET lock_timeout = {}",
+            // One round trip: the key is a number and the timeout a quoted literal.
+            let sql = format!(
+                "SELECT pg_advisory_lock({}); SET lock_timeout = {}",
+                config.lock_key(),
                 sql_string(&format!("{}ms", config.lock_timeout.as_millis()))
             );
-            sqlx::raw_sql(AssertSqlSafe(set))
+            sqlx::raw_sql(AssertSqlSafe(sql))
                 .execute(c)
                 .await
-                .map_err(RunError::db("cannot set lock_timeout"))?;
+                .map_err(RunError::db("cannot take the migration lock"))?;
         }
         Ok(())
     }
@@ -201,32 +199,6 @@ impl Db {
                 .map_err(RunError::db("cannot release the migration lock"))?;
         }
         Ok(())
-    }
-
-    async fn table_exists(
-        &mut self,
-        schema: Option<&str>,
-        table: &str,
-    ) -> Result<bool, sqlx::Error> {
-        match &mut self.conn {
-            Conn::Postgres(c) => {
-                let name = match schema {
-                    Some(s) => format!("{}.{}", ident(s), ident(table)),
-                    None => ident(table),
-                };
-                sqlx::query_scalar::<_, bool>("SELECT to_regclass($1) IS NOT NULL")
-                    .bind(name)
-                    .fetch_one(c)
-                    .await
-            }
-            Conn::Sqlite(c) => sqlx::query_scalar::<_, i64>(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
-            )
-            .bind(table)
-            .fetch_one(c)
-            .await
-            .map(|n| n > 0),
-        }
     }
 
     /// Tables other than the runner's own, for the "tables but no version table" check.
@@ -250,41 +222,78 @@ impl Db {
             .collect())
     }
 
-    /// Reads the version table and the newest history row of each revision.
+    /// Reads the version table and the newest history row of each revision: two queries, one to
+    /// find the tables and one to read both.
     pub(crate) async fn state(&mut self, config: &Config) -> Result<State, RunError> {
-        let schema = config.version_schema.as_deref();
-        let exists = self
-            .table_exists(schema, &config.version_table)
+        let (version_exists, history_exists) = self
+            .tables_exist(config)
             .await
             .map_err(RunError::db("cannot look for the version table"))?;
-        if !exists {
-            return Ok(State::default());
+        if !version_exists {
+            return Ok(State {
+                history_table_exists: history_exists,
+                ..State::default()
+            });
         }
-        let versions = self
-            .strings(format!(
-                "SELECT version_num FROM {}",
-                config.version_table_sql()
-            ))
-            .await
-            .map_err(RunError::db("cannot read the version table"))?;
-        let mut latest = Vec::new();
-        if self
-            .table_exists(schema, &config.history_table)
-            .await
-            .map_err(RunError::db("cannot look for the history table"))?
-        {
-            let sql = format!(
-                "SELECT rev, direction, checksum, status FROM {h} WHERE id IN (SELECT max(id) FROM {h} GROUP BY rev)",
+        let mut sql = format!(
+            "SELECT 'v', version_num, NULL, NULL, NULL FROM {}",
+            config.version_table_sql()
+        );
+        if history_exists {
+            sql.push_str(&format!(
+                " UNION ALL SELECT 'h', rev, direction, checksum, status FROM {h} WHERE id IN (SELECT max(id) FROM {h} GROUP BY rev)",
                 h = config.history_table_sql()
-            );
-            latest = on_conn!(&mut self.conn, c => sqlx::query_as::<_, (String, String, Option<String>, String)>(AssertSqlSafe(sql)).fetch_all(c).await)
-                .map_err(RunError::db("cannot read the history table"))?;
+            ));
         }
-        Ok(State {
+        type Row = (
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let rows: Vec<Row> = on_conn!(&mut self.conn, c => sqlx::query_as::<_, Row>(AssertSqlSafe(sql)).fetch_all(c).await)
+            .map_err(RunError::db("cannot read the version table"))?;
+        let mut state = State {
             version_table_exists: true,
-            versions,
-            latest,
-        })
+            history_table_exists: history_exists,
+            ..State::default()
+        };
+        for (kind, rev, direction, checksum, status) in rows {
+            if kind == "v" {
+                state.versions.push(rev);
+            } else {
+                state.latest.push((
+                    rev,
+                    direction.unwrap_or_default(),
+                    checksum,
+                    status.unwrap_or_default(),
+                ));
+            }
+        }
+        Ok(state)
+    }
+
+    async fn tables_exist(&mut self, config: &Config) -> Result<(bool, bool), sqlx::Error> {
+        match &mut self.conn {
+            Conn::Postgres(c) => {
+                sqlx::query_as::<_, (bool, bool)>(
+                    "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL",
+                )
+                .bind(config.version_table_sql())
+                .bind(config.history_table_sql())
+                .fetch_one(c)
+                .await
+            }
+            Conn::Sqlite(c) => sqlx::query_as::<_, (bool, bool)>(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1), \
+                        EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?2)",
+            )
+            .bind(&config.version_table)
+            .bind(&config.history_table)
+            .fetch_one(c)
+            .await,
+        }
     }
 
     /// Creates the version table (exactly as Alembic does) and the history table.

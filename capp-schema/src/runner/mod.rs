@@ -287,7 +287,7 @@ impl Migrator {
                 current: m.checksum().to_string(),
             });
         }
-        if create {
+        if create && !state.history_table_exists {
             // Version table taken over from Alembic: add the history table beside it.
             db.create_tables(&self.config).await?;
         }

@@ -401,7 +401,7 @@ async fn show(migrator: &Migrator, url: &DatabaseUrl, rev: &str) -> Result<(), R
     println!("-- Upgrade ({dialect}):");
     print!(
         "{}",
-        migrator.script(dialect, position.checked_sub(1), Some(position))?
+        script_or_note(migrator, dialect, position.checked_sub(1), Some(position))?
     );
     match m.irreversible_reason() {
         Some(reason) => println!("-- Downgrade: irreversible ({reason})"),
@@ -409,11 +409,26 @@ async fn show(migrator: &Migrator, url: &DatabaseUrl, rev: &str) -> Result<(), R
             println!("-- Downgrade ({dialect}):");
             print!(
                 "{}",
-                migrator.script(dialect, Some(position), position.checked_sub(1))?
+                script_or_note(migrator, dialect, Some(position), position.checked_sub(1))?
             );
         }
     }
     Ok(())
+}
+
+/// The script, or a note where a Rust data step means there is none.
+fn script_or_note(
+    migrator: &Migrator,
+    dialect: Dialect,
+    from: Position,
+    to: Position,
+) -> Result<String, RunError> {
+    match migrator.script(dialect, from, to) {
+        Err(RunError::OnlineOnly { name, .. }) => Ok(format!(
+            "-- (runs a Rust data step, \"{name}\", which has no SQL form)\n"
+        )),
+        other => other,
+    }
 }
 
 /// `--sql`: `[FROM:]TO`; FROM defaults to base for an upgrade and is required for a downgrade.

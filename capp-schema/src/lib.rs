@@ -78,6 +78,8 @@ pub use error::ChainError;
 pub use ops::{
     ColumnChange, NonTransactionalOperations, Operation, Operations, OutsideATransaction, Recorder,
 };
+#[cfg(feature = "runner")]
+pub use ops::{DataStep, RustStep};
 pub use render::Dialect;
 pub use schema::{
     Action, Check, Column, ColumnType, FoldError, ForeignKey, Index, Schema, Table, Unique,

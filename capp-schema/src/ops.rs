@@ -112,7 +112,50 @@ pub enum Operation {
     Execute {
         sql: String,
     },
+    /// A Rust data transform, run online on the migration's connection and inside its
+    /// transaction; by contract it changes data, not the schema. It has no SQL form, so `--sql`
+    /// refuses migrations that use one.
+    #[cfg(feature = "runner")]
+    RunRust {
+        name: String,
+        step: RustStep,
+    },
 }
+
+/// A [`DataStep`] as an operation holds it; compared by function address.
+#[cfg(feature = "runner")]
+#[derive(Clone, Copy)]
+pub struct RustStep(pub DataStep);
+
+#[cfg(feature = "runner")]
+impl PartialEq for RustStep {
+    fn eq(&self, other: &RustStep) -> bool {
+        std::ptr::fn_addr_eq(self.0, other.0)
+    }
+}
+
+#[cfg(feature = "runner")]
+impl Eq for RustStep {}
+
+#[cfg(feature = "runner")]
+impl std::hash::Hash for RustStep {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
+#[cfg(feature = "runner")]
+impl std::fmt::Debug for RustStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RustStep(..)")
+    }
+}
+
+/// The function of a Rust data step: it gets the migration's connection, inside its transaction.
+#[cfg(feature = "runner")]
+pub type DataStep = for<'a> fn(
+    &'a mut crate::runner::Db,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'a>,
+>;
 
 impl Operation {
     /// Whether the operation destroys data: a dropped table or column.
@@ -382,6 +425,30 @@ impl Operations {
     pub fn execute(&mut self, sql: &str) {
         self.push(Operation::Execute {
             sql: sql.to_owned(),
+        });
+    }
+
+    /// Runs a Rust data transform online, inside the migration's transaction, for data changes
+    /// SQL cannot express well. The migration's checksum covers this call, not the body of a
+    /// function it names: keep the transform in the closure, or never edit the function.
+    ///
+    /// ```
+    /// # use capp_schema::Operations;
+    /// # let mut op = Operations::default();
+    /// op.run_rust("normalise emails", |db| {
+    ///     Box::pin(async move {
+    ///         if let Some(conn) = db.postgres() {
+    ///             sqlx::query("UPDATE users SET email = lower(email)").execute(conn).await?;
+    ///         }
+    ///         Ok(())
+    ///     })
+    /// });
+    /// ```
+    #[cfg(feature = "runner")]
+    pub fn run_rust(&mut self, name: &str, step: DataStep) {
+        self.push(Operation::RunRust {
+            name: name.to_owned(),
+            step: RustStep(step),
         });
     }
 

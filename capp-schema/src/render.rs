@@ -271,6 +271,9 @@ fn postgres(op: &Operation) -> Vec<String> {
             )]
         }
         Operation::Execute { sql } => vec![sql.clone()],
+        // Run by the runner itself; it has no SQL.
+        #[cfg(feature = "runner")]
+        Operation::RunRust { .. } => vec![],
     }
 }
 
@@ -321,6 +324,8 @@ fn sqlite(op: &Operation, before: &Schema, after: &Schema) -> Result<Vec<String>
         | Operation::DropEnum { .. }
         | Operation::AddEnumValue { .. } => vec![],
         Operation::Execute { sql } => vec![sql.clone()],
+        #[cfg(feature = "runner")]
+        Operation::RunRust { .. } => vec![],
         Operation::AddColumn { table, .. }
         | Operation::DropColumn { table, .. }
         | Operation::AlterColumn { table, .. }

@@ -572,6 +572,8 @@ impl Schema {
                 values.push(value.clone());
             }
             Op::Execute { .. } => {}
+            #[cfg(feature = "runner")]
+            Op::RunRust { .. } => {}
         }
         Ok(())
     }

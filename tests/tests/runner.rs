@@ -444,3 +444,130 @@ async fn an_application_migrates_itself_from_its_own_pool() {
     );
     pool.close().await;
 }
+
+mod rust_step {
+    use super::*;
+    use capp_schema::runner::Db;
+
+    #[derive(capp_schema::Chain)]
+    pub(crate) struct Chain;
+
+    #[migration(rev = "0001", down_rev = None, message = "emails", chain = crate::rust_step::Chain)]
+    fn create(op: &mut Operations) {
+        op.create_table("people", |t| {
+            t.column("id", ColumnType::Integer);
+            t.column("email", ColumnType::Text).not_null();
+            t.primary_key(["id"]);
+        });
+        op.execute(
+            "INSERT INTO people (id, email) VALUES (1, ' Ada@CAPP.io '), (2, 'bob@capp.io')",
+        );
+    }
+    #[downgrade(rev = "0001", chain = crate::rust_step::Chain)]
+    fn drop(op: &mut Operations) {
+        op.drop_table("people");
+    }
+
+    /// Reads every row, normalises in Rust, writes back: on either database.
+    async fn normalise(db: &mut Db) -> Result<(), sqlx::Error> {
+        let sql = "SELECT CAST(id AS BIGINT), email FROM people";
+        let rows: Vec<(i64, String)> = match db.postgres() {
+            Some(conn) => sqlx::query_as(sql).fetch_all(conn).await?,
+            None => {
+                sqlx::query_as(sql)
+                    .fetch_all(db.sqlite().expect("one of the two"))
+                    .await?
+            }
+        };
+        for (id, email) in rows {
+            let clean = email.trim().to_lowercase();
+            let sql = format!(
+                "UPDATE people SET email = '{}' WHERE id = {id}",
+                clean.replace('\'', "''")
+            );
+            db.execute(&sql).await?;
+        }
+        Ok(())
+    }
+
+    #[migration(rev = "0002", down_rev = "0001", message = "normalise emails", irreversible = "the original spelling is gone", chain = crate::rust_step::Chain)]
+    fn normalise_emails(op: &mut Operations) {
+        op.run_rust("normalise emails", |db| Box::pin(normalise(db)));
+    }
+
+    #[migration(rev = "0003", down_rev = "0002", message = "fails after the Rust step", chain = crate::rust_step::Chain)]
+    fn failing(op: &mut Operations) {
+        op.run_rust("normalise again", |db| Box::pin(normalise(db)));
+        op.execute("UPDATE people SET email = 'changed'");
+        op.execute("SELECT * FROM no_such_table");
+    }
+    #[downgrade(rev = "0003", chain = crate::rust_step::Chain)]
+    fn failing_down(op: &mut Operations) {
+        op.execute("SELECT 1");
+    }
+}
+
+#[tokio::test]
+async fn a_rust_data_step_runs_inside_the_migration_transaction() {
+    on_both(|url| async move {
+        let m = Migrator::new(rust_step::Chain::load().unwrap(), Config::default());
+        let mut db = Db::connect(&url).await.unwrap();
+        m.upgrade(&mut db, "0002").await.unwrap();
+        assert_eq!(strings(&url, "SELECT email FROM people ORDER BY id").await, ["ada@capp.io", "bob@capp.io"]);
+        // A failure after the Rust step rolls the whole migration back.
+        assert!(matches!(m.upgrade(&mut db, "head").await, Err(RunError::MigrationFailed { rev, .. }) if rev == "0003"));
+        assert_eq!(strings(&url, "SELECT email FROM people ORDER BY id").await, ["ada@capp.io", "bob@capp.io"]);
+        assert_eq!(versions(&url).await, ["0002"]);
+        // It has no SQL form.
+        let err = m.script(url.dialect(), None, Some(1)).unwrap_err();
+        assert!(matches!(&err, RunError::OnlineOnly { rev, .. } if rev == "0002"), "{err}");
+    })
+    .await;
+}
+
+mod enums {
+    use super::*;
+
+    #[derive(capp_schema::Chain)]
+    pub(crate) struct Chain;
+
+    #[migration(rev = "0001", down_rev = None, message = "kyc status enum", chain = crate::enums::Chain)]
+    fn create(op: &mut Operations) {
+        op.create_enum("kyc_status", ["pending", "verified"]);
+        op.create_table("accounts", |t| {
+            t.column("id", ColumnType::Integer);
+            t.column("kyc", ColumnType::Enum("kyc_status".into()))
+                .not_null()
+                .default_str("pending");
+        });
+    }
+    #[downgrade(rev = "0001", chain = crate::enums::Chain)]
+    fn drop(op: &mut Operations) {
+        op.drop_table("accounts");
+        op.drop_enum("kyc_status");
+    }
+    #[migration(rev = "0002", down_rev = "0001", message = "add rejected", irreversible = "PostgreSQL cannot drop an enum value", chain = crate::enums::Chain)]
+    fn add_value(op: &mut Operations) {
+        op.add_enum_value("kyc_status", "rejected");
+    }
+}
+
+#[tokio::test]
+async fn postgres_enum_types_are_created_extended_and_dropped() {
+    on_both(|url| async move {
+        let m = Migrator::new(enums::Chain::load().unwrap(), Config::default());
+        let mut db = Db::connect(&url).await.unwrap();
+        m.upgrade(&mut db, "head").await.unwrap();
+        execute(&url, "INSERT INTO accounts (id, kyc) VALUES (1, 'rejected')").await;
+        if let DatabaseUrl::Postgres(_) = url {
+            let values = strings(&url, "SELECT enumlabel::text FROM pg_enum JOIN pg_type t ON t.oid = enumtypid WHERE typname = 'kyc_status' ORDER BY enumsortorder").await;
+            assert_eq!(values, ["pending", "verified", "rejected"]);
+        }
+        m.stamp(&mut db, "0001").await.unwrap();
+        m.downgrade(&mut db, "base").await.unwrap();
+        if let DatabaseUrl::Postgres(_) = url {
+            assert!(strings(&url, "SELECT typname::text FROM pg_type WHERE typname = 'kyc_status'").await.is_empty());
+        }
+    })
+    .await;
+}

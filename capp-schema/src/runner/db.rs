@@ -123,6 +123,22 @@ impl Db {
         })
     }
 
+    /// The PostgreSQL connection, for Rust data steps.
+    pub fn postgres(&mut self) -> Option<&mut sqlx::PgConnection> {
+        match &mut self.conn {
+            Conn::Postgres(c) => Some(c),
+            Conn::Sqlite(_) => None,
+        }
+    }
+
+    /// The SQLite connection, for Rust data steps.
+    pub fn sqlite(&mut self) -> Option<&mut sqlx::SqliteConnection> {
+        match &mut self.conn {
+            Conn::Sqlite(c) => Some(c),
+            Conn::Postgres(_) => None,
+        }
+    }
+
     /// The SQL dialect of this database.
     pub fn dialect(&self) -> Dialect {
         self.url.dialect()

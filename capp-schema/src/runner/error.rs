@@ -107,6 +107,11 @@ pub enum RunError {
     )]
     NonTransactionalInSingleTransaction { rev: String },
 
+    #[error(
+        "migration {rev} has a Rust data step (\"{name}\") that runs only online; it has no SQL form for --sql: run it with `capp-migrate upgrade`"
+    )]
+    OnlineOnly { rev: String, name: String },
+
     #[error("destructive step not confirmed: {0}; pass --yes to proceed")]
     NotConfirmed(String),
 }

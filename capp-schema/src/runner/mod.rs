@@ -157,6 +157,12 @@ pub struct Status {
     pub edited: Vec<String>,
 }
 
+/// A piece of a rendered migration: SQL, or a Rust data step run on the connection.
+enum Piece {
+    Sql(String),
+    Rust(String, crate::ops::DataStep),
+}
+
 /// One step of a plan.
 #[derive(Debug, Clone, Copy)]
 struct Step {
@@ -559,7 +565,7 @@ impl Migrator {
         step: Step,
         dialect: Dialect,
         schema: &mut Schema,
-    ) -> Result<(Vec<String>, bool), RunError> {
+    ) -> Result<(Vec<Piece>, bool), RunError> {
         let m = &self.chain.migrations()[step.index];
         let recording = match step.direction {
             Direction::Upgrade => m.upgrade(),
@@ -573,7 +579,16 @@ impl Migrator {
                 rev: m.rev().to_owned(),
                 source,
             };
-            statements.extend(render(op, dialect, schema).map_err(fold)?);
+            if let crate::Operation::RunRust { name, step } = op {
+                statements.push(Piece::Rust(name.clone(), step.0));
+            } else {
+                statements.extend(
+                    render(op, dialect, schema)
+                        .map_err(fold)?
+                        .into_iter()
+                        .map(Piece::Sql),
+                );
+            }
             schema.apply(op).map_err(fold)?;
         }
         Ok((statements, recording.transactional))
@@ -668,7 +683,7 @@ impl Migrator {
         db: &mut Db,
         m: &Migration,
         step: Step,
-        statements: &[String],
+        statements: &[Piece],
         from: Position,
         to: Position,
         own_transaction: bool,
@@ -701,9 +716,33 @@ impl Migrator {
                 }
             }
         }
-        for statement in statements {
-            sql.push_str(statement);
-            sql.push_str(";\n");
+        for piece in statements {
+            match piece {
+                Piece::Sql(statement) => {
+                    sql.push_str(statement);
+                    sql.push_str(";\n");
+                }
+                Piece::Rust(_, data_step) => {
+                    // The SQL so far (BEGIN included) runs first, then the Rust step, in the
+                    // same transaction.
+                    let flushed = if sql.is_empty() {
+                        Ok(())
+                    } else {
+                        db.execute(&sql).await
+                    };
+                    sql.clear();
+                    let outcome = match flushed {
+                        Ok(()) => data_step(db).await,
+                        Err(e) => Err(e),
+                    };
+                    if let Err(source) = outcome {
+                        if own_transaction {
+                            let _ = db.execute("ROLLBACK").await;
+                        }
+                        return Err(failed(source));
+                    }
+                }
+            }
         }
         sql.push_str(&self.version_sql(self.rev_at(from).as_deref(), self.rev_at(to).as_deref()));
         let outcome = match dialect {
@@ -747,7 +786,7 @@ impl Migrator {
         db: &mut Db,
         m: &Migration,
         step: Step,
-        statements: &[String],
+        statements: &[Piece],
         from: Position,
         to: Position,
     ) -> Result<(), RunError> {
@@ -756,8 +795,12 @@ impl Migrator {
             .await
             .map_err(RunError::db("cannot write the history table"))?;
         let started = Instant::now();
-        for statement in statements {
-            if let Err(source) = db.execute(statement).await {
+        for piece in statements {
+            let outcome = match piece {
+                Piece::Sql(statement) => db.execute(statement).await,
+                Piece::Rust(_, data_step) => data_step(db).await,
+            };
+            if let Err(source) = outcome {
                 let mark = self.history_sql(m.rev(), direction, None, "failed", "NULL");
                 let _ = db.execute(&mark).await;
                 return Err(RunError::NonTransactionalFailed {
@@ -825,9 +868,19 @@ impl Migrator {
                 out.push_str(begin(dialect));
                 out.push_str(";\n");
             }
-            for statement in statements {
-                out.push_str(&statement);
-                out.push_str(";\n");
+            for piece in statements {
+                match piece {
+                    Piece::Sql(statement) => {
+                        out.push_str(&statement);
+                        out.push_str(";\n");
+                    }
+                    Piece::Rust(name, _) => {
+                        return Err(RunError::OnlineOnly {
+                            rev: m.rev().to_owned(),
+                            name,
+                        });
+                    }
+                }
             }
             out.push_str(&self.version_sql(
                 self.rev_at(position).as_deref(),

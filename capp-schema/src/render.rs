@@ -135,13 +135,35 @@ fn create_index(index: &Index, dialect: Dialect, concurrently: bool) -> String {
 }
 
 /// The statements of one operation, applied to a database whose schema is `before`.
-pub fn render(op: &Operation, dialect: Dialect, before: &Schema) -> Result<Vec<String>, FoldError> {
-    let mut after = before.clone();
-    after.apply(op)?;
-    Ok(match dialect {
-        Dialect::Postgres => postgres(op),
-        Dialect::Sqlite => sqlite(op, before, &after)?,
-    })
+///
+/// `schema` is the schema before the operation; the operation is applied to it (which checks that
+/// it fits: an unknown table or a duplicate column is an error), so that consecutive calls render
+/// a whole history. Only SQLite's table rebuilds copy anything: the one table they rebuild.
+pub fn render(
+    op: &Operation,
+    dialect: Dialect,
+    schema: &mut Schema,
+) -> Result<Vec<String>, FoldError> {
+    match dialect {
+        Dialect::Postgres => {
+            schema.apply(op)?;
+            Ok(postgres(op))
+        }
+        Dialect::Sqlite => {
+            let before = match op {
+                Operation::AddColumn { table, .. }
+                | Operation::DropColumn { table, .. }
+                | Operation::AlterColumn { table, .. }
+                | Operation::AddUnique { table, .. }
+                | Operation::AddForeignKey { table, .. }
+                | Operation::AddCheck { table, .. }
+                | Operation::DropConstraint { table, .. } => Some(schema.table(table)?.clone()),
+                _ => None,
+            };
+            schema.apply(op)?;
+            sqlite(op, before.as_ref(), schema)
+        }
+    }
 }
 
 fn postgres(op: &Operation) -> Vec<String> {
@@ -277,7 +299,14 @@ fn postgres(op: &Operation) -> Vec<String> {
     }
 }
 
-fn sqlite(op: &Operation, before: &Schema, after: &Schema) -> Result<Vec<String>, FoldError> {
+/// `before` is the table a rebuild starts from, as it was before `op`; `after` the whole schema
+/// after it.
+fn sqlite(
+    op: &Operation,
+    before: Option<&Table>,
+    after: &Schema,
+) -> Result<Vec<String>, FoldError> {
+    let old = |table: &str| before.ok_or_else(|| FoldError::NoTable(table.to_owned()));
     let d = Dialect::Sqlite;
     Ok(match op {
         Operation::CreateTable(table) => {
@@ -301,9 +330,7 @@ fn sqlite(op: &Operation, before: &Schema, after: &Schema) -> Result<Vec<String>
             )]
         }
         // SQLite drops a column in place unless a key, index or constraint uses it.
-        Operation::DropColumn { table, column }
-            if !sqlite_column_in_use(before.table(table)?, column) =>
-        {
+        Operation::DropColumn { table, column } if !sqlite_column_in_use(old(table)?, column) => {
             vec![format!(
                 "ALTER TABLE {} DROP COLUMN {}",
                 ident(table),
@@ -332,9 +359,7 @@ fn sqlite(op: &Operation, before: &Schema, after: &Schema) -> Result<Vec<String>
         | Operation::AddUnique { table, .. }
         | Operation::AddForeignKey { table, .. }
         | Operation::AddCheck { table, .. }
-        | Operation::DropConstraint { table, .. } => {
-            batch(before.table(table)?, after.table(table)?)
-        }
+        | Operation::DropConstraint { table, .. } => batch(old(table)?, after.table(table)?),
     })
 }
 
@@ -408,13 +433,13 @@ mod tests {
         op.add_column("users", "status", ColumnType::Varchar(50))
             .default_str("it's");
         op.create_enum("kyc", ["o'k"]);
-        let schema = users();
-        let sql = render(&op.operations()[0], Dialect::Postgres, &schema).unwrap();
+        let mut schema = users();
+        let sql = render(&op.operations()[0], Dialect::Postgres, &mut schema).unwrap();
         assert_eq!(
             sql,
             ["ALTER TABLE \"users\" ADD COLUMN \"status\" VARCHAR(50) DEFAULT 'it''s'"]
         );
-        let sql = render(&op.operations()[1], Dialect::Postgres, &schema).unwrap();
+        let sql = render(&op.operations()[1], Dialect::Postgres, &mut schema).unwrap();
         assert_eq!(sql, ["CREATE TYPE \"kyc\" AS ENUM ('o''k')"]);
     }
 
@@ -422,7 +447,7 @@ mod tests {
     fn sqlite_alters_in_batch_and_keeps_the_rows() {
         let mut op = Operations::default();
         op.alter_column("users", "email").ty(ColumnType::Text);
-        let sql = render(&op.operations()[0], Dialect::Sqlite, &users()).unwrap();
+        let sql = render(&op.operations()[0], Dialect::Sqlite, &mut users()).unwrap();
         assert_eq!(
             sql,
             [
@@ -440,7 +465,7 @@ mod tests {
         let mut op = Operations::default();
         op.drop_column("users", "nope");
         assert_eq!(
-            render(&op.operations()[0], Dialect::Postgres, &users()),
+            render(&op.operations()[0], Dialect::Postgres, &mut users()),
             Err(FoldError::NoColumn {
                 table: "users".into(),
                 column: "nope".into()

@@ -57,11 +57,16 @@ impl PgDb {
             .await
             .expect("create database");
         let _ = conn.close().await;
-        let (base, _) = admin
+        let (base, rest) = admin
             .rsplit_once('/')
             .expect("the admin URL names a database");
+        // Keep the admin URL's parameters (say `?sslmode=disable`) for the new database.
+        let query = rest
+            .split_once('?')
+            .map(|(_, q)| format!("?{q}"))
+            .unwrap_or_default();
         Some(PgDb {
-            url: format!("{base}/{name}"),
+            url: format!("{base}/{name}{query}"),
             name,
         })
     }

@@ -128,11 +128,10 @@ async fn an_alembic_managed_database_is_taken_over_without_a_stamp() {
     let m = capp();
     let mut schema = Schema::default();
     for op in m.chain().base().upgrade().operations {
-        for statement in render(&op, Dialect::Postgres, &schema).unwrap() {
+        for statement in render(&op, Dialect::Postgres, &mut schema).unwrap() {
             sql.push_str(&statement);
             sql.push_str(";\n");
         }
-        schema.apply(&op).unwrap();
     }
     execute(&url, &sql).await;
 

@@ -582,14 +582,9 @@ impl Migrator {
             if let crate::Operation::RunRust { name, step } = op {
                 statements.push(Piece::Rust(name.clone(), step.0));
             } else {
-                statements.extend(
-                    render(op, dialect, schema)
-                        .map_err(fold)?
-                        .into_iter()
-                        .map(Piece::Sql),
-                );
+                let sql = render(op, dialect, schema).map_err(fold)?;
+                statements.extend(sql.into_iter().map(Piece::Sql));
             }
-            schema.apply(op).map_err(fold)?;
         }
         Ok((statements, recording.transactional))
     }

@@ -1,0 +1,159 @@
+//! Runner benchmark against the local PostgreSQL server (`CAPP_TEST_POSTGRES_URL`):
+//!
+//! - `upgrade head` of 1,000 small migrations (a CREATE TABLE with a primary key and an INSERT
+//!   each), in one transaction and one transaction per migration, against `psql -1 -f` running
+//!   the same statements (the floor);
+//! - an application start at head: connect, lock, read the version, unlock.
+//!
+//! Run with `cargo bench -p capp-schema-tests --bench runner`; results go into
+//! docs/benchmarks.md by hand.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use capp_schema::runner::{Config, Db, Migrator, TransactionMode};
+use capp_schema::{Chain, ColumnType, Dialect, Operations, Schema, downgrade, migration};
+use capp_schema_tests::PgDb;
+
+#[derive(capp_schema::Chain)]
+pub(crate) struct Bench;
+
+include!(concat!(env!("OUT_DIR"), "/bench_chain.rs"));
+
+const RUNS: usize = 5;
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// The migrations' own statements, without the runner's bookkeeping: what psql gets.
+fn plain_sql(migrator: &Migrator) -> String {
+    let mut schema = Schema::default();
+    let mut sql = String::new();
+    for m in migrator.chain().migrations() {
+        for op in m.upgrade().operations {
+            for statement in
+                capp_schema::render::render(&op, Dialect::Postgres, &mut schema).unwrap()
+            {
+                sql.push_str(&statement);
+                sql.push_str(";\n");
+            }
+        }
+    }
+    sql
+}
+
+async fn timed_upgrade(migrator: &Migrator) -> Duration {
+    let db = PgDb::create()
+        .await
+        .expect("PostgreSQL is needed for this benchmark");
+    let mut conn = Db::connect(&db.database_url()).await.unwrap();
+    let start = Instant::now();
+    let report = migrator.upgrade(&mut conn, "head").await.unwrap();
+    let elapsed = start.elapsed();
+    assert_eq!(report.applied.len(), migrator.chain().len());
+    elapsed
+}
+
+#[tokio::main]
+async fn main() {
+    let chain = Bench::load().unwrap();
+    let n = chain.len();
+    let per = Migrator::new(chain.clone(), Config::default());
+    let single = Migrator::new(
+        chain,
+        Config {
+            transaction_mode: TransactionMode::Single,
+            ..Config::default()
+        },
+    );
+
+    let script = std::env::temp_dir().join("capp_bench_plain.sql");
+    std::fs::write(&script, plain_sql(&per)).unwrap();
+    let mut psql = Vec::new();
+    for _ in 0..RUNS {
+        let db = PgDb::create()
+            .await
+            .expect("PostgreSQL is needed for this benchmark");
+        let start = Instant::now();
+        let out = Command::new("psql")
+            .args([
+                "--no-psqlrc",
+                "-q",
+                "-1",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "--dbname",
+                &db.url,
+                "-f",
+            ])
+            .arg(&script)
+            .output()
+            .unwrap();
+        psql.push(start.elapsed());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut one = Vec::new();
+    let mut each = Vec::new();
+    for _ in 0..RUNS {
+        one.push(timed_upgrade(&single).await);
+        each.push(timed_upgrade(&per).await);
+    }
+    let (psql, one, each) = (median(psql), median(one), median(each));
+    println!("upgrade head, {n} migrations, median of {RUNS}:");
+    println!(
+        "  psql -1 -f (floor)             {:>8.1} ms",
+        psql.as_secs_f64() * 1e3
+    );
+    println!(
+        "  capp-schema, one transaction   {:>8.1} ms  ({:.2}x the floor)",
+        one.as_secs_f64() * 1e3,
+        one.as_secs_f64() / psql.as_secs_f64()
+    );
+    println!(
+        "  capp-schema, per migration     {:>8.1} ms  ({:.2}x the floor)",
+        each.as_secs_f64() * 1e3,
+        each.as_secs_f64() / psql.as_secs_f64()
+    );
+
+    // An application start at head, on a database already at head.
+    let db = PgDb::create().await.unwrap();
+    per.upgrade_url(&db.database_url(), "head").await.unwrap();
+    let mut with_connect = Vec::new();
+    let mut without = Vec::new();
+    let mut conn = Db::connect(&db.database_url()).await.unwrap();
+    for _ in 0..50 {
+        let start = Instant::now();
+        assert!(
+            per.upgrade_url(&db.database_url(), "head")
+                .await
+                .unwrap()
+                .applied
+                .is_empty()
+        );
+        with_connect.push(start.elapsed());
+        let start = Instant::now();
+        assert!(
+            per.upgrade(&mut conn, "head")
+                .await
+                .unwrap()
+                .applied
+                .is_empty()
+        );
+        without.push(start.elapsed());
+    }
+    println!("start at head ({n} migrations applied), median of 50:");
+    println!(
+        "  connect + lock + read + unlock {:>8.2} ms",
+        median(with_connect).as_secs_f64() * 1e3
+    );
+    println!(
+        "  lock + read + unlock           {:>8.2} ms",
+        median(without).as_secs_f64() * 1e3
+    );
+}

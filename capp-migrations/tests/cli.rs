@@ -216,3 +216,34 @@ fn show_prints_both_directions() {
     assert!(text.contains("ALTER TABLE \"users\" ADD COLUMN \"kyc_verified_at\" TIMESTAMPTZ;"));
     assert!(text.contains("-- Downgrade (sqlite):"));
 }
+
+#[test]
+fn test_runs_the_guides_round_trip_and_stamp_moves_the_version() {
+    let dir = WorkDir::new("roundtrip");
+    let out = dir.run(&["test", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for step in [
+        "1. Checking database connectivity",
+        "2. Current migration status",
+        "3. Applying all migrations",
+        "4. Testing rollback",
+        "5. Re-applying migrations",
+        "Migration test passed",
+    ] {
+        assert!(text.contains(step), "{step}: {text}");
+    }
+    assert!(text.contains("Running downgrade 0003 -> 0002"));
+    let out = dir.run(&["stamp", "0001"]);
+    assert!(out.status.success());
+    assert_eq!(
+        stdout(&out).trim(),
+        "Stamped sqlite://capp.db from 0003 to 0001"
+    );
+    assert_eq!(stdout(&dir.run(&["current"])).trim(), "0001");
+    assert!(dir.run(&["stamp", "head"]).status.success());
+    assert_eq!(
+        stdout(&dir.run(&["heads"])).trim(),
+        "0002 -> 0003, add status to users, filled from is_active (head)"
+    );
+}

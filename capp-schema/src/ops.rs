@@ -332,14 +332,7 @@ impl Operations {
         J: IntoIterator<Item = T>,
         T: Into<String>,
     {
-        let foreign_key = ForeignKey {
-            name: name.to_owned(),
-            columns: names(columns),
-            ref_table: ref_table.to_owned(),
-            ref_columns: names(ref_columns),
-            on_delete: Default::default(),
-            on_update: Default::default(),
-        };
+        let foreign_key = ForeignKey::new(name, columns, ref_table, ref_columns);
         match self.push(Operation::AddForeignKey {
             table: table.to_owned(),
             foreign_key,

@@ -66,6 +66,35 @@ fn column_def(column: &Column, dialect: Dialect) -> String {
     sql
 }
 
+fn unique_sql(u: &crate::schema::Unique) -> String {
+    format!(
+        "CONSTRAINT {} UNIQUE ({})",
+        ident(&u.name),
+        ident_list(&u.columns)
+    )
+}
+
+fn foreign_key_sql(fk: &crate::schema::ForeignKey) -> String {
+    let mut sql = format!(
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
+        ident(&fk.name),
+        ident_list(&fk.columns),
+        ident(&fk.ref_table),
+        ident_list(&fk.ref_columns)
+    );
+    if fk.on_delete != Default::default() {
+        let _ = write!(sql, " ON DELETE {}", fk.on_delete.sql());
+    }
+    if fk.on_update != Default::default() {
+        let _ = write!(sql, " ON UPDATE {}", fk.on_update.sql());
+    }
+    sql
+}
+
+fn check_sql(c: &crate::schema::Check) -> String {
+    format!("CONSTRAINT {} CHECK ({})", ident(&c.name), c.expr)
+}
+
 fn create_table(table: &Table, dialect: Dialect, name: &str) -> String {
     let mut parts: Vec<String> = table
         .columns
@@ -79,32 +108,9 @@ fn create_table(table: &Table, dialect: Dialect, name: &str) -> String {
             ident_list(&table.primary_key)
         ));
     }
-    for u in &table.uniques {
-        parts.push(format!(
-            "CONSTRAINT {} UNIQUE ({})",
-            ident(&u.name),
-            ident_list(&u.columns)
-        ));
-    }
-    for fk in &table.foreign_keys {
-        let mut sql = format!(
-            "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
-            ident(&fk.name),
-            ident_list(&fk.columns),
-            ident(&fk.ref_table),
-            ident_list(&fk.ref_columns)
-        );
-        if fk.on_delete != Default::default() {
-            let _ = write!(sql, " ON DELETE {}", fk.on_delete.sql());
-        }
-        if fk.on_update != Default::default() {
-            let _ = write!(sql, " ON UPDATE {}", fk.on_update.sql());
-        }
-        parts.push(sql);
-    }
-    for c in &table.checks {
-        parts.push(format!("CONSTRAINT {} CHECK ({})", ident(&c.name), c.expr));
-    }
+    parts.extend(table.uniques.iter().map(unique_sql));
+    parts.extend(table.foreign_keys.iter().map(foreign_key_sql));
+    parts.extend(table.checks.iter().map(check_sql));
     format!(
         "CREATE TABLE {} (\n    {}\n)",
         ident(name),
@@ -235,42 +241,17 @@ fn postgres(op: &Operation) -> Vec<String> {
                 ident(name)
             )]
         }
-        Operation::AddUnique { table, unique } => vec![alter(
-            table,
-            format!(
-                "ADD CONSTRAINT {} UNIQUE ({})",
-                ident(&unique.name),
-                ident_list(&unique.columns)
-            ),
-        )],
-        Operation::AddForeignKey {
-            table,
-            foreign_key: fk,
-        } => {
-            let mut sql = format!(
-                "ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
-                ident(&fk.name),
-                ident_list(&fk.columns),
-                ident(&fk.ref_table),
-                ident_list(&fk.ref_columns)
-            );
-            if fk.on_delete != Default::default() {
-                let _ = write!(sql, " ON DELETE {}", fk.on_delete.sql());
-            }
-            if fk.on_update != Default::default() {
-                let _ = write!(sql, " ON UPDATE {}", fk.on_update.sql());
-            }
-            vec![alter(table, sql)]
+        Operation::AddUnique { table, unique } => {
+            vec![alter(table, format!("ADD {}", unique_sql(unique)))]
         }
-        Operation::AddCheck { table, check } => {
+        Operation::AddForeignKey { table, foreign_key } => {
             vec![alter(
                 table,
-                format!(
-                    "ADD CONSTRAINT {} CHECK ({})",
-                    ident(&check.name),
-                    check.expr
-                ),
+                format!("ADD {}", foreign_key_sql(foreign_key)),
             )]
+        }
+        Operation::AddCheck { table, check } => {
+            vec![alter(table, format!("ADD {}", check_sql(check)))]
         }
         Operation::DropConstraint { table, name } => {
             vec![alter(table, format!("DROP CONSTRAINT {}", ident(name)))]

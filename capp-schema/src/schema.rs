@@ -175,6 +175,24 @@ pub struct ForeignKey {
 }
 
 impl ForeignKey {
+    /// A foreign key with `NO ACTION` on delete and update.
+    pub fn new<I, S, J, T>(name: &str, columns: I, ref_table: &str, ref_columns: J) -> ForeignKey
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+        J: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        ForeignKey {
+            name: name.to_owned(),
+            columns: names(columns),
+            ref_table: ref_table.to_owned(),
+            ref_columns: names(ref_columns),
+            on_delete: Action::NoAction,
+            on_update: Action::NoAction,
+        }
+    }
+
     /// Sets `ON DELETE`.
     pub fn on_delete(&mut self, action: Action) -> &mut ForeignKey {
         self.on_delete = action;
@@ -289,14 +307,8 @@ impl Table {
         J: IntoIterator<Item = T>,
         T: Into<String>,
     {
-        self.foreign_keys.push(ForeignKey {
-            name: name.to_owned(),
-            columns: names(columns),
-            ref_table: ref_table.to_owned(),
-            ref_columns: names(ref_columns),
-            on_delete: Action::NoAction,
-            on_update: Action::NoAction,
-        });
+        self.foreign_keys
+            .push(ForeignKey::new(name, columns, ref_table, ref_columns));
         self.foreign_keys
             .last_mut()
             .expect("a foreign key was just pushed")

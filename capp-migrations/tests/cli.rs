@@ -247,3 +247,22 @@ fn test_runs_the_guides_round_trip_and_stamp_moves_the_version() {
         "0002 -> 0003, add status to users, filled from is_active (head)"
     );
 }
+
+#[test]
+fn check_reports_schema_drift() {
+    let dir = WorkDir::new("drift");
+    assert!(dir.run(&["upgrade", "head"]).status.success());
+    let db = dir.path().join("capp.db");
+    let out = Command::new("sqlite3").arg(&db).arg("CREATE INDEX ix_by_hand ON users (full_name); ALTER TABLE payments DROP COLUMN failure_reason;").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let check = dir.run(&["check"]);
+    assert_eq!(check.status.code(), Some(3));
+    let text = stdout(&check);
+    assert!(text.contains("FAILED: schema drift at 0003: - column payments.failure_reason TEXT (expected, missing)"), "{text}");
+    assert!(
+        text.contains(
+            "FAILED: schema drift at 0003: + index ix_by_hand on users (full_name) (not expected)"
+        ),
+        "{text}"
+    );
+}

@@ -119,7 +119,8 @@ pub enum Command {
         /// A revision, head or base.
         target: String,
     },
-    /// Exit 0 if the database is at head with every applied migration unchanged, 3 if not.
+    /// Exit 0 if the database is at head, every applied migration unchanged and its schema what the
+    /// history says (no drift); 3 if not.
     Check,
     /// What the guide's test_migration.sh does: connect, show current, upgrade head, downgrade
     /// -1, upgrade head.
@@ -235,6 +236,17 @@ async fn execute<C: Chain>(args: Args) -> Result<u8, RunError> {
             }
             for rev in &status.edited {
                 problems.push(format!("migration {rev} was edited after it was applied"));
+            }
+            // Drift: the live schema against the history folded up to the database's revision.
+            let position = status.current.as_deref().and_then(|r| chain.position(r));
+            let dialect = url.dialect();
+            let expected = migrator.expected_schema(position)?.canonical(dialect);
+            let actual = db.introspect(migrator.config()).await?.canonical(dialect);
+            for difference in expected.diff(&actual) {
+                problems.push(format!(
+                    "schema drift at {}: {difference}",
+                    status.current.as_deref().unwrap_or("base")
+                ));
             }
             if !status.is_head {
                 problems.push(format!(

@@ -59,6 +59,7 @@
 mod chain;
 #[cfg(feature = "cli")]
 pub mod cli;
+mod compare;
 mod error;
 mod ops;
 pub mod render;
@@ -66,6 +67,8 @@ pub mod rules;
 #[cfg(feature = "runner")]
 pub mod runner;
 mod schema;
+#[cfg(feature = "runner")]
+pub mod testing;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -74,6 +77,7 @@ pub mod __private;
 pub use __private::{Location, Recording};
 pub use capp_schema_macros::{Chain, downgrade, migration};
 pub use chain::{Chain, Checksum, Migration, MigrationChain};
+pub use compare::Difference;
 pub use error::ChainError;
 pub use ops::{
     ColumnChange, NonTransactionalOperations, Operation, Operations, OutsideATransaction, Recorder,

@@ -47,6 +47,7 @@ fn column_type(ty: &ColumnType, dialect: Dialect) -> String {
         (ColumnType::Enum(name), Dialect::Postgres) => ident(name),
         (ColumnType::Enum(_), Dialect::Sqlite) => "TEXT".to_owned(),
         (ColumnType::Bytes, Dialect::Sqlite) => "BLOB".to_owned(),
+        (ColumnType::Other(name), _) => name.clone(),
         (ty, _) => ty.to_string(),
     }
 }

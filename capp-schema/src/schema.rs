@@ -38,6 +38,8 @@ pub enum ColumnType {
     Bytes,
     /// A PostgreSQL enum type created with `create_enum` (TEXT on SQLite).
     Enum(String),
+    /// A type this model does not know, as the database names it (from introspection).
+    Other(String),
 }
 
 impl fmt::Display for ColumnType {
@@ -57,6 +59,7 @@ impl fmt::Display for ColumnType {
             ColumnType::Jsonb => f.write_str("JSONB"),
             ColumnType::Bytes => f.write_str("BYTEA"),
             ColumnType::Enum(name) => write!(f, "ENUM {name}"),
+            ColumnType::Other(name) => f.write_str(name),
         }
     }
 }

@@ -20,6 +20,7 @@
 
 mod db;
 mod error;
+mod introspect;
 mod target;
 mod url;
 
@@ -543,6 +544,12 @@ impl Migrator {
             checksum.map_or_else(|| "NULL".to_owned(), sql_string),
             sql_string(status),
         )
+    }
+
+    /// The schema the history builds up to `position` (`None`: base), folded in memory without a
+    /// database. `execute` and Rust data steps change data only, by contract.
+    pub fn expected_schema(&self, position: Position) -> Result<Schema, RunError> {
+        self.schema_at(position)
     }
 
     /// The schema the migrations before position `upto` build, folded in memory.

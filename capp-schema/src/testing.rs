@@ -1,0 +1,170 @@
+//! Round-trip proofs for `cargo test`: every migration of a chain, on a real database.
+//!
+//! ```no_run
+//! # #[derive(capp_schema::Chain)] pub struct Migrations;
+//! use capp_schema::Chain;
+//! use capp_schema::runner::DatabaseUrl;
+//!
+//! #[tokio::test]
+//! async fn every_migration_round_trips() {
+//!     let url = DatabaseUrl::parse("sqlite:///tmp/round_trip.db").unwrap();
+//!     let chain = Migrations::load().unwrap();
+//!     if let Err(e) = capp_schema::testing::round_trip(&chain, &url).await {
+//!         panic!("{e}");
+//!     }
+//! }
+//! ```
+
+use std::fmt;
+
+use crate::chain::MigrationChain;
+use crate::compare::Difference;
+use crate::runner::{Config, DatabaseUrl, Db, Migrator, RunError};
+use crate::schema::Schema;
+
+/// Why a chain does not round-trip.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RoundTripError {
+    /// Running a step failed.
+    Run {
+        rev: String,
+        step: &'static str,
+        source: RunError,
+    },
+    /// The schema after a step is not the expected one.
+    Differs {
+        rev: String,
+        what: &'static str,
+        dialect: String,
+        differences: Vec<Difference>,
+    },
+}
+
+impl fmt::Display for RoundTripError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RoundTripError::Run { rev, step, source } => {
+                write!(f, "migration {rev}: {step} failed: {source}")
+            }
+            RoundTripError::Differs {
+                rev,
+                what,
+                dialect,
+                differences,
+            } => {
+                write!(
+                    f,
+                    "migration {rev} does not round-trip on {dialect}: {what}:"
+                )?;
+                for d in differences {
+                    write!(f, "\n  {d}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for RoundTripError {}
+
+/// Upgrades an empty database through the whole chain one migration at a time. At each step it
+/// checks that the introspected schema equals the history folded in memory, then downgrades one
+/// step and checks the schema is the one before the upgrade, then upgrades again and checks it is
+/// the one after. Irreversible migrations are checked going up only.
+pub async fn round_trip(chain: &MigrationChain, url: &DatabaseUrl) -> Result<(), RoundTripError> {
+    let config = Config::default();
+    let migrator = Migrator::new(chain.clone(), config.clone());
+    let dialect = url.dialect();
+    let run_err = |rev: &str, step: &'static str| {
+        let rev = rev.to_owned();
+        move |source| RoundTripError::Run { rev, step, source }
+    };
+    let mut db = Db::connect(url).await.map_err(run_err("base", "connect"))?;
+    let mut folded = Schema::default();
+    let mut before = db
+        .introspect(&config)
+        .await
+        .map_err(run_err("base", "introspection"))?
+        .canonical(dialect);
+    let differs = |rev: &str, what: &'static str, expected: &Schema, actual: &Schema| {
+        let differences = expected.diff(actual);
+        if differences.is_empty() {
+            Ok(())
+        } else {
+            Err(RoundTripError::Differs {
+                rev: rev.to_owned(),
+                what,
+                dialect: dialect.to_string(),
+                differences,
+            })
+        }
+    };
+    differs(
+        "base",
+        "the database is not empty before the first migration",
+        &Schema::default(),
+        &before,
+    )?;
+    for m in chain.migrations() {
+        let rev = m.rev();
+        migrator
+            .upgrade(&mut db, "+1")
+            .await
+            .map_err(run_err(rev, "upgrade"))?;
+        for op in m.upgrade().operations {
+            folded.apply(&op).map_err(|e| {
+                run_err(rev, "fold")(RunError::Fold {
+                    rev: rev.to_owned(),
+                    source: e,
+                })
+            })?;
+        }
+        let after = db
+            .introspect(&config)
+            .await
+            .map_err(run_err(rev, "introspection"))?
+            .canonical(dialect);
+        differs(
+            rev,
+            "after its upgrade the database differs from the history folded in memory",
+            &folded.canonical(dialect),
+            &after,
+        )?;
+        if m.irreversible_reason().is_none() {
+            migrator
+                .downgrade(&mut db, "-1")
+                .await
+                .map_err(run_err(rev, "downgrade"))?;
+            let back = db
+                .introspect(&config)
+                .await
+                .map_err(run_err(rev, "introspection"))?
+                .canonical(dialect);
+            differs(
+                rev,
+                "its downgrade does not restore the schema before its upgrade",
+                &before,
+                &back,
+            )?;
+            migrator
+                .upgrade(&mut db, "+1")
+                .await
+                .map_err(run_err(rev, "upgrade after downgrade"))?;
+            let again = db
+                .introspect(&config)
+                .await
+                .map_err(run_err(rev, "introspection"))?
+                .canonical(dialect);
+            differs(
+                rev,
+                "upgrading again after its downgrade gives another schema",
+                &after,
+                &again,
+            )?;
+        }
+        before = after;
+    }
+    let _ = db.close().await;
+    Ok(())
+}

@@ -17,10 +17,8 @@ use crate::schema::{ColumnType, Schema, Table};
 /// is `0`.
 fn normalize_default(default: &str) -> String {
     let mut d = default.trim().to_owned();
-    loop {
-        // A cast is `::name`, possibly with spaces and parentheses in the name, at the end,
-        // outside quotes.
-        let Some(pos) = last_cast(&d) else { break };
+    // A cast is `::name` at the end, outside quotes; there may be several.
+    while let Some(pos) = last_cast(&d) {
         d.truncate(pos);
         d = d.trim().to_owned();
     }

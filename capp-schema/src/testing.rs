@@ -30,7 +30,7 @@ pub enum RoundTripError {
     Run {
         rev: String,
         step: &'static str,
-        source: RunError,
+        source: Box<RunError>,
     },
     /// The schema after a step is not the expected one.
     Differs {
@@ -78,7 +78,11 @@ pub async fn round_trip(chain: &MigrationChain, url: &DatabaseUrl) -> Result<(),
     let dialect = url.dialect();
     let run_err = |rev: &str, step: &'static str| {
         let rev = rev.to_owned();
-        move |source| RoundTripError::Run { rev, step, source }
+        move |source| RoundTripError::Run {
+            rev,
+            step,
+            source: Box::new(source),
+        }
     };
     let mut db = Db::connect(url).await.map_err(run_err("base", "connect"))?;
     let mut folded = Schema::default();

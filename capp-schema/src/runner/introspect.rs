@@ -175,7 +175,8 @@ impl Db {
                 }),
             }
         }
-        let indexes: Vec<(String, String, bool, Vec<String>, Option<String>)> = sqlx::query_as(
+        type IndexRow = (String, String, bool, Vec<String>, Option<String>);
+        let indexes: Vec<IndexRow> = sqlx::query_as(
             "SELECT t.relname::text, i.relname::text, ix.indisunique,
                 ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
                       JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord),
@@ -277,8 +278,8 @@ impl Db {
             )))
             .fetch_all(&mut *conn)
             .await?;
-        let mut grouped: BTreeMap<(String, String), (bool, String, bool, Vec<String>)> =
-            BTreeMap::new();
+        type IndexParts = (bool, String, bool, Vec<String>);
+        let mut grouped: BTreeMap<(String, String), IndexParts> = BTreeMap::new();
         for (table, name, unique, origin, partial, column) in indexes {
             grouped
                 .entry((table, name))

@@ -3,6 +3,8 @@
 //! Each revision is one file in `src/versions/`, named `NNNN_what_it_does.rs`; `build.rs` turns
 //! every file there into a module, so none can be left out of the build.
 
+pub mod models;
+
 /// The marker type of CAPP's migration chain.
 #[derive(capp_schema::Chain, Debug)]
 pub struct Migrations;

@@ -14,6 +14,7 @@ mod chain;
 mod checksum;
 mod ctxt;
 mod expand;
+mod model;
 mod revision;
 mod signature;
 
@@ -35,4 +36,11 @@ pub fn downgrade(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_derive(Chain)]
 pub fn derive_chain(input: TokenStream) -> TokenStream {
     chain::derive(input.into()).into()
+}
+
+/// Describes a row struct as a table of the schema model: `#[derive(TableModel)]` with
+/// `#[table(name = "...")]` and `#[column(...)]` attributes.
+#[proc_macro_derive(TableModel, attributes(table, column))]
+pub fn derive_table_model(input: TokenStream) -> TokenStream {
+    model::derive(input.into()).into()
 }

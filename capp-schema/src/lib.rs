@@ -61,6 +61,7 @@ mod chain;
 pub mod cli;
 mod compare;
 mod error;
+mod model;
 mod ops;
 pub mod render;
 pub mod rules;
@@ -75,10 +76,11 @@ pub mod testing;
 pub mod __private;
 
 pub use __private::{Location, Recording};
-pub use capp_schema_macros::{Chain, downgrade, migration};
+pub use capp_schema_macros::{Chain, TableModel, downgrade, migration};
 pub use chain::{Chain, Checksum, Migration, MigrationChain};
 pub use compare::Difference;
 pub use error::ChainError;
+pub use model::{TableModel, schema_of};
 pub use ops::{
     ColumnChange, NonTransactionalOperations, Operation, Operations, OutsideATransaction, Recorder,
 };

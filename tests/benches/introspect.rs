@@ -18,18 +18,37 @@ async fn main() {
             t.column("id", ColumnType::BigInt);
             t.column("parent_id", ColumnType::BigInt);
             t.column("name", ColumnType::Varchar(100)).not_null();
-            t.column("amount", ColumnType::Numeric { precision: 20, scale: 8 }).not_null().default_sql("0");
-            t.column("status", ColumnType::Varchar(32)).not_null().default_str("new");
+            t.column(
+                "amount",
+                ColumnType::Numeric {
+                    precision: 20,
+                    scale: 8,
+                },
+            )
+            .not_null()
+            .default_sql("0");
+            t.column("status", ColumnType::Varchar(32))
+                .not_null()
+                .default_str("new");
             t.column("data", ColumnType::Jsonb);
-            t.column("created_at", ColumnType::TimestampTz).not_null().default_sql("CURRENT_TIMESTAMP");
-            t.column("flag", ColumnType::Boolean).not_null().default_sql("false");
+            t.column("created_at", ColumnType::TimestampTz)
+                .not_null()
+                .default_sql("CURRENT_TIMESTAMP");
+            t.column("flag", ColumnType::Boolean)
+                .not_null()
+                .default_sql("false");
             t.primary_key(["id"]);
             t.unique(&format!("uq_t{i}_name"), ["name"]);
             t.check(&format!("ck_t{i}_amount"), "amount >= 0");
             t.index(&format!("ix_t{i}_status"), ["status", "created_at"]);
             if i > 0 {
-                t.foreign_key(&format!("fk_t{i}_parent"), ["parent_id"], &format!("t{}", i - 1), ["id"])
-                    .on_delete(Action::Cascade);
+                t.foreign_key(
+                    &format!("fk_t{i}_parent"),
+                    ["parent_id"],
+                    &format!("t{}", i - 1),
+                    ["id"],
+                )
+                .on_delete(Action::Cascade);
             }
         });
     }
@@ -41,7 +60,9 @@ async fn main() {
             sql.push_str(";\n");
         }
     }
-    let pg = PgDb::create().await.expect("PostgreSQL is needed for this benchmark");
+    let pg = PgDb::create()
+        .await
+        .expect("PostgreSQL is needed for this benchmark");
     execute(&pg.database_url(), &sql).await;
     let config = Config::default();
     let mut db = Db::connect(&pg.database_url()).await.unwrap();
@@ -49,7 +70,11 @@ async fn main() {
     let mut times = Vec::new();
     for _ in 0..RUNS {
         let start = Instant::now();
-        let actual = db.introspect(&config).await.unwrap().canonical(Dialect::Postgres);
+        let actual = db
+            .introspect(&config)
+            .await
+            .unwrap()
+            .canonical(Dialect::Postgres);
         let differences = expected.diff(&actual);
         times.push(start.elapsed());
         assert!(differences.is_empty(), "{differences:?}");

@@ -65,3 +65,26 @@ fn checksums_are_stable_and_distinct() {
         assert_eq!(a.upgrade(), b.upgrade(), "recording is deterministic");
     }
 }
+
+#[test]
+fn the_folded_head_equals_the_table_models() {
+    use capp_schema::runner::{Config, Migrator};
+    use capp_schema::{Dialect, schema_of};
+    let migrator = Migrator::new(Migrations::load().unwrap(), Config::default());
+    let head = migrator
+        .expected_schema(Some(migrator.chain().len() - 1))
+        .unwrap();
+    let models = schema_of(capp_migrations::models::tables(), &[]);
+    for dialect in [Dialect::Postgres, Dialect::Sqlite] {
+        let differences = models.canonical(dialect).diff(&head.canonical(dialect));
+        assert!(
+            differences.is_empty(),
+            "the history's head differs from the models:\n{}",
+            differences
+                .iter()
+                .map(|d| format!("  {d}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+}

@@ -2,5 +2,8 @@
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    capp_schema::cli::main::<capp_migrations::Migrations>().await
+    capp_schema::cli::main_with_models::<capp_migrations::Migrations>(
+        capp_migrations::models::tables,
+    )
+    .await
 }

@@ -35,6 +35,7 @@ use crate::runner::{
     Config, DEFAULT_URL, DatabaseUrl, Db, Direction, Migrator, Position, Report, RunError,
     TransactionMode,
 };
+use crate::schema::Table;
 
 /// Exit codes, as documented in `--help`.
 pub mod exit {
@@ -143,10 +144,22 @@ pub async fn main<C: Chain>() -> ExitCode {
     run::<C>(<Args as clap::Parser>::parse()).await
 }
 
+/// [`main`], with the application's table models, which `check` compares with the history's
+/// head (the `alembic check` of model changes not yet in a migration).
+pub async fn main_with_models<C: Chain>(models: fn() -> Vec<Table>) -> ExitCode {
+    let _ = dotenvy::dotenv();
+    run_with_models::<C>(<Args as clap::Parser>::parse(), Some(models)).await
+}
+
 /// Runs parsed arguments against chain `C`; prints `error: ...` with its causes on failure.
 pub async fn run<C: Chain>(args: Args) -> ExitCode {
+    run_with_models::<C>(args, None).await
+}
+
+/// [`run`], with the application's table models for `check`.
+pub async fn run_with_models<C: Chain>(args: Args, models: Option<fn() -> Vec<Table>>) -> ExitCode {
     let _ = dotenvy::dotenv();
-    match execute::<C>(args).await {
+    match execute::<C>(args, models).await {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             let mut message = format!("error: {error}");
@@ -167,7 +180,7 @@ fn database_url(args: &Args) -> Result<DatabaseUrl, RunError> {
     )?)
 }
 
-async fn execute<C: Chain>(args: Args) -> Result<u8, RunError> {
+async fn execute<C: Chain>(args: Args, models: Option<fn() -> Vec<Table>>) -> Result<u8, RunError> {
     let chain = C::load()?;
     let config = Config {
         version_table: args.version_table.clone(),
@@ -236,6 +249,17 @@ async fn execute<C: Chain>(args: Args) -> Result<u8, RunError> {
             }
             for rev in &status.edited {
                 problems.push(format!("migration {rev} was edited after it was applied"));
+            }
+            // Models changed without a migration: the models against the history's head.
+            if let Some(models) = models {
+                let head = migrator.expected_schema(Some(chain.len() - 1))?;
+                let dialect = url.dialect();
+                let models = crate::model::schema_of(models(), &[]);
+                let mut models = models.canonical(dialect);
+                models.enums = head.canonical(dialect).enums;
+                for difference in head.canonical(dialect).diff(&models) {
+                    problems.push(format!("models differ from the head of the history (write a migration): {difference}"));
+                }
             }
             // Drift: the live schema against the history folded up to the database's revision.
             let position = status.current.as_deref().and_then(|r| chain.position(r));

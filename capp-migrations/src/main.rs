@@ -1,9 +1,12 @@
 //! `capp-migrate`: CAPP's migration command (`capp-migrate --help`).
 
+use capp_schema::cli::{Project, main_with};
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    capp_schema::cli::main_with_models::<capp_migrations::Migrations>(
-        capp_migrations::models::tables,
-    )
+    main_with::<capp_migrations::Migrations>(Project {
+        versions_dir: Some(capp_migrations::VERSIONS_DIR),
+        models: Some(capp_migrations::models::all),
+    })
     .await
 }

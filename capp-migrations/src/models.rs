@@ -1,7 +1,7 @@
 //! CAPP's eight tables as Rust structs: the rows the application reads and writes, and the
 //! schema the history must build (a test checks the folded head equals these models).
 
-use capp_schema::{Table, TableModel};
+use capp_schema::{Models, Table, TableModel};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -331,4 +331,17 @@ pub fn tables() -> Vec<Table> {
         ExchangeRate::table(),
         ComplianceRecord::table(),
     ]
+}
+
+/// The models, for `capp-migrate check` and `revision --autogenerate`.
+pub fn all() -> Models {
+    Models::default()
+        .table::<User>()
+        .table::<PaymentRoute>()
+        .table::<Payment>()
+        .table::<LiquidityPool>()
+        .table::<LiquidityReservation>()
+        .table::<AgentActivity>()
+        .table::<ExchangeRate>()
+        .table::<ComplianceRecord>()
 }

@@ -266,3 +266,52 @@ fn check_reports_schema_drift() {
         "{text}"
     );
 }
+
+#[test]
+fn revision_writes_the_next_file_and_autogenerate_finds_nothing_at_head() {
+    let dir = WorkDir::new("revision");
+    let versions = dir.path().join("versions");
+    std::fs::create_dir_all(&versions).unwrap();
+    let versions_arg = versions.to_str().unwrap();
+    let out = dir.run(&[
+        "revision",
+        "-m",
+        "add user preferences table",
+        "--versions-dir",
+        versions_arg,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let file = versions.join("0004_add_user_preferences_table.rs");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains(r#"#[migration(rev = "0004", down_rev = "0003", message = "add user preferences table")]"#), "{text}");
+    assert!(text.contains(r#"#[downgrade(rev = "0004")]"#));
+    let out = dir.run(&[
+        "revision",
+        "-m",
+        "again",
+        "--rev-id",
+        "0002",
+        "--versions-dir",
+        versions_arg,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("revision 0002 exists already"),
+        "{}",
+        stderr(&out)
+    );
+    let out = dir.run(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "nothing",
+        "--versions-dir",
+        versions_arg,
+    ]);
+    assert!(out.status.success());
+    assert_eq!(
+        stdout(&out).trim(),
+        "No changes in schema detected; nothing written"
+    );
+    assert_eq!(std::fs::read_dir(&versions).unwrap().count(), 1);
+}

@@ -30,12 +30,12 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use crate::chain::{Chain, Migration, MigrationChain};
+use crate::model::Models;
 use crate::render::Dialect;
 use crate::runner::{
     Config, DEFAULT_URL, DatabaseUrl, Db, Direction, Migrator, Position, Report, RunError,
     TransactionMode,
 };
-use crate::schema::Table;
 
 /// Exit codes, as documented in `--help`.
 pub mod exit {
@@ -130,6 +130,25 @@ pub enum Command {
         #[arg(long, short = 'y')]
         yes: bool,
     },
+    /// Write a new migration file for the next revision: blank, or `--autogenerate`d from the
+    /// table models.
+    Revision {
+        /// What the migration does: "add user preferences table".
+        #[arg(short, long)]
+        message: String,
+        /// Write the operations that take the history's head to the models, both ways.
+        #[arg(long)]
+        autogenerate: bool,
+        /// Compare the models with the live database instead of the history's head.
+        #[arg(long, requires = "autogenerate")]
+        against_database: bool,
+        /// The new revision id (by default the next one after the head).
+        #[arg(long)]
+        rev_id: Option<String>,
+        /// Where to write the file (by default the project's versions folder).
+        #[arg(long)]
+        versions_dir: Option<std::path::PathBuf>,
+    },
     /// Accept the edited checksum of an applied migration, after review.
     Accept { rev: String },
     /// Clear the failed state of a migration that failed outside a transaction, after repairing
@@ -137,33 +156,40 @@ pub enum Command {
     Repair { rev: String },
 }
 
-/// Parses the process's arguments and runs: the whole `main` of a standalone binary.
-pub async fn main<C: Chain>() -> ExitCode {
-    // Values from .env fill in what the environment does not set; a missing .env is fine.
-    let _ = dotenvy::dotenv();
-    run::<C>(<Args as clap::Parser>::parse()).await
+/// What the command line knows about the application beyond its chain.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Project {
+    /// The folder new migration files are written to (`revision`).
+    pub versions_dir: Option<&'static str>,
+    /// The application's table models (`check`, `revision --autogenerate`).
+    pub models: Option<fn() -> Models>,
 }
 
-/// [`main`], with the application's table models, which `check` compares with the history's
-/// head (the `alembic check` of model changes not yet in a migration).
-pub async fn main_with_models<C: Chain>(models: fn() -> Vec<Table>) -> ExitCode {
+/// Parses the process's arguments and runs: the whole `main` of a standalone binary.
+pub async fn main<C: Chain>() -> ExitCode {
+    main_with::<C>(Project::default()).await
+}
+
+/// [`main`], with the application's versions folder and models.
+pub async fn main_with<C: Chain>(project: Project) -> ExitCode {
+    // Values from .env fill in what the environment does not set; a missing .env is fine.
     let _ = dotenvy::dotenv();
-    run_with_models::<C>(<Args as clap::Parser>::parse(), Some(models)).await
+    run_with::<C>(<Args as clap::Parser>::parse(), project).await
 }
 
 /// Runs parsed arguments against chain `C`; prints `error: ...` with its causes on failure.
 pub async fn run<C: Chain>(args: Args) -> ExitCode {
-    run_with_models::<C>(args, None).await
+    run_with::<C>(args, Project::default()).await
 }
 
-/// [`run`], with the application's table models for `check`.
-pub async fn run_with_models<C: Chain>(args: Args, models: Option<fn() -> Vec<Table>>) -> ExitCode {
+/// [`run`], with the application's versions folder and models.
+pub async fn run_with<C: Chain>(args: Args, project: Project) -> ExitCode {
     let _ = dotenvy::dotenv();
-    match execute::<C>(args, models).await {
+    match execute::<C>(args, project).await {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             let mut message = format!("error: {error}");
-            let mut source = std::error::Error::source(&error);
+            let mut source = std::error::Error::source(&*error);
             while let Some(cause) = source {
                 message.push_str(&format!("\n  caused by: {cause}"));
                 source = cause.source();
@@ -180,7 +206,7 @@ fn database_url(args: &Args) -> Result<DatabaseUrl, RunError> {
     )?)
 }
 
-async fn execute<C: Chain>(args: Args, models: Option<fn() -> Vec<Table>>) -> Result<u8, RunError> {
+async fn execute<C: Chain>(args: Args, project: Project) -> Result<u8, Box<dyn std::error::Error>> {
     let chain = C::load()?;
     let config = Config {
         version_table: args.version_table.clone(),
@@ -251,12 +277,10 @@ async fn execute<C: Chain>(args: Args, models: Option<fn() -> Vec<Table>>) -> Re
                 problems.push(format!("migration {rev} was edited after it was applied"));
             }
             // Models changed without a migration: the models against the history's head.
-            if let Some(models) = models {
+            if let Some(models) = project.models {
                 let head = migrator.expected_schema(Some(chain.len() - 1))?;
                 let dialect = url.dialect();
-                let models = crate::model::schema_of(models(), &[]);
-                let mut models = models.canonical(dialect);
-                models.enums = head.canonical(dialect).enums;
+                let models = models().schema().canonical(dialect);
                 for difference in head.canonical(dialect).diff(&models) {
                     problems.push(format!("models differ from the head of the history (write a migration): {difference}"));
                 }
@@ -306,6 +330,66 @@ async fn execute<C: Chain>(args: Args, models: Option<fn() -> Vec<Table>>) -> Re
             print_report(&migrator, &migrator.upgrade(&mut db, "head").await?, &url);
             println!("Migration test passed");
         }
+        Command::Revision {
+            message,
+            autogenerate,
+            against_database,
+            rev_id,
+            versions_dir,
+        } => {
+            let dir = versions_dir
+                .or_else(|| project.versions_dir.map(Into::into))
+                .ok_or("this binary does not know its versions folder: pass --versions-dir")?;
+            let head = chain.head();
+            let rev = match rev_id {
+                Some(rev) => rev,
+                None => next_rev(head.rev()),
+            };
+            if chain.position(&rev).is_some() {
+                return Err(
+                    format!("revision {rev} exists already; pick another with --rev-id").into(),
+                );
+            }
+            if crate::chain::rev_value(&rev).is_none_or(|v| v <= head.rev_value()) {
+                return Err(format!(
+                    "revision id `{rev}` must be digits and after the head {}",
+                    head.rev()
+                )
+                .into());
+            }
+            let contents = if autogenerate {
+                let models = project.models.ok_or(
+                    "this binary has no table models to compare (see capp_schema::cli::Project)",
+                )?;
+                let current = if against_database {
+                    let mut db = Db::connect(&url).await?;
+                    db.introspect(migrator.config()).await?
+                } else {
+                    migrator.expected_schema(Some(chain.len() - 1))?
+                };
+                let plan = crate::autogen::plan(&current, &models());
+                if plan.is_empty() {
+                    println!("No changes in schema detected; nothing written");
+                    return Ok(exit::OK);
+                }
+                for warning in &plan.warnings {
+                    eprintln!("WARNING: {warning}");
+                }
+                crate::autogen::migration_file(&rev, Some(head.rev()), &message, &plan)
+            } else {
+                crate::autogen::blank_file(&rev, Some(head.rev()), &message)
+            };
+            let path = dir.join(format!("{rev}_{}.rs", slug(&message)));
+            if path.exists() {
+                return Err(format!("{} exists already", path.display()).into());
+            }
+            std::fs::write(&path, contents)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            println!("Generating {} ... done", path.display());
+            println!(
+                "Review it, then `cargo build` checks the chain and `capp-migrate upgrade head` applies it"
+            );
+        }
         Command::Accept { rev } => {
             let mut db = Db::connect(&url).await?;
             migrator.accept(&mut db, &rev).await?;
@@ -320,6 +404,57 @@ async fn execute<C: Chain>(args: Args, models: Option<fn() -> Vec<Table>>) -> Re
         }
     }
     Ok(exit::OK)
+}
+
+/// The revision after `head`: the next number with the same width (`0003` -> `0004`), or for
+/// timestamp ids (14 digits or more) the current UTC time as `YYYYMMDDHHMMSS`.
+fn next_rev(head: &str) -> String {
+    if head.len() >= 14 {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        // Days to civil date (Howard Hinnant's algorithm): no date crate for one timestamp.
+        let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        return format!(
+            "{year:04}{month:02}{day:02}{:02}{:02}{:02}",
+            rem / 3600,
+            rem / 60 % 60,
+            rem % 60
+        );
+    }
+    let next = head.parse::<u64>().map_or(1, |v| v + 1);
+    format!("{next:0width$}", width = head.len())
+}
+
+/// A file-name slug of a message: `add user preferences table` -> `add_user_preferences_table`.
+fn slug(message: &str) -> String {
+    let mut out = String::new();
+    for c in message.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    let mut out: String = out.trim_end_matches('_').chars().take(60).collect();
+    while out.ends_with('_') {
+        out.pop();
+    }
+    if out.is_empty() {
+        "migration".to_owned()
+    } else {
+        out
+    }
 }
 
 /// `0001 -> 0002, add kyc_verified_at timestamp to users`, as Alembic prints it.

@@ -15,7 +15,7 @@ use crate::schema::{ColumnType, Schema, Table};
 
 /// Strips PostgreSQL's casts from a default: `'x'::character varying` is `'x'`, `(0)::numeric`
 /// is `0`.
-fn normalize_default(default: &str) -> String {
+pub(crate) fn normalize_default(default: &str) -> String {
     let mut d = default.trim().to_owned();
     // A cast is `::name` at the end, outside quotes; there may be several.
     while let Some(pos) = last_cast(&d) {

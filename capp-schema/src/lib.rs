@@ -56,6 +56,8 @@
 //! # fn main() {}
 //! ```
 
+#[cfg(feature = "cli")]
+pub mod autogen;
 mod chain;
 #[cfg(feature = "cli")]
 pub mod cli;
@@ -80,7 +82,7 @@ pub use capp_schema_macros::{Chain, TableModel, downgrade, migration};
 pub use chain::{Chain, Checksum, Migration, MigrationChain};
 pub use compare::Difference;
 pub use error::ChainError;
-pub use model::{TableModel, schema_of};
+pub use model::{Model, Models, TableModel, schema_of};
 pub use ops::{
     ColumnChange, NonTransactionalOperations, Operation, Operations, OutsideATransaction, Recorder,
 };

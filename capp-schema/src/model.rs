@@ -13,6 +13,55 @@ pub trait TableModel {
     }
 }
 
+/// A model's table and the column renames it declares.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub table: Table,
+    /// (old name, new name) for each `#[column(renamed_from = "old")]`.
+    pub renamed_columns: &'static [(&'static str, &'static str)],
+}
+
+/// An application's models: its tables and its PostgreSQL enum types, as `check` and
+/// `revision --autogenerate` compare them with the history.
+#[derive(Debug, Clone, Default)]
+pub struct Models {
+    pub tables: Vec<Model>,
+    /// Enum types by name, with their values in order.
+    pub enums: Vec<(String, Vec<String>)>,
+}
+
+impl Models {
+    /// Adds a table model.
+    pub fn table<M: TableModel>(mut self) -> Models {
+        self.tables.push(Model {
+            table: M::table(),
+            renamed_columns: M::renamed_columns(),
+        });
+        self
+    }
+
+    /// Adds an enum type.
+    pub fn enum_type(mut self, name: &str, values: &[&str]) -> Models {
+        self.enums.push((
+            name.to_owned(),
+            values.iter().map(|v| (*v).to_owned()).collect(),
+        ));
+        self
+    }
+
+    /// The schema these models describe.
+    pub fn schema(&self) -> Schema {
+        let mut schema = Schema::default();
+        for model in &self.tables {
+            schema
+                .tables
+                .insert(model.table.name.clone(), model.table.clone());
+        }
+        schema.enums.extend(self.enums.iter().cloned());
+        schema
+    }
+}
+
 /// The schema of a set of models: `schema_of(&[User::table(), Payment::table()])`.
 pub fn schema_of(tables: impl IntoIterator<Item = Table>, enums: &[(&str, &[&str])]) -> Schema {
     let mut schema = Schema::default();

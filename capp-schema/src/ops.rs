@@ -108,6 +108,12 @@ pub enum Operation {
         name: String,
         value: String,
     },
+    /// Removes a value from a PostgreSQL enum type by rebuilding the type (PostgreSQL has no
+    /// `DROP VALUE`); fails if a row holds the value.
+    DropEnumValue {
+        name: String,
+        value: String,
+    },
     /// Raw SQL for data migrations; by contract it changes data, not the schema.
     Execute {
         sql: String,
@@ -383,6 +389,17 @@ impl Operations {
     /// Adds a value to a PostgreSQL enum type.
     pub fn add_enum_value(&mut self, name: &str, value: &str) {
         self.push(Operation::AddEnumValue {
+            name: name.to_owned(),
+            value: value.to_owned(),
+        });
+    }
+
+    /// Removes a value from a PostgreSQL enum type. PostgreSQL cannot drop an enum value, so the
+    /// type is rebuilt: renamed aside, created again without the value, every column using it
+    /// converted, the old type dropped. It fails, and the migration rolls back, if a row still
+    /// holds the value.
+    pub fn drop_enum_value(&mut self, name: &str, value: &str) {
+        self.push(Operation::DropEnumValue {
             name: name.to_owned(),
             value: value.to_owned(),
         });

@@ -154,7 +154,7 @@ pub fn render(
     match dialect {
         Dialect::Postgres => {
             schema.apply(op)?;
-            Ok(postgres(op))
+            Ok(postgres(op, schema))
         }
         Dialect::Sqlite => {
             let before = match op {
@@ -173,7 +173,8 @@ pub fn render(
     }
 }
 
-fn postgres(op: &Operation) -> Vec<String> {
+/// `after` is the schema after `op`.
+fn postgres(op: &Operation, after: &Schema) -> Vec<String> {
     let d = Dialect::Postgres;
     let alter = |table: &str, rest: String| format!("ALTER TABLE {} {rest}", ident(table));
     match op {
@@ -267,6 +268,7 @@ fn postgres(op: &Operation) -> Vec<String> {
                 .join(", ")
         )],
         Operation::DropEnum { name } => vec![format!("DROP TYPE {}", ident(name))],
+        Operation::DropEnumValue { name, .. } => drop_enum_value(name, after),
         Operation::AddEnumValue { name, value } => {
             vec![format!(
                 "ALTER TYPE {} ADD VALUE {}",
@@ -279,6 +281,59 @@ fn postgres(op: &Operation) -> Vec<String> {
         #[cfg(feature = "runner")]
         Operation::RunRust { .. } => vec![],
     }
+}
+
+/// Rebuilds enum type `name` with the values `after` gives it, converting every column that uses
+/// it; defaults are lifted around the conversion.
+fn drop_enum_value(name: &str, after: &Schema) -> Vec<String> {
+    let old = format!("{name}__capp_old");
+    let users: Vec<(&str, &crate::schema::Column)> = after
+        .tables
+        .values()
+        .flat_map(|t| t.columns.iter().map(move |c| (t.name.as_str(), c)))
+        .filter(|(_, c)| matches!(&c.ty, ColumnType::Enum(e) if e == name))
+        .collect();
+    let alter = |t: &str, c: &str, rest: String| {
+        format!("ALTER TABLE {} ALTER COLUMN {} {rest}", ident(t), ident(c))
+    };
+    let mut out = Vec::new();
+    for (t, c) in users.iter().filter(|(_, c)| c.default.is_some()) {
+        out.push(alter(t, &c.name, "DROP DEFAULT".to_owned()));
+    }
+    out.push(format!(
+        "ALTER TYPE {} RENAME TO {}",
+        ident(name),
+        ident(&old)
+    ));
+    let values: Vec<String> = after
+        .enums
+        .get(name)
+        .map(|v| v.iter().map(|v| sql_string(v)).collect())
+        .unwrap_or_default();
+    out.push(format!(
+        "CREATE TYPE {} AS ENUM ({})",
+        ident(name),
+        values.join(", ")
+    ));
+    for (t, c) in &users {
+        out.push(alter(
+            t,
+            &c.name,
+            format!(
+                "TYPE {} USING {}::text::{}",
+                ident(name),
+                ident(&c.name),
+                ident(name)
+            ),
+        ));
+    }
+    for (t, c) in &users {
+        if let Some(default) = &c.default {
+            out.push(alter(t, &c.name, format!("SET DEFAULT {default}")));
+        }
+    }
+    out.push(format!("DROP TYPE {}", ident(&old)));
+    out
 }
 
 /// `before` is the table a rebuild starts from, as it was before `op`; `after` the whole schema
@@ -331,7 +386,8 @@ fn sqlite(
         Operation::DropIndex { name, .. } => vec![format!("DROP INDEX {}", ident(name))],
         Operation::CreateEnum { .. }
         | Operation::DropEnum { .. }
-        | Operation::AddEnumValue { .. } => vec![],
+        | Operation::AddEnumValue { .. }
+        | Operation::DropEnumValue { .. } => vec![],
         Operation::Execute { sql } => vec![sql.clone()],
         #[cfg(feature = "runner")]
         Operation::RunRust { .. } => vec![],

@@ -369,6 +369,8 @@ pub enum FoldError {
     NoEnum(String),
     #[error("enum type `{0}` already exists")]
     EnumExists(String),
+    #[error("enum type `{name}` has no value `{value}`")]
+    NoEnumValue { name: String, value: String },
     #[error("enum type `{name}` already has the value `{value}`")]
     EnumValueExists { name: String, value: String },
 }
@@ -585,6 +587,20 @@ impl Schema {
                     });
                 }
                 values.push(value.clone());
+            }
+            Op::DropEnumValue { name, value } => {
+                let values = self
+                    .enums
+                    .get_mut(name)
+                    .ok_or_else(|| FoldError::NoEnum(name.clone()))?;
+                let before = values.len();
+                values.retain(|v| v != value);
+                if values.len() == before {
+                    return Err(FoldError::NoEnumValue {
+                        name: name.clone(),
+                        value: value.clone(),
+                    });
+                }
             }
             Op::Execute { .. } => {}
             #[cfg(feature = "runner")]

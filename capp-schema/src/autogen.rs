@@ -1,0 +1,642 @@
+//! `revision --autogenerate`: the operations that take the history's head to the models, both
+//! ways, written as a migration file a person would write.
+//!
+//! Unlike Alembic, it needs no database (the head is folded in memory), it detects enum types and
+//! their values, and it never turns a declared rename (`#[column(renamed_from = "old")]`) into a
+//! drop and an add.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::model::Models;
+use crate::ops::{ColumnChange, Operation};
+use crate::schema::{Action, Column, ColumnType, ForeignKey, Index, Schema, Table};
+
+/// What autogenerate found.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub upgrade: Vec<Operation>,
+    pub downgrade: Vec<Operation>,
+    /// Steps a person must review: drops, type changes, NOT NULL without a default, ...
+    pub warnings: Vec<String>,
+}
+
+impl Plan {
+    /// Nothing to change.
+    pub fn is_empty(&self) -> bool {
+        self.upgrade.is_empty()
+    }
+}
+
+/// The operations from `head` (the schema the history builds) to `models`.
+pub fn plan(head: &Schema, models: &Models) -> Plan {
+    let target = models.schema();
+    let mut plan = Plan::default();
+    // Enum types first, so that new columns can use them.
+    for (name, values) in &target.enums {
+        match head.enums.get(name) {
+            None => {
+                plan.upgrade.push(Operation::CreateEnum {
+                    name: name.clone(),
+                    values: values.clone(),
+                });
+            }
+            Some(old) => {
+                for value in values.iter().filter(|v| !old.contains(v)) {
+                    plan.upgrade.push(Operation::AddEnumValue {
+                        name: name.clone(),
+                        value: value.clone(),
+                    });
+                    plan.warnings.push(format!(
+                        "enum type {name} gains the value '{value}'; the downgrade rebuilds the type without it and fails if a row holds it"
+                    ));
+                }
+                for value in old.iter().filter(|v| !values.contains(v)) {
+                    plan.upgrade.push(Operation::DropEnumValue {
+                        name: name.clone(),
+                        value: value.clone(),
+                    });
+                    plan.warnings.push(format!(
+                        "enum type {name} loses the value '{value}': the type is rebuilt, and the migration fails if a row holds it"
+                    ));
+                }
+            }
+        }
+    }
+    // Tables the models add, in the models' order.
+    for model in &models.tables {
+        if !head.tables.contains_key(&model.table.name) {
+            plan.upgrade
+                .push(Operation::CreateTable(model.table.clone()));
+        }
+    }
+    for model in &models.tables {
+        if let Some(old) = head.tables.get(&model.table.name) {
+            table_changes(old, &model.table, model.renamed_columns, &mut plan);
+        }
+    }
+    // Tables the models no longer have.
+    for name in head.tables.keys() {
+        if !target.tables.contains_key(name) {
+            plan.upgrade
+                .push(Operation::DropTable { name: name.clone() });
+            plan.warnings.push(format!(
+                "table {name} is dropped with its data; its downgrade recreates it empty"
+            ));
+        }
+    }
+    for name in head.enums.keys() {
+        if !target.enums.contains_key(name) {
+            plan.upgrade
+                .push(Operation::DropEnum { name: name.clone() });
+        }
+    }
+    // The downgrade undoes the upgrade in reverse order: dropped enum types and tables come back
+    // first, created ones go last.
+    plan.downgrade = plan
+        .upgrade
+        .iter()
+        .rev()
+        .filter_map(|op| undo(op, head))
+        .collect();
+    plan
+}
+
+/// The operation that undoes `op`, given the schema before the upgrade.
+fn undo(op: &Operation, head: &Schema) -> Option<Operation> {
+    Some(match op {
+        Operation::CreateTable(t) => Operation::DropTable {
+            name: t.name.clone(),
+        },
+        Operation::DropTable { name } => Operation::CreateTable(head.tables.get(name)?.clone()),
+        Operation::RenameColumn { table, from, to } => Operation::RenameColumn {
+            table: table.clone(),
+            from: to.clone(),
+            to: from.clone(),
+        },
+        Operation::AddColumn { table, column } => Operation::DropColumn {
+            table: table.clone(),
+            column: column.name.clone(),
+        },
+        Operation::DropColumn { table, column } => Operation::AddColumn {
+            table: table.clone(),
+            column: head.tables.get(table)?.get_column(column)?.clone(),
+        },
+        Operation::AlterColumn { table, column, .. } => {
+            let old = head.tables.get(table)?.get_column(column)?;
+            Operation::AlterColumn {
+                table: table.clone(),
+                column: column.clone(),
+                change: ColumnChange {
+                    ty: Some(old.ty.clone()),
+                    nullable: Some(old.nullable),
+                    default: Some(old.default.clone()),
+                },
+            }
+        }
+        Operation::CreateIndex { index, .. } => Operation::DropIndex {
+            name: index.name.clone(),
+            concurrently: false,
+        },
+        Operation::DropIndex { name, .. } => {
+            let index = head
+                .tables
+                .values()
+                .flat_map(|t| &t.indexes)
+                .find(|i| &i.name == name)?;
+            Operation::CreateIndex {
+                index: index.clone(),
+                concurrently: false,
+            }
+        }
+        Operation::AddUnique { table, unique } => Operation::DropConstraint {
+            table: table.clone(),
+            name: unique.name.clone(),
+        },
+        Operation::AddForeignKey { table, foreign_key } => Operation::DropConstraint {
+            table: table.clone(),
+            name: foreign_key.name.clone(),
+        },
+        Operation::AddCheck { table, check } => Operation::DropConstraint {
+            table: table.clone(),
+            name: check.name.clone(),
+        },
+        Operation::DropConstraint { table, name } => {
+            let t = head.tables.get(table)?;
+            if let Some(u) = t.uniques.iter().find(|u| &u.name == name) {
+                Operation::AddUnique {
+                    table: table.clone(),
+                    unique: u.clone(),
+                }
+            } else if let Some(f) = t.foreign_keys.iter().find(|f| &f.name == name) {
+                Operation::AddForeignKey {
+                    table: table.clone(),
+                    foreign_key: f.clone(),
+                }
+            } else {
+                let c = t.checks.iter().find(|c| &c.name == name)?;
+                Operation::AddCheck {
+                    table: table.clone(),
+                    check: c.clone(),
+                }
+            }
+        }
+        Operation::CreateEnum { name, .. } => Operation::DropEnum { name: name.clone() },
+        Operation::AddEnumValue { name, value } => Operation::DropEnumValue {
+            name: name.clone(),
+            value: value.clone(),
+        },
+        Operation::DropEnumValue { name, value } => Operation::AddEnumValue {
+            name: name.clone(),
+            value: value.clone(),
+        },
+        Operation::DropEnum { name } => Operation::CreateEnum {
+            name: name.clone(),
+            values: head.enums.get(name)?.clone(),
+        },
+        // Renamed tables, data steps: nothing autogenerate writes.
+        _ => return None,
+    })
+}
+
+fn table_changes(old: &Table, new: &Table, renames: &[(&str, &str)], plan: &mut Plan) {
+    let t = &new.name;
+    let mut renamed_old = BTreeSet::new();
+    for (from, to) in renames {
+        if old.get_column(from).is_some()
+            && old.get_column(to).is_none()
+            && new.get_column(to).is_some()
+        {
+            plan.upgrade.push(Operation::RenameColumn {
+                table: t.clone(),
+                from: (*from).to_owned(),
+                to: (*to).to_owned(),
+            });
+            renamed_old.insert(*from);
+        }
+    }
+    let old_name_of = |new_name: &str| -> String {
+        renames
+            .iter()
+            .find(|(f, n)| *n == new_name && renamed_old.contains(f))
+            .map_or(new_name.to_owned(), |(f, _)| (*f).to_owned())
+    };
+    // Columns: added, changed, dropped.
+    for column in &new.columns {
+        match old.get_column(&old_name_of(&column.name)) {
+            None => {
+                if !column.nullable && column.default.is_none() {
+                    plan.warnings.push(format!(
+                        "column {t}.{} is NOT NULL without a default: adding it fails on a table that has rows; give it a default or fill it in a data step",
+                        column.name
+                    ));
+                }
+                plan.upgrade.push(Operation::AddColumn {
+                    table: t.clone(),
+                    column: column.clone(),
+                });
+            }
+            Some(before) => column_change(t, before, column, plan),
+        }
+    }
+    for column in &old.columns {
+        let kept =
+            new.get_column(&column.name).is_some() || renamed_old.contains(column.name.as_str());
+        if !kept {
+            plan.upgrade.push(Operation::DropColumn {
+                table: t.clone(),
+                column: column.name.clone(),
+            });
+            plan.warnings.push(format!(
+                "column {t}.{} is dropped with its data; if it was renamed, declare `#[column(renamed_from = \"{}\")]` on the new field",
+                column.name, column.name
+            ));
+        }
+    }
+    if old.primary_key != new.primary_key {
+        plan.warnings.push(format!("the primary key of {t} changes; primary key changes are not generated: write them by hand"));
+    }
+    // Constraints and indexes, by name: dropped ones first, then added ones.
+    for u in old.uniques.iter().filter(|u| !new.uniques.contains(u)) {
+        plan.upgrade.push(Operation::DropConstraint {
+            table: t.clone(),
+            name: u.name.clone(),
+        });
+    }
+    for f in old
+        .foreign_keys
+        .iter()
+        .filter(|f| !new.foreign_keys.contains(f))
+    {
+        plan.upgrade.push(Operation::DropConstraint {
+            table: t.clone(),
+            name: f.name.clone(),
+        });
+    }
+    // Checks are matched by name: databases rewrite their expressions.
+    let same_check = |a: &crate::schema::Check, b: &crate::schema::Check| a.name == b.name;
+    for c in old
+        .checks
+        .iter()
+        .filter(|c| !new.checks.iter().any(|n| same_check(c, n)))
+    {
+        plan.upgrade.push(Operation::DropConstraint {
+            table: t.clone(),
+            name: c.name.clone(),
+        });
+    }
+    // Indexes are matched by name, columns and uniqueness, and partial ones by having a predicate.
+    let same_index = |a: &Index, b: &Index| {
+        (&a.name, &a.columns, a.unique, a.predicate.is_some())
+            == (&b.name, &b.columns, b.unique, b.predicate.is_some())
+    };
+    for i in old
+        .indexes
+        .iter()
+        .filter(|i| !new.indexes.iter().any(|n| same_index(i, n)))
+    {
+        plan.upgrade.push(Operation::DropIndex {
+            name: i.name.clone(),
+            concurrently: false,
+        });
+    }
+    for u in new.uniques.iter().filter(|u| !old.uniques.contains(u)) {
+        plan.upgrade.push(Operation::AddUnique {
+            table: t.clone(),
+            unique: u.clone(),
+        });
+    }
+    for f in new
+        .foreign_keys
+        .iter()
+        .filter(|f| !old.foreign_keys.contains(f))
+    {
+        plan.upgrade.push(Operation::AddForeignKey {
+            table: t.clone(),
+            foreign_key: f.clone(),
+        });
+    }
+    for c in new
+        .checks
+        .iter()
+        .filter(|c| !old.checks.iter().any(|o| same_check(c, o)))
+    {
+        plan.upgrade.push(Operation::AddCheck {
+            table: t.clone(),
+            check: c.clone(),
+        });
+    }
+    for i in new
+        .indexes
+        .iter()
+        .filter(|i| !old.indexes.iter().any(|o| same_index(i, o)))
+    {
+        plan.upgrade.push(Operation::CreateIndex {
+            index: i.clone(),
+            concurrently: false,
+        });
+    }
+}
+
+fn column_change(t: &str, before: &Column, after: &Column, plan: &mut Plan) {
+    let mut change = ColumnChange::default();
+    if before.ty != after.ty {
+        change.ty = Some(after.ty.clone());
+        plan.warnings.push(format!(
+            "column {t}.{} changes type from {} to {}: the table may be rewritten and values that do not convert make the migration fail",
+            after.name, before.ty, after.ty
+        ));
+    }
+    if before.nullable != after.nullable {
+        change.nullable = Some(after.nullable);
+        if !after.nullable {
+            plan.warnings.push(format!(
+                "column {t}.{} becomes NOT NULL: the migration fails if a row holds NULL; fill them first in a data step",
+                after.name
+            ));
+        }
+    }
+    let normal = |d: &Option<String>| d.as_deref().map(crate::compare::normalize_default);
+    if normal(&before.default) != normal(&after.default) {
+        change.default = Some(after.default.clone());
+    }
+    if change != ColumnChange::default() {
+        plan.upgrade.push(Operation::AlterColumn {
+            table: t.to_owned(),
+            column: after.name.clone(),
+            change,
+        });
+    }
+}
+
+// Code generation: each operation as the recorder call a person would write.
+
+fn strs(items: &[String]) -> TokenStream {
+    quote!([#(#items),*])
+}
+
+fn column_type(ty: &ColumnType) -> TokenStream {
+    let n = |v: u32| proc_macro2::Literal::u32_unsuffixed(v);
+    match ty {
+        ColumnType::SmallInt => quote!(ColumnType::SmallInt),
+        ColumnType::Integer => quote!(ColumnType::Integer),
+        ColumnType::BigInt => quote!(ColumnType::BigInt),
+        ColumnType::Numeric { precision, scale } => {
+            let (p, s) = (n(u32::from(*precision)), n(u32::from(*scale)));
+            quote!(ColumnType::Numeric { precision: #p, scale: #s })
+        }
+        ColumnType::Double => quote!(ColumnType::Double),
+        ColumnType::Boolean => quote!(ColumnType::Boolean),
+        ColumnType::Text => quote!(ColumnType::Text),
+        ColumnType::Varchar(len) => {
+            let len = n(*len);
+            quote!(ColumnType::Varchar(#len))
+        }
+        ColumnType::Uuid => quote!(ColumnType::Uuid),
+        ColumnType::Date => quote!(ColumnType::Date),
+        ColumnType::TimestampTz => quote!(ColumnType::TimestampTz),
+        ColumnType::Jsonb => quote!(ColumnType::Jsonb),
+        ColumnType::Bytes => quote!(ColumnType::Bytes),
+        ColumnType::Enum(name) => quote!(ColumnType::Enum(#name.into())),
+        ColumnType::Other(name) => quote!(ColumnType::Other(#name.into())),
+    }
+}
+
+fn column_settings(column: &Column) -> TokenStream {
+    let not_null = (!column.nullable).then(|| quote!(.not_null()));
+    let default = column.default.as_ref().map(|d| quote!(.default_sql(#d)));
+    quote!(#not_null #default)
+}
+
+fn action(a: Action) -> TokenStream {
+    match a {
+        Action::NoAction => quote!(Action::NoAction),
+        Action::Restrict => quote!(Action::Restrict),
+        Action::Cascade => quote!(Action::Cascade),
+        Action::SetNull => quote!(Action::SetNull),
+        Action::SetDefault => quote!(Action::SetDefault),
+    }
+}
+
+fn fk_actions(fk: &ForeignKey) -> TokenStream {
+    let on_delete = (fk.on_delete != Action::NoAction).then(|| {
+        let a = action(fk.on_delete);
+        quote!(.on_delete(#a))
+    });
+    let on_update = (fk.on_update != Action::NoAction).then(|| {
+        let a = action(fk.on_update);
+        quote!(.on_update(#a))
+    });
+    quote!(#on_delete #on_update)
+}
+
+fn index_settings(index: &Index) -> TokenStream {
+    let unique = index.unique.then(|| quote!(.unique()));
+    let predicate = index.predicate.as_ref().map(|p| quote!(.predicate(#p)));
+    quote!(#unique #predicate)
+}
+
+fn op_tokens(op: &Operation) -> TokenStream {
+    match op {
+        Operation::CreateTable(table) => {
+            let name = &table.name;
+            let columns = table.columns.iter().map(|c| {
+                let (n, ty, settings) = (&c.name, column_type(&c.ty), column_settings(c));
+                quote!(t.column(#n, #ty) #settings;)
+            });
+            let pk = (!table.primary_key.is_empty()).then(|| {
+                let cols = strs(&table.primary_key);
+                quote!(t.primary_key(#cols);)
+            });
+            let uniques = table.uniques.iter().map(|u| {
+                let (n, cols) = (&u.name, strs(&u.columns));
+                quote!(t.unique(#n, #cols);)
+            });
+            let fks = table.foreign_keys.iter().map(|f| {
+                let (n, cols, rt, rcols, actions) = (
+                    &f.name,
+                    strs(&f.columns),
+                    &f.ref_table,
+                    strs(&f.ref_columns),
+                    fk_actions(f),
+                );
+                quote!(t.foreign_key(#n, #cols, #rt, #rcols) #actions;)
+            });
+            let checks = table.checks.iter().map(|c| {
+                let (n, e) = (&c.name, &c.expr);
+                quote!(t.check(#n, #e);)
+            });
+            let indexes = table.indexes.iter().map(|i| {
+                let (n, cols, settings) = (&i.name, strs(&i.columns), index_settings(i));
+                quote!(t.index(#n, #cols) #settings;)
+            });
+            quote!(op.create_table(#name, |t| { #(#columns)* #pk #(#uniques)* #(#fks)* #(#checks)* #(#indexes)* });)
+        }
+        Operation::DropTable { name } => quote!(op.drop_table(#name);),
+        Operation::RenameTable { from, to } => quote!(op.rename_table(#from, #to);),
+        Operation::AddColumn { table, column } => {
+            let (n, ty, settings) = (
+                &column.name,
+                column_type(&column.ty),
+                column_settings(column),
+            );
+            quote!(op.add_column(#table, #n, #ty) #settings;)
+        }
+        Operation::DropColumn { table, column } => quote!(op.drop_column(#table, #column);),
+        Operation::RenameColumn { table, from, to } => {
+            quote!(op.rename_column(#table, #from, #to);)
+        }
+        Operation::AlterColumn {
+            table,
+            column,
+            change,
+        } => {
+            let ty = change.ty.as_ref().map(|t| {
+                let t = column_type(t);
+                quote!(.ty(#t))
+            });
+            let nullable = change.nullable.map(|n| {
+                if n {
+                    quote!(.nullable())
+                } else {
+                    quote!(.not_null())
+                }
+            });
+            let default = change.default.as_ref().map(|d| match d {
+                Some(d) => quote!(.default_sql(#d)),
+                None => quote!(.drop_default()),
+            });
+            quote!(op.alter_column(#table, #column) #ty #nullable #default;)
+        }
+        Operation::CreateIndex { index, .. } => {
+            let (n, t, cols, settings) = (
+                &index.name,
+                &index.table,
+                strs(&index.columns),
+                index_settings(index),
+            );
+            quote!(op.create_index(#n, #t, #cols) #settings;)
+        }
+        Operation::DropIndex { name, .. } => quote!(op.drop_index(#name);),
+        Operation::AddUnique { table, unique } => {
+            let (n, cols) = (&unique.name, strs(&unique.columns));
+            quote!(op.create_unique(#n, #table, #cols);)
+        }
+        Operation::AddForeignKey {
+            table,
+            foreign_key: f,
+        } => {
+            let (n, cols, rt, rcols, actions) = (
+                &f.name,
+                strs(&f.columns),
+                &f.ref_table,
+                strs(&f.ref_columns),
+                fk_actions(f),
+            );
+            quote!(op.create_foreign_key(#n, #table, #cols, #rt, #rcols) #actions;)
+        }
+        Operation::AddCheck { table, check } => {
+            let (n, e) = (&check.name, &check.expr);
+            quote!(op.create_check(#n, #table, #e);)
+        }
+        Operation::DropConstraint { table, name } => quote!(op.drop_constraint(#name, #table);),
+        Operation::CreateEnum { name, values } => {
+            let values = strs(values);
+            quote!(op.create_enum(#name, #values);)
+        }
+        Operation::DropEnum { name } => quote!(op.drop_enum(#name);),
+        Operation::AddEnumValue { name, value } => quote!(op.add_enum_value(#name, #value);),
+        Operation::DropEnumValue { name, value } => quote!(op.drop_enum_value(#name, #value);),
+        Operation::Execute { sql } => quote!(op.execute(#sql);),
+        Operation::RunRust { .. } => quote!(),
+    }
+}
+
+/// The migration file: formatted, with the warnings at the top.
+pub fn migration_file(rev: &str, down_rev: Option<&str>, message: &str, plan: &Plan) -> String {
+    let up: Vec<TokenStream> = plan.upgrade.iter().map(op_tokens).collect();
+    let down: Vec<TokenStream> = plan.downgrade.iter().map(op_tokens).collect();
+    let all = quote!(#(#up)* #(#down)*).to_string();
+    let mut imports = Vec::new();
+    if all.contains("Action ::") {
+        imports.push(quote!(Action));
+    }
+    if all.contains("ColumnType ::") {
+        imports.push(quote!(ColumnType));
+    }
+    let down_rev = match down_rev {
+        Some(d) => quote!(#d),
+        None => quote!(None),
+    };
+    let mut docs = vec![
+        message.to_owned(),
+        String::new(),
+        "Written by `capp-migrate revision --autogenerate`: review it before applying.".to_owned(),
+    ];
+    if !plan.warnings.is_empty() {
+        docs.push(String::new());
+        docs.extend(plan.warnings.iter().map(|w| format!("WARNING: {w}")));
+    }
+    let docs = docs.iter().map(|d| {
+        let d = if d.is_empty() {
+            String::new()
+        } else {
+            format!(" {d}")
+        };
+        quote!(#![doc = #d])
+    });
+    let file = quote! {
+        #(#docs)*
+        use capp_schema::{#(#imports,)* Operations, downgrade, migration};
+
+        #[migration(rev = #rev, down_rev = #down_rev, message = #message)]
+        fn upgrade(op: &mut Operations) {
+            #(#up)*
+        }
+
+        #[downgrade(rev = #rev)]
+        fn downgrade(op: &mut Operations) {
+            #(#down)*
+        }
+    };
+    let text = match syn::parse2::<syn::File>(file) {
+        Ok(parsed) => prettyplease::unparse(&parsed),
+        Err(e) => unreachable!("generated code always parses: {e}"),
+    };
+    // A blank line between items, as a person writes them.
+    text.replace("\nuse ", "\n\nuse ")
+        .replace("\n#[migration", "\n\n#[migration")
+        .replace("\n#[downgrade", "\n\n#[downgrade")
+}
+
+/// A blank migration file, for changes autogenerate cannot express (data migrations).
+pub fn blank_file(rev: &str, down_rev: Option<&str>, message: &str) -> String {
+    let down = match down_rev {
+        Some(d) => format!("\"{d}\""),
+        None => "None".to_owned(),
+    };
+    let message_lit = format!("{message:?}");
+    format!(
+        r#"//! {message}
+
+use capp_schema::{{Operations, downgrade, migration}};
+
+#[migration(rev = "{rev}", down_rev = {down}, message = {message_lit})]
+fn upgrade(op: &mut Operations) {{
+    // Record the changes, for example:
+    // op.add_column("users", "preferences", capp_schema::ColumnType::Jsonb);
+    // op.execute("UPDATE users SET preferences = '{{}}'");
+    let _ = op; // remove once the migration records something
+}}
+
+#[downgrade(rev = "{rev}")]
+fn downgrade(op: &mut Operations) {{
+    // Undo exactly what upgrade does, in reverse order, for example:
+    // op.drop_column("users", "preferences");
+    let _ = op; // remove once the downgrade records something
+}}
+"#
+    )
+}

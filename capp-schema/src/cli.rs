@@ -220,6 +220,10 @@ async fn execute<C: Chain>(args: Args, project: Project) -> Result<u8, Box<dyn s
         Command::Heads => println!("{} (head)", line(chain.head())),
         Command::Show { rev } => show(&migrator, &url, &rev).await?,
         Command::Current { verbose } => {
+            if not_created_yet(&url) {
+                println!("(base: no migration applied; {url} does not exist yet)");
+                return Ok(exit::OK);
+            }
             let mut db = Db::connect(&url).await?;
             current(&migrator, &mut db, verbose).await?;
         }
@@ -265,6 +269,12 @@ async fn execute<C: Chain>(args: Args, project: Project) -> Result<u8, Box<dyn s
             );
         }
         Command::Check => {
+            if not_created_yet(&url) {
+                println!(
+                    "FAILED: {url} does not exist yet; `capp-migrate upgrade head` creates it"
+                );
+                return Ok(exit::CHECK_FAILED);
+            }
             let mut db = Db::connect(&url).await?;
             let status = migrator.status(&mut db).await?;
             let mut problems = Vec::new();
@@ -457,6 +467,11 @@ fn slug(message: &str) -> String {
     }
 }
 
+/// A SQLite file that does not exist yet: read-only commands report base instead of creating it.
+fn not_created_yet(url: &DatabaseUrl) -> bool {
+    matches!(url, DatabaseUrl::Sqlite(path) if path != ":memory:" && !std::path::Path::new(path).exists())
+}
+
 /// `0001 -> 0002, add kyc_verified_at timestamp to users`, as Alembic prints it.
 fn line(m: &Migration) -> String {
     format!(
@@ -552,7 +567,19 @@ async fn show(migrator: &Migrator, url: &DatabaseUrl, rev: &str) -> Result<(), R
         "Transactional: {}",
         if m.is_transactional() { "yes" } else { "no" }
     );
-    let applied = match Db::connect(url).await {
+    let applied = if not_created_yet(url) {
+        "no (the database does not exist yet)".to_owned()
+    } else {
+        applied_status(migrator, url, position).await
+    };
+    println!("Applied to {url}: {applied}");
+    show_sql(migrator, url, position, &m)
+}
+
+/// Whether the migration at `position` is applied, as a word for `show`.
+async fn applied_status(migrator: &Migrator, url: &DatabaseUrl, position: usize) -> String {
+    let chain = migrator.chain();
+    match Db::connect(url).await {
         Ok(mut db) => match migrator.status(&mut db).await {
             Ok(status) => {
                 let at = status.current.as_deref().and_then(|r| chain.position(r));
@@ -565,8 +592,16 @@ async fn show(migrator: &Migrator, url: &DatabaseUrl, rev: &str) -> Result<(), R
             Err(e) => format!("unknown ({e})"),
         },
         Err(e) => format!("unknown ({e})"),
-    };
-    println!("Applied to {url}: {applied}");
+    }
+}
+
+/// The SQL of both directions of the migration at `position`, for `show`.
+fn show_sql(
+    migrator: &Migrator,
+    url: &DatabaseUrl,
+    position: usize,
+    m: &Migration,
+) -> Result<(), RunError> {
     println!("\n    {}\n", m.message());
     let dialect = url.dialect();
     println!("-- Upgrade ({dialect}):");

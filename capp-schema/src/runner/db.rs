@@ -251,6 +251,25 @@ impl Db {
                 ..State::default()
             });
         }
+        self.read_state(config, history_exists)
+            .await
+            .map_err(RunError::db("cannot read the version table"))
+    }
+
+    /// The state in one query, assuming both tables exist (the steady state); an error (a table
+    /// missing) sends the caller the long way.
+    pub(crate) async fn state_assuming_tables(
+        &mut self,
+        config: &Config,
+    ) -> Result<State, sqlx::Error> {
+        self.read_state(config, true).await
+    }
+
+    async fn read_state(
+        &mut self,
+        config: &Config,
+        history_exists: bool,
+    ) -> Result<State, sqlx::Error> {
         let mut sql = format!(
             "SELECT 'v', version_num, NULL, NULL, NULL FROM {}",
             config.version_table_sql()
@@ -268,8 +287,7 @@ impl Db {
             Option<String>,
             Option<String>,
         );
-        let rows: Vec<Row> = on_conn!(&mut self.conn, c => sqlx::query_as::<_, Row>(AssertSqlSafe(sql)).fetch_all(c).await)
-            .map_err(RunError::db("cannot read the version table"))?;
+        let rows: Vec<Row> = on_conn!(&mut self.conn, c => sqlx::query_as::<_, Row>(AssertSqlSafe(sql)).fetch_all(c).await)?;
         let mut state = State {
             version_table_exists: true,
             history_table_exists: history_exists,

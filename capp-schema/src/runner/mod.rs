@@ -302,10 +302,32 @@ impl Migrator {
     }
 
     /// Upgrades to `target` (`head`, a revision or prefix, `+N`, `REV+N`).
+    ///
+    /// A database already at the target is recognised in one query without taking the lock (its
+    /// committed version and history say so, whatever another runner is doing), which makes an
+    /// application start at head one round trip.
     pub async fn upgrade(&self, db: &mut Db, target: &str) -> Result<Report, RunError> {
+        if let Some(report) = self.already_there(db, target).await {
+            return Ok(report);
+        }
         db.lock(&self.config).await?;
         let result = self.upgrade_locked(db, target).await;
         self.release(db, result).await
+    }
+
+    /// `Some` when the database is at `target` with nothing doubtful: no failed migration, no
+    /// edited one. Anything else (missing tables, errors) goes the long way, under the lock.
+    async fn already_there(&self, db: &mut Db, target: &str) -> Option<Report> {
+        let state = db.state_assuming_tables(&self.config).await.ok()?;
+        let current = self.position(&state).ok()?;
+        let edited = self.check_history(&state, current).ok()?;
+        let to = target::resolve(&self.chain, target, current).ok()?;
+        (edited.is_empty() && to == current && !target.starts_with(['+', '-'])).then(|| Report {
+            from: self.rev_at(current),
+            to: self.rev_at(current),
+            applied: Vec::new(),
+            complete: true,
+        })
     }
 
     async fn upgrade_locked(&self, db: &mut Db, target: &str) -> Result<Report, RunError> {

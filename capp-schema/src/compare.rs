@@ -203,22 +203,32 @@ fn diff_table(expected: &Table, actual: &Table, out: &mut Vec<Difference>) {
             format!("({})", actual.primary_key.join(", ")),
         ));
     }
+    // SQLite's canonical form has no constraint names.
+    let label = |kind: &str, name: &str| {
+        if name.is_empty() {
+            kind.to_owned()
+        } else {
+            format!("{kind} {name}")
+        }
+    };
     let describe_unique = |u: &crate::schema::Unique| {
-        format!("unique {} ({}) on {t}", u.name, u.columns.join(", "))
-            .replace("unique  (", "unique (")
+        format!(
+            "{} ({}) on {t}",
+            label("unique", &u.name),
+            u.columns.join(", ")
+        )
     };
     list_diff(&expected.uniques, &actual.uniques, describe_unique, out);
     let describe_fk = |f: &crate::schema::ForeignKey| {
         format!(
-            "foreign key {} ({}) on {t} -> {} ({}) on delete {} on update {}",
-            f.name,
+            "{} ({}) on {t} -> {} ({}) on delete {} on update {}",
+            label("foreign key", &f.name),
             f.columns.join(", "),
             f.ref_table,
             f.ref_columns.join(", "),
             f.on_delete.sql(),
             f.on_update.sql()
         )
-        .replace("key  (", "key (")
     };
     list_diff(
         &expected.foreign_keys,

@@ -175,3 +175,20 @@ fn warnings_name_what_needs_a_person() {
         "{file}"
     );
 }
+
+#[tokio::test]
+async fn against_a_live_postgres_database_the_same_operations_come_out() {
+    let Some(pg) = capp_schema_tests::PgDb::create().await else {
+        return;
+    };
+    let m = migrator();
+    let mut db = capp_schema::runner::Db::connect(&pg.database_url())
+        .await
+        .unwrap();
+    m.upgrade(&mut db, "0001").await.unwrap();
+    let live = db.introspect(m.config()).await.unwrap();
+    let from_live = plan(&live, &models());
+    let from_history = plan(&m.expected_schema(Some(0)).unwrap(), &models());
+    assert_eq!(from_live.upgrade, from_history.upgrade);
+    assert_eq!(from_live.downgrade, from_history.downgrade);
+}

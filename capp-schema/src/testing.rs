@@ -19,6 +19,7 @@ use std::fmt;
 
 use crate::chain::MigrationChain;
 use crate::compare::Difference;
+use crate::render::Dialect;
 use crate::runner::{Config, DatabaseUrl, Db, Migrator, RunError};
 use crate::schema::Schema;
 
@@ -68,6 +69,50 @@ impl fmt::Display for RoundTripError {
 
 impl std::error::Error for RoundTripError {}
 
+fn run_err(rev: &str, step: &'static str) -> impl FnOnce(RunError) -> RoundTripError {
+    let rev = rev.to_owned();
+    move |source| RoundTripError::Run {
+        rev,
+        step,
+        source: Box::new(source),
+    }
+}
+
+/// The database's schema in canonical form.
+async fn snapshot(
+    db: &mut Db,
+    config: &Config,
+    dialect: Dialect,
+    rev: &str,
+) -> Result<Schema, RoundTripError> {
+    Ok(db
+        .introspect(config)
+        .await
+        .map_err(run_err(rev, "introspection"))?
+        .canonical(dialect))
+}
+
+/// An error listing the differences, if there are any.
+fn compare(
+    rev: &str,
+    what: &'static str,
+    dialect: Dialect,
+    expected: &Schema,
+    actual: &Schema,
+) -> Result<(), RoundTripError> {
+    let differences = expected.diff(actual);
+    if differences.is_empty() {
+        Ok(())
+    } else {
+        Err(RoundTripError::Differs {
+            rev: rev.to_owned(),
+            what,
+            dialect: dialect.to_string(),
+            differences,
+        })
+    }
+}
+
 /// Upgrades an empty database through the whole chain one migration at a time. At each step it
 /// checks that the introspected schema equals the history folded in memory, then downgrades one
 /// step and checks the schema is the one before the upgrade, then upgrades again and checks it is
@@ -76,37 +121,13 @@ pub async fn round_trip(chain: &MigrationChain, url: &DatabaseUrl) -> Result<(),
     let config = Config::default();
     let migrator = Migrator::new(chain.clone(), config.clone());
     let dialect = url.dialect();
-    let run_err = |rev: &str, step: &'static str| {
-        let rev = rev.to_owned();
-        move |source| RoundTripError::Run {
-            rev,
-            step,
-            source: Box::new(source),
-        }
-    };
     let mut db = Db::connect(url).await.map_err(run_err("base", "connect"))?;
     let mut folded = Schema::default();
-    let mut before = db
-        .introspect(&config)
-        .await
-        .map_err(run_err("base", "introspection"))?
-        .canonical(dialect);
-    let differs = |rev: &str, what: &'static str, expected: &Schema, actual: &Schema| {
-        let differences = expected.diff(actual);
-        if differences.is_empty() {
-            Ok(())
-        } else {
-            Err(RoundTripError::Differs {
-                rev: rev.to_owned(),
-                what,
-                dialect: dialect.to_string(),
-                differences,
-            })
-        }
-    };
-    differs(
+    let mut before = snapshot(&mut db, &config, dialect, "base").await?;
+    compare(
         "base",
         "the database is not empty before the first migration",
+        dialect,
         &Schema::default(),
         &before,
     )?;
@@ -117,22 +138,20 @@ pub async fn round_trip(chain: &MigrationChain, url: &DatabaseUrl) -> Result<(),
             .await
             .map_err(run_err(rev, "upgrade"))?;
         for op in m.upgrade().operations {
-            folded.apply(&op).map_err(|e| {
+            folded.apply(&op).map_err(|source| {
                 run_err(rev, "fold")(RunError::Fold {
                     rev: rev.to_owned(),
-                    source: e,
+                    source,
                 })
             })?;
         }
-        let after = db
-            .introspect(&config)
-            .await
-            .map_err(run_err(rev, "introspection"))?
-            .canonical(dialect);
-        differs(
+        let after = snapshot(&mut db, &config, dialect, rev).await?;
+        let expected = folded.canonical(dialect);
+        compare(
             rev,
             "after its upgrade the database differs from the history folded in memory",
-            &folded.canonical(dialect),
+            dialect,
+            &expected,
             &after,
         )?;
         if m.irreversible_reason().is_none() {
@@ -140,14 +159,11 @@ pub async fn round_trip(chain: &MigrationChain, url: &DatabaseUrl) -> Result<(),
                 .downgrade(&mut db, "-1")
                 .await
                 .map_err(run_err(rev, "downgrade"))?;
-            let back = db
-                .introspect(&config)
-                .await
-                .map_err(run_err(rev, "introspection"))?
-                .canonical(dialect);
-            differs(
+            let back = snapshot(&mut db, &config, dialect, rev).await?;
+            compare(
                 rev,
                 "its downgrade does not restore the schema before its upgrade",
+                dialect,
                 &before,
                 &back,
             )?;
@@ -155,14 +171,11 @@ pub async fn round_trip(chain: &MigrationChain, url: &DatabaseUrl) -> Result<(),
                 .upgrade(&mut db, "+1")
                 .await
                 .map_err(run_err(rev, "upgrade after downgrade"))?;
-            let again = db
-                .introspect(&config)
-                .await
-                .map_err(run_err(rev, "introspection"))?
-                .canonical(dialect);
-            differs(
+            let again = snapshot(&mut db, &config, dialect, rev).await?;
+            compare(
                 rev,
                 "upgrading again after its downgrade gives another schema",
+                dialect,
                 &after,
                 &again,
             )?;

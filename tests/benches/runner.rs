@@ -5,8 +5,9 @@
 //!   the same statements (the floor);
 //! - an application start at head: connect, lock, read the version, unlock.
 //!
-//! Run with `cargo bench -p capp-schema-tests --bench runner`; results go into
-//! docs/benchmarks.md by hand.
+//! Run with `cargo bench -p capp-schema-tests --bench runner`; with `SQLX_CLI=/path/to/sqlx`,
+//! sqlx-cli's `migrate run` of the same statements (one file per migration) is timed too.
+//! Results go into docs/benchmarks.md by hand.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -104,6 +105,47 @@ async fn main() {
         one.push(timed_upgrade(&single).await);
         each.push(timed_upgrade(&per).await);
     }
+    // sqlx-cli's `migrate run` on the same statements, one file per migration, when given.
+    let sqlx = match std::env::var("SQLX_CLI") {
+        Ok(cli) => {
+            let dir = std::env::temp_dir().join("capp_bench_sqlx_migrations");
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            let mut schema = Schema::default();
+            for (i, m) in per.chain().migrations().iter().enumerate() {
+                let mut sql = String::new();
+                for op in m.upgrade().operations {
+                    for statement in
+                        capp_schema::render::render(&op, Dialect::Postgres, &mut schema).unwrap()
+                    {
+                        sql.push_str(&statement);
+                        sql.push_str(";\n");
+                    }
+                }
+                std::fs::write(dir.join(format!("{:04}_create_t{}.sql", i + 1, i + 1)), sql)
+                    .unwrap();
+            }
+            let mut times = Vec::new();
+            for _ in 0..RUNS {
+                let db = PgDb::create().await.unwrap();
+                let start = Instant::now();
+                let out = Command::new(&cli)
+                    .args(["migrate", "run", "--source"])
+                    .arg(&dir)
+                    .args(["--database-url", &db.url])
+                    .output()
+                    .unwrap();
+                times.push(start.elapsed());
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            Some(median(times))
+        }
+        Err(_) => None,
+    };
     let (psql, one, each) = (median(psql), median(one), median(each));
     println!("upgrade head, {n} migrations, median of {RUNS}:");
     println!(
@@ -120,6 +162,15 @@ async fn main() {
         each.as_secs_f64() * 1e3,
         each.as_secs_f64() / psql.as_secs_f64()
     );
+
+    if let Some(sqlx) = sqlx {
+        println!(
+            "  sqlx-cli migrate run            {:>8.1} ms  ({:.2}x the floor; capp-schema per migration is {:.2}x of it)",
+            sqlx.as_secs_f64() * 1e3,
+            sqlx.as_secs_f64() / psql.as_secs_f64(),
+            each.as_secs_f64() / sqlx.as_secs_f64()
+        );
+    }
 
     // An application start at head, on a database already at head.
     let db = PgDb::create().await.unwrap();

@@ -1,7 +1,17 @@
-//! Compile-time checked database migrations.
+//! Compile-time checked database migrations for PostgreSQL and SQLite.
 //!
 //! Migrations are plain functions that record operations. Their attributes link them into one
-//! chain, and `cargo build` fails, pointing at the offending attribute, when the chain is broken.
+//! chain, and `cargo build` fails, pointing at the offending attribute, when the chain is broken
+//! (see [`rules`]).
+//!
+//! - [`Operations`] records schema and data changes; [`render`] turns them into SQL per
+//!   [`Dialect`]; [`Schema`] folds them into the schema they build.
+//! - [`runner`] (features `postgres`, `sqlite`) applies a chain: Alembic's version table, a
+//!   history table, one transaction per migration, an advisory lock, introspection.
+//! - [`testing::round_trip`] proves in `cargo test` that every migration round-trips.
+//! - [`TableModel`] describes row structs as tables; [`autogen`] (feature `cli`) writes the
+//!   migration from the history's head to the models.
+//! - [`cli`] (feature `cli`) is the Alembic-style command line, standalone or embedded.
 //!
 //! ```
 //! use capp_schema::{migration, downgrade, ColumnType, Operations};

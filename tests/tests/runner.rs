@@ -571,3 +571,29 @@ async fn postgres_enum_types_are_created_extended_and_dropped() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_start_at_head_is_recognised_without_the_long_way_only_when_verified() {
+    on_both(|url| async move {
+        let m = capp();
+        let mut db = Db::connect(&url).await.unwrap();
+        let verified = "SELECT rev FROM capp_schema_history WHERE direction = 'verified'";
+        m.upgrade(&mut db, "head").await.unwrap();
+        assert_eq!(strings(&url, verified).await, ["0003"], "the run ends by recording what it verified");
+        assert!(m.upgrade(&mut db, "head").await.unwrap().applied.is_empty());
+        assert_eq!(strings(&url, verified).await.len(), 1, "the fast path writes nothing");
+        // A digest that does not match the code sends the start the long way, which checks every
+        // checksum and records a new digest.
+        execute(&url, "UPDATE capp_schema_history SET checksum = 'stale' WHERE direction = 'verified'").await;
+        assert!(m.upgrade(&mut db, "head").await.unwrap().applied.is_empty());
+        assert_eq!(strings(&url, verified).await.len(), 2);
+        // A failure recorded after the digest is not hidden by it.
+        execute(
+            &url,
+            "INSERT INTO capp_schema_history (rev, direction, checksum, status) VALUES ('0003', 'upgrade', NULL, 'failed')",
+        )
+        .await;
+        assert!(matches!(m.upgrade(&mut db, "head").await, Err(RunError::FailedState { .. })));
+    })
+    .await;
+}

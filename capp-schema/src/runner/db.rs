@@ -256,13 +256,30 @@ impl Db {
             .map_err(RunError::db("cannot read the version table"))
     }
 
-    /// The state in one query, assuming both tables exist (the steady state); an error (a table
-    /// missing) sends the caller the long way.
-    pub(crate) async fn state_assuming_tables(
+    /// The version and the newest history row (rev, direction, checksum), in one query that
+    /// assumes both tables exist (the steady state); an error sends the caller the long way.
+    pub(crate) async fn version_and_newest(
         &mut self,
         config: &Config,
-    ) -> Result<State, sqlx::Error> {
-        self.read_state(config, true).await
+    ) -> Result<(Vec<String>, Option<(String, String, Option<String>)>), sqlx::Error> {
+        let sql = format!(
+            "SELECT 'v', version_num, NULL, NULL FROM {v} UNION ALL \
+             SELECT 'h', rev, direction, checksum FROM {h} WHERE id = (SELECT max(id) FROM {h})",
+            v = config.version_table_sql(),
+            h = config.history_table_sql()
+        );
+        type Row = (String, String, Option<String>, Option<String>);
+        let rows: Vec<Row> = on_conn!(&mut self.conn, c => sqlx::query_as::<_, Row>(AssertSqlSafe(sql)).fetch_all(c).await)?;
+        let mut versions = Vec::new();
+        let mut newest = None;
+        for (kind, rev, direction, checksum) in rows {
+            if kind == "v" {
+                versions.push(rev);
+            } else {
+                newest = Some((rev, direction.unwrap_or_default(), checksum));
+            }
+        }
+        Ok((versions, newest))
     }
 
     async fn read_state(
@@ -276,7 +293,7 @@ impl Db {
         );
         if history_exists {
             sql.push_str(&format!(
-                " UNION ALL SELECT 'h', rev, direction, checksum, status FROM {h} WHERE id IN (SELECT max(id) FROM {h} GROUP BY rev)",
+                " UNION ALL SELECT 'h', rev, direction, checksum, status FROM {h} WHERE id IN (SELECT max(id) FROM {h} WHERE direction <> 'verified' GROUP BY rev)",
                 h = config.history_table_sql()
             ));
         }

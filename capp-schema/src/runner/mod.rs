@@ -35,6 +35,9 @@ use crate::chain::{Migration, MigrationChain};
 use crate::render::{Dialect, ident, render};
 use crate::schema::{Schema, sql_string};
 
+/// The history direction of the row an upgrade writes after verifying every applied migration.
+const VERIFIED: &str = "verified";
+
 /// How migrations are grouped into transactions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TransactionMode {
@@ -317,14 +320,28 @@ impl Migrator {
 
     /// `Some` when the database is at `target` with nothing doubtful: no failed migration, no
     /// edited one. Anything else (missing tables, errors) goes the long way, under the lock.
+    ///
+    /// The proof is the newest history row: a `verified` row that an earlier upgrade wrote after
+    /// checking every applied migration, holding a digest of their checksums. If the code's digest
+    /// of the same migrations matches, nothing was edited since; anything written after it (a
+    /// failure, a downgrade, an accept, a stamp) sends the run the long way.
     async fn already_there(&self, db: &mut Db, target: &str) -> Option<Report> {
-        let state = db.state_assuming_tables(&self.config).await.ok()?;
-        let current = self.position(&state).ok()?;
-        let edited = self.check_history(&state, current).ok()?;
-        let to = target::resolve(&self.chain, target, current).ok()?;
-        (edited.is_empty() && to == current && !target.starts_with(['+', '-'])).then(|| Report {
-            from: self.rev_at(current),
-            to: self.rev_at(current),
+        if target.starts_with(['+', '-']) {
+            return None;
+        }
+        let (versions, newest) = db.version_and_newest(&self.config).await.ok()?;
+        let [rev] = versions.as_slice() else {
+            return None;
+        };
+        let current = self.chain.position(rev)?;
+        let (newest_rev, direction, digest) = newest?;
+        let verified = direction == VERIFIED
+            && newest_rev == *rev
+            && digest.as_deref() == Some(self.digest(current).as_str());
+        let to = target::resolve(&self.chain, target, Some(current)).ok()?;
+        (verified && to == Some(current)).then(|| Report {
+            from: self.rev_at(Some(current)),
+            to: self.rev_at(Some(current)),
             applied: Vec::new(),
             complete: true,
         })
@@ -367,6 +384,21 @@ impl Migrator {
                 }
             };
             if complete {
+                // Everything applied is verified (checked above, or just recorded): say so for
+                // the next start.
+                if let Some(position) = merged.to.as_deref().and_then(|r| self.chain.position(r)) {
+                    let digest = self.digest(position);
+                    let sql = self.history_sql(
+                        self.chain.migrations()[position].rev(),
+                        VERIFIED,
+                        Some(&digest),
+                        "ok",
+                        "NULL",
+                    );
+                    db.execute(&sql)
+                        .await
+                        .map_err(RunError::db("cannot write the history table"))?;
+                }
                 return Ok(merged);
             }
             total = Some(merged);
@@ -566,6 +598,19 @@ impl Migrator {
             checksum.map_or_else(|| "NULL".to_owned(), sql_string),
             sql_string(status),
         )
+    }
+
+    /// A digest of the checksums of the migrations up to `position`.
+    fn digest(&self, position: usize) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"capp-schema applied digest v1\0");
+        for m in &self.chain.migrations()[..=position] {
+            h.update(m.rev().as_bytes());
+            h.update(b"\0");
+            h.update(m.checksum().0);
+        }
+        crate::chain::Checksum(h.finalize().into()).to_string()
     }
 
     /// The schema the history builds up to `position` (`None`: base), folded in memory without a

@@ -30,8 +30,19 @@ impl Plan {
     }
 }
 
-/// The operations from `head` (the schema the history builds) to `models`.
+/// The operations from `head` (the schema the history builds, folded in memory) to `models`.
 pub fn plan(head: &Schema, models: &Models) -> Plan {
+    plan_from(head, models, true)
+}
+
+/// The operations from a live database's introspected schema to `models`. Databases rewrite check
+/// expressions and partial-index predicates, so those are matched by name and presence only.
+pub fn plan_against_database(live: &Schema, models: &Models) -> Plan {
+    plan_from(live, models, false)
+}
+
+/// `exact`: compare check expressions and index predicates as written.
+fn plan_from(head: &Schema, models: &Models, exact: bool) -> Plan {
     let target = models.schema();
     let mut plan = Plan::default();
     // Enum types first, so that new columns can use them.
@@ -74,7 +85,7 @@ pub fn plan(head: &Schema, models: &Models) -> Plan {
     }
     for model in &models.tables {
         if let Some(old) = head.tables.get(&model.table.name) {
-            table_changes(old, &model.table, model.renamed_columns, &mut plan);
+            table_changes(old, &model.table, model.renamed_columns, exact, &mut plan);
         }
     }
     // Tables the models no longer have.
@@ -201,7 +212,7 @@ fn undo(op: &Operation, head: &Schema) -> Option<Operation> {
     })
 }
 
-fn table_changes(old: &Table, new: &Table, renames: &[(&str, &str)], plan: &mut Plan) {
+fn table_changes(old: &Table, new: &Table, renames: &[(&str, &str)], exact: bool, plan: &mut Plan) {
     let t = &new.name;
     let mut renamed_old = BTreeSet::new();
     for (from, to) in renames {
@@ -275,8 +286,10 @@ fn table_changes(old: &Table, new: &Table, renames: &[(&str, &str)], plan: &mut 
             name: f.name.clone(),
         });
     }
-    // Checks are matched by name: databases rewrite their expressions.
-    let same_check = |a: &crate::schema::Check, b: &crate::schema::Check| a.name == b.name;
+    // Against a database, checks are matched by name: databases rewrite their expressions.
+    let same_check = |a: &crate::schema::Check, b: &crate::schema::Check| {
+        a.name == b.name && (!exact || a.expr == b.expr)
+    };
     for c in old
         .checks
         .iter()
@@ -287,10 +300,14 @@ fn table_changes(old: &Table, new: &Table, renames: &[(&str, &str)], plan: &mut 
             name: c.name.clone(),
         });
     }
-    // Indexes are matched by name, columns and uniqueness, and partial ones by having a predicate.
+    // Against a database, partial indexes are matched by having a predicate, not by its text.
     let same_index = |a: &Index, b: &Index| {
-        (&a.name, &a.columns, a.unique, a.predicate.is_some())
-            == (&b.name, &b.columns, b.unique, b.predicate.is_some())
+        if exact {
+            a == b
+        } else {
+            (&a.name, &a.columns, a.unique, a.predicate.is_some())
+                == (&b.name, &b.columns, b.unique, b.predicate.is_some())
+        }
     };
     for i in old
         .indexes
@@ -639,4 +656,44 @@ fn downgrade(op: &mut Operations) {{
 }}
 "#
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Model;
+
+    fn models(check: &str) -> Models {
+        let mut table = Table::new("payments");
+        table.column("amount", ColumnType::Integer).not_null();
+        table.check("ck_payments_amount", check);
+        Models {
+            tables: vec![Model {
+                table,
+                renamed_columns: &[],
+            }],
+            enums: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_changed_check_expression_is_replaced_both_ways() {
+        let head = models("amount > 0").schema();
+        let plan = plan(&head, &models("amount >= 0"));
+        let drop = Operation::DropConstraint {
+            table: "payments".into(),
+            name: "ck_payments_amount".into(),
+        };
+        let add = |expr: &str| Operation::AddCheck {
+            table: "payments".into(),
+            check: crate::schema::Check {
+                name: "ck_payments_amount".into(),
+                expr: expr.into(),
+            },
+        };
+        assert_eq!(plan.upgrade, [drop.clone(), add("amount >= 0")]);
+        assert_eq!(plan.downgrade, [drop, add("amount > 0")]);
+        // Against a database, whose rewritten expressions cannot be compared, names decide.
+        assert!(plan_against_database(&head, &models("amount >= 0")).is_empty());
+    }
 }

@@ -377,7 +377,11 @@ async fn execute<C: Chain>(args: Args, project: Project) -> Result<u8, Box<dyn s
                 } else {
                     migrator.expected_schema(Some(chain.len() - 1))?
                 };
-                let plan = crate::autogen::plan(&current, &models());
+                let plan = if against_database {
+                    crate::autogen::plan_against_database(&current, &models())
+                } else {
+                    crate::autogen::plan(&current, &models())
+                };
                 if plan.is_empty() {
                     println!("No changes in schema detected; nothing written");
                     return Ok(exit::OK);

@@ -44,3 +44,10 @@ pub fn derive_chain(input: TokenStream) -> TokenStream {
 pub fn derive_table_model(input: TokenStream) -> TokenStream {
     model::derive(input.into()).into()
 }
+
+/// Describes a Rust enum as a PostgreSQL enum type: `#[derive(PgEnum)]`, with
+/// `#[pg_enum(name = "...")]` on the enum and `#[pg_enum(rename = "...")]` on variants.
+#[proc_macro_derive(PgEnum, attributes(pg_enum))]
+pub fn derive_pg_enum(input: TokenStream) -> TokenStream {
+    model::derive_pg_enum(input.into()).into()
+}

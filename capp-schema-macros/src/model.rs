@@ -32,6 +32,7 @@ struct ColumnAttrs {
     scale: Option<u8>,
     sql_type: Option<LitStr>,
     enum_type: Option<LitStr>,
+    pg_enum: bool,
     default: Option<LitStr>,
     default_str: Option<LitStr>,
     unique: Option<LitStr>,
@@ -69,6 +70,7 @@ fn parse_column(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
             let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
             match key.as_str() {
                 "primary_key" => c.primary_key = true,
+                "pg_enum" => c.pg_enum = true,
                 "skip" => c.skip = true,
                 _ => {
                     let value: Expr = meta.value()?.parse()?;
@@ -90,7 +92,7 @@ fn parse_column(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
                         "renamed_from" => c.renamed_from = Some(string(value)?),
                         _ => {
                             return Err(meta.error(format!(
-                                "unknown key `{key}`; expected one of `name`, `primary_key`, `max_length`, `precision`, `scale`, `sql_type`, `enum_type`, `default`, `default_str`, `unique`, `index`, `references`, `fk_name`, `on_delete`, `on_update`, `renamed_from`, `skip`"
+                                "unknown key `{key}`; expected one of `name`, `primary_key`, `max_length`, `precision`, `scale`, `sql_type`, `enum_type`, `pg_enum`, `default`, `default_str`, `unique`, `index`, `references`, `fk_name`, `on_delete`, `on_update`, `renamed_from`, `skip`"
                             )));
                         }
                     }
@@ -131,6 +133,10 @@ fn is_bytes(ty: &Type) -> bool {
 
 fn column_type(cx: &mut Ctxt, ty: &Type, c: &ColumnAttrs) -> TokenStream {
     let ct = quote!(::capp_schema::ColumnType);
+    if c.pg_enum {
+        // The field's type is a `#[derive(PgEnum)]` enum: its name comes from the trait.
+        return quote!(#ct::Enum(::std::string::String::from(<#ty as ::capp_schema::PgEnum>::NAME)));
+    }
     if let Some(enum_type) = &c.enum_type {
         return quote!(#ct::Enum(::std::string::String::from(#enum_type)));
     }
@@ -167,7 +173,7 @@ fn column_type(cx: &mut Ctxt, ty: &Type, c: &ColumnAttrs) -> TokenStream {
         _ => {
             cx.error_spanned_by(
                 ty,
-                "no column type is known for this Rust type; give one with `#[column(sql_type = \"...\")]` or `#[column(enum_type = \"...\")]`",
+                "no column type is known for this Rust type; give one with `#[column(sql_type = \"...\")]`, `#[column(enum_type = \"...\")]`, or `#[column(pg_enum)]` for a `#[derive(PgEnum)]` enum",
             );
             quote!(#ct::Text)
         }
@@ -381,4 +387,72 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
             }
         }
     }
+}
+
+/// `#[derive(PgEnum)]`: a Rust enum as a PostgreSQL enum type. Values are the variant names in
+/// snake_case unless renamed with `#[pg_enum(rename = "...")]`; the type's name is
+/// `#[pg_enum(name = "...")]`, or the enum's name in snake_case.
+pub(crate) fn derive_pg_enum(input: TokenStream) -> TokenStream {
+    let input = match syn::parse2::<DeriveInput>(input) {
+        Ok(input) => input,
+        Err(e) => return e.into_compile_error(),
+    };
+    let ident = &input.ident;
+    let Data::Enum(data) = &input.data else {
+        return syn::Error::new_spanned(ident, "`PgEnum` is derived for enums with unit variants")
+            .into_compile_error();
+    };
+    let mut cx = Ctxt::default();
+    let rename = |cx: &mut Ctxt, attrs: &[syn::Attribute], key: &str| -> Option<LitStr> {
+        let mut found = None;
+        for attr in attrs.iter().filter(|a| a.path().is_ident("pg_enum")) {
+            let result = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident(key) {
+                    found = Some(string(meta.value()?.parse()?)?);
+                    Ok(())
+                } else {
+                    Err(meta.error(format!("expected `{key} = \"...\"`")))
+                }
+            });
+            if let Err(e) = result {
+                cx.push(e);
+            }
+        }
+        found
+    };
+    let name = rename(&mut cx, &input.attrs, "name")
+        .map_or_else(|| snake_case(&ident.to_string()), |l| l.value());
+    let mut values = Vec::new();
+    for variant in &data.variants {
+        if !matches!(variant.fields, Fields::Unit) {
+            cx.error_spanned_by(&variant.fields, "a PostgreSQL enum value has no fields");
+        }
+        let value = rename(&mut cx, &variant.attrs, "rename")
+            .map_or_else(|| snake_case(&variant.ident.to_string()), |l| l.value());
+        values.push(value);
+    }
+    if let Err(errors) = cx.check() {
+        return errors.into_compile_error();
+    }
+    quote! {
+        impl ::capp_schema::PgEnum for #ident {
+            const NAME: &'static str = #name;
+            const VALUES: &'static [&'static str] = &[#(#values),*];
+        }
+    }
+}
+
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

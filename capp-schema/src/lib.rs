@@ -88,11 +88,11 @@ pub mod testing;
 pub mod __private;
 
 pub use __private::{Location, Recording};
-pub use capp_schema_macros::{Chain, TableModel, downgrade, migration};
+pub use capp_schema_macros::{Chain, PgEnum, TableModel, downgrade, migration};
 pub use chain::{Chain, Checksum, Migration, MigrationChain};
 pub use compare::Difference;
 pub use error::ChainError;
-pub use model::{Model, Models, TableModel, schema_of};
+pub use model::{Model, Models, PgEnum, TableModel, schema_of};
 pub use ops::{
     ColumnChange, NonTransactionalOperations, Operation, Operations, OutsideATransaction, Recorder,
 };

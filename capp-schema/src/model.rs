@@ -13,6 +13,14 @@ pub trait TableModel {
     }
 }
 
+/// A Rust enum as a PostgreSQL enum type; implemented with `#[derive(PgEnum)]`.
+pub trait PgEnum {
+    /// The type's name in the database.
+    const NAME: &'static str;
+    /// Its values, in order.
+    const VALUES: &'static [&'static str];
+}
+
 /// A model's table and the column renames it declares.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -38,6 +46,11 @@ impl Models {
             renamed_columns: M::renamed_columns(),
         });
         self
+    }
+
+    /// Adds the enum type of a `#[derive(PgEnum)]` enum.
+    pub fn pg_enum<E: PgEnum>(self) -> Models {
+        self.enum_type(E::NAME, E::VALUES)
     }
 
     /// Adds an enum type.

@@ -52,6 +52,15 @@ mod models {
     /// Stands in for `uuid::Uuid`: the column type comes from the type's name.
     pub(crate) struct Uuid;
 
+    /// The enum type, as the application's Rust enum: the new variant is the new value.
+    #[derive(capp_schema::PgEnum)]
+    #[allow(dead_code)] // the variants are the values
+    pub(crate) enum KycStatus {
+        Pending,
+        Verified,
+        Rejected,
+    }
+
     #[derive(TableModel)]
     #[table(name = "users", index(name = "ix_users_nickname", columns(nickname)))]
     #[allow(dead_code)] // the fields describe the rows
@@ -62,8 +71,8 @@ mod models {
         pub(crate) email: String,
         #[column(default = "false", renamed_from = "mail_verified")]
         pub(crate) email_verified: bool,
-        #[column(enum_type = "kyc_status", default_str = "pending")]
-        pub(crate) kyc: String,
+        #[column(pg_enum, default_str = "pending")]
+        pub(crate) kyc: KycStatus,
         #[column(max_length = 50)]
         pub(crate) nickname: Option<String>,
     }
@@ -88,7 +97,7 @@ fn models() -> Models {
     Models::default()
         .table::<models::User>()
         .table::<models::Preference>()
-        .enum_type("kyc_status", &["pending", "verified", "rejected"])
+        .pg_enum::<models::KycStatus>()
 }
 
 fn migrator() -> Migrator {

@@ -58,6 +58,12 @@ fn history_lists_newest_first_in_alembic_form() {
     assert_eq!(lines.last(), Some(&"<base> -> 0001, initial schema"));
     let ranged = stdout(&dir.run(&["history", "-r", "0002:0003"]));
     assert_eq!(ranged.lines().count(), 2);
+    assert!(dir.run(&["upgrade", "0002"]).status.success());
+    let marked = stdout(&dir.run(&["history", "-i"]));
+    assert!(
+        marked.contains("0001 -> 0002, add kyc_verified_at timestamp to users (current)"),
+        "{marked}"
+    );
 }
 
 #[test]

@@ -29,7 +29,7 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use crate::chain::{Chain, Migration, MigrationChain};
+use crate::chain::{Chain, Migration};
 use crate::model::Models;
 use crate::render::Dialect;
 use crate::runner::{
@@ -83,6 +83,9 @@ pub enum Command {
         /// Also show each migration's file, flags and checksum.
         #[arg(short, long)]
         verbose: bool,
+        /// Mark the revision the database is at with "(current)".
+        #[arg(short = 'i', long)]
+        indicate_current: bool,
     },
     /// Show the newest migration.
     Heads,
@@ -216,7 +219,19 @@ async fn execute<C: Chain>(args: Args, project: Project) -> Result<u8, Box<dyn s
     let migrator = Migrator::new(chain, config);
     let chain = migrator.chain();
     match args.command {
-        Command::History { rev_range, verbose } => history(chain, rev_range.as_deref(), verbose)?,
+        Command::History {
+            rev_range,
+            verbose,
+            indicate_current,
+        } => {
+            let current = if indicate_current && !not_created_yet(&url) {
+                let mut db = Db::connect(&url).await?;
+                migrator.status(&mut db).await?.current
+            } else {
+                None
+            };
+            history(&migrator, rev_range.as_deref(), verbose, current.as_deref())?;
+        }
         Command::Heads => println!("{} (head)", line(chain.head())),
         Command::Show { rev } => show(&migrator, &url, &rev).await?,
         Command::Current { verbose } => {
@@ -486,7 +501,13 @@ fn line(m: &Migration) -> String {
     )
 }
 
-fn history(chain: &MigrationChain, range: Option<&str>, verbose: bool) -> Result<(), RunError> {
+fn history(
+    migrator: &Migrator,
+    range: Option<&str>,
+    verbose: bool,
+    current: Option<&str>,
+) -> Result<(), RunError> {
+    let chain = migrator.chain();
     let (start, end) = match range {
         None => (0, chain.len() - 1),
         Some(range) => {
@@ -495,9 +516,7 @@ fn history(chain: &MigrationChain, range: Option<&str>, verbose: bool) -> Result
                 match rev {
                     "" => Ok(default),
                     "base" => Ok(0),
-                    rev => Ok(Migrator::new(chain.clone(), Config::default())
-                        .resolve(rev, None)?
-                        .unwrap_or(0)),
+                    rev => Ok(migrator.resolve(rev, None)?.unwrap_or(0)),
                 }
             };
             (at(a, 0)?, at(b, chain.len() - 1)?)
@@ -505,8 +524,13 @@ fn history(chain: &MigrationChain, range: Option<&str>, verbose: bool) -> Result
     };
     let head = chain.head().rev();
     for m in chain.migrations()[start..=end.max(start)].iter().rev() {
-        let marker = if m.rev() == head { " (head)" } else { "" };
-        println!("{}{marker}", line(m));
+        let head = if m.rev() == head { " (head)" } else { "" };
+        let current = if Some(m.rev()) == current {
+            " (current)"
+        } else {
+            ""
+        };
+        println!("{}{head}{current}", line(m));
         if verbose {
             println!("    Path: {}", m.location());
             println!("    Checksum: {}", m.checksum());

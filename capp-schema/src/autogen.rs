@@ -203,6 +203,10 @@ fn undo(op: &Operation, head: &Schema) -> Option<Operation> {
             name: name.clone(),
             value: value.clone(),
         },
+        Operation::SetPrimaryKey { table, .. } => Operation::SetPrimaryKey {
+            table: table.clone(),
+            columns: head.tables.get(table)?.primary_key.clone(),
+        },
         Operation::DropEnum { name } => Operation::CreateEnum {
             name: name.clone(),
             values: head.enums.get(name)?.clone(),
@@ -267,7 +271,15 @@ fn table_changes(old: &Table, new: &Table, renames: &[(&str, &str)], exact: bool
         }
     }
     if old.primary_key != new.primary_key {
-        plan.warnings.push(format!("the primary key of {t} changes; primary key changes are not generated: write them by hand"));
+        plan.upgrade.push(Operation::SetPrimaryKey {
+            table: t.clone(),
+            columns: new.primary_key.clone(),
+        });
+        plan.warnings.push(format!(
+            "the primary key of {t} changes from ({}) to ({}): its index is rebuilt, and the migration fails on duplicate keys",
+            old.primary_key.join(", "),
+            new.primary_key.join(", ")
+        ));
     }
     // Constraints and indexes, by name: dropped ones first, then added ones.
     for u in old.uniques.iter().filter(|u| !new.uniques.contains(u)) {
@@ -566,6 +578,10 @@ fn op_tokens(op: &Operation) -> TokenStream {
         Operation::DropEnum { name } => quote!(op.drop_enum(#name);),
         Operation::AddEnumValue { name, value } => quote!(op.add_enum_value(#name, #value);),
         Operation::DropEnumValue { name, value } => quote!(op.drop_enum_value(#name, #value);),
+        Operation::SetPrimaryKey { table, columns } => {
+            let columns = strs(columns);
+            quote!(op.set_primary_key(#table, #columns);)
+        }
         Operation::Execute { sql } => quote!(op.execute(#sql);),
         Operation::RunRust { .. } => quote!(),
     }
@@ -674,6 +690,43 @@ mod tests {
             }],
             enums: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_changed_primary_key_is_replaced_both_ways() {
+        let table = |pk: &[&str]| {
+            let mut t = Table::new("tags");
+            t.column("name", ColumnType::Text);
+            t.column("kind", ColumnType::Text);
+            t.primary_key(pk.iter().copied());
+            Models {
+                tables: vec![Model {
+                    table: t,
+                    renamed_columns: &[],
+                }],
+                enums: Vec::new(),
+            }
+        };
+        let plan = plan(&table(&["name"]).schema(), &table(&["name", "kind"]));
+        let set = |cols: &[&str]| Operation::SetPrimaryKey {
+            table: "tags".into(),
+            columns: cols.iter().map(|c| c.to_string()).collect(),
+        };
+        let nullable = |op: &Operation| match op {
+            Operation::AlterColumn { column, change, .. } if column == "kind" => change.nullable,
+            _ => None,
+        };
+        // The key's new column becomes NOT NULL first, and nullable again on the way back.
+        assert_eq!(nullable(&plan.upgrade[0]), Some(false));
+        assert_eq!(plan.upgrade[1], set(&["name", "kind"]));
+        assert_eq!(plan.downgrade[0], set(&["name"]));
+        assert_eq!(nullable(&plan.downgrade[1]), Some(true));
+        assert_eq!((plan.upgrade.len(), plan.downgrade.len()), (2, 2));
+        assert!(
+            plan.warnings
+                .iter()
+                .any(|w| w.contains("primary key of tags changes"))
+        );
     }
 
     #[test]

@@ -108,6 +108,12 @@ pub enum Operation {
         name: String,
         value: String,
     },
+    /// Replaces a table's primary key (an empty list removes it). The key's columns become
+    /// NOT NULL, as PostgreSQL makes them.
+    SetPrimaryKey {
+        table: String,
+        columns: Vec<String>,
+    },
     /// Removes a value from a PostgreSQL enum type by rebuilding the type (PostgreSQL has no
     /// `DROP VALUE`); fails if a row holds the value.
     DropEnumValue {
@@ -391,6 +397,19 @@ impl Operations {
         self.push(Operation::AddEnumValue {
             name: name.to_owned(),
             value: value.to_owned(),
+        });
+    }
+
+    /// Replaces the primary key of `table` with one over `columns` (none: no primary key). On
+    /// PostgreSQL the constraint is `<table>_pkey`; SQLite rebuilds the table.
+    pub fn set_primary_key<I: IntoIterator<Item = S>, S: Into<String>>(
+        &mut self,
+        table: &str,
+        columns: I,
+    ) {
+        self.push(Operation::SetPrimaryKey {
+            table: table.to_owned(),
+            columns: names(columns),
         });
     }
 

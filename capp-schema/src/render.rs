@@ -164,7 +164,8 @@ pub fn render(
                 | Operation::AddUnique { table, .. }
                 | Operation::AddForeignKey { table, .. }
                 | Operation::AddCheck { table, .. }
-                | Operation::DropConstraint { table, .. } => Some(schema.table(table)?.clone()),
+                | Operation::DropConstraint { table, .. }
+                | Operation::SetPrimaryKey { table, .. } => Some(schema.table(table)?.clone()),
                 _ => None,
             };
             schema.apply(op)?;
@@ -269,6 +270,17 @@ fn postgres(op: &Operation, after: &Schema) -> Vec<String> {
         )],
         Operation::DropEnum { name } => vec![format!("DROP TYPE {}", ident(name))],
         Operation::DropEnumValue { name, .. } => drop_enum_value(name, after),
+        Operation::SetPrimaryKey { table, columns } => {
+            let key = ident(&format!("{table}_pkey"));
+            let mut actions = vec![format!("DROP CONSTRAINT IF EXISTS {key}")];
+            if !columns.is_empty() {
+                actions.push(format!(
+                    "ADD CONSTRAINT {key} PRIMARY KEY ({})",
+                    ident_list(columns)
+                ));
+            }
+            vec![alter(table, actions.join(", "))]
+        }
         Operation::AddEnumValue { name, value } => {
             vec![format!(
                 "ALTER TYPE {} ADD VALUE {}",
@@ -397,7 +409,8 @@ fn sqlite(
         | Operation::AddUnique { table, .. }
         | Operation::AddForeignKey { table, .. }
         | Operation::AddCheck { table, .. }
-        | Operation::DropConstraint { table, .. } => batch(old(table)?, after.table(table)?),
+        | Operation::DropConstraint { table, .. }
+        | Operation::SetPrimaryKey { table, .. } => batch(old(table)?, after.table(table)?),
     })
 }
 

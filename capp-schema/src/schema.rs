@@ -588,6 +588,18 @@ impl Schema {
                 }
                 values.push(value.clone());
             }
+            Op::SetPrimaryKey { table, columns } => {
+                let t = self.table_mut(table)?;
+                for name in columns {
+                    if t.get_column(name).is_none() {
+                        return Err(FoldError::NoColumn {
+                            table: table.clone(),
+                            column: name.clone(),
+                        });
+                    }
+                }
+                t.primary_key(columns.iter().cloned());
+            }
             Op::DropEnumValue { name, value } => {
                 let values = self
                     .enums

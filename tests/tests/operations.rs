@@ -103,6 +103,41 @@ fn index_back(op: &mut Operations) {
     op.drop_index("ix_kids_remark");
 }
 
+#[migration(rev = "0007", down_rev = "0006", message = "tags", chain = crate::Ops)]
+fn tags(op: &mut Operations) {
+    op.create_table("tags", |t| {
+        t.column("name", ColumnType::Varchar(30));
+        t.column("kind", ColumnType::Varchar(30));
+        t.primary_key(["name"]);
+    });
+    op.execute("INSERT INTO tags (name, kind) VALUES ('a', 'x'), ('b', 'x')");
+}
+#[downgrade(rev = "0007", chain = crate::Ops)]
+fn drop_tags(op: &mut Operations) {
+    op.drop_table("tags");
+}
+
+#[migration(rev = "0008", down_rev = "0007", message = "composite primary key", chain = crate::Ops)]
+fn primary_key(op: &mut Operations) {
+    op.set_primary_key("tags", ["name", "kind"]);
+}
+#[downgrade(rev = "0008", chain = crate::Ops)]
+fn primary_key_back(op: &mut Operations) {
+    op.set_primary_key("tags", ["name"]);
+    // The key made `kind` NOT NULL; the way back makes it nullable again.
+    op.alter_column("tags", "kind").nullable();
+}
+
+#[tokio::test]
+async fn every_operation_round_trips_and_matches_its_fold() {
+    on_both(|url| async move {
+        if let Err(e) = capp_schema::testing::round_trip(&Ops::load().unwrap(), &url).await {
+            panic!("{e}");
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn every_operation_goes_up_and_down_keeping_the_rows() {
     on_both(|url| async move {

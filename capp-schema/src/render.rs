@@ -157,16 +157,9 @@ pub fn render(
             Ok(postgres(op, schema))
         }
         Dialect::Sqlite => {
-            let before = match op {
-                Operation::AddColumn { table, .. }
-                | Operation::DropColumn { table, .. }
-                | Operation::AlterColumn { table, .. }
-                | Operation::AddUnique { table, .. }
-                | Operation::AddForeignKey { table, .. }
-                | Operation::AddCheck { table, .. }
-                | Operation::DropConstraint { table, .. }
-                | Operation::SetPrimaryKey { table, .. } => Some(schema.table(table)?.clone()),
-                _ => None,
+            let before = match sqlite_rebuild_candidate(op) {
+                Some(table) => Some(schema.table(table)?.clone()),
+                None => None,
             };
             schema.apply(op)?;
             sqlite(op, before.as_ref(), schema)
@@ -403,6 +396,18 @@ fn sqlite(
         Operation::Execute { sql } => vec![sql.clone()],
         #[cfg(feature = "runner")]
         Operation::RunRust { .. } => vec![],
+        // What SQLite cannot do in place: the table is rebuilt.
+        other => match sqlite_rebuild_candidate(other) {
+            Some(table) => batch(old(table)?, after.table(table)?),
+            None => unreachable!("every other operation is rendered above"),
+        },
+    })
+}
+
+/// The table of an operation SQLite may have to rebuild (some are done in place when they can be;
+/// see `sqlite`).
+fn sqlite_rebuild_candidate(op: &Operation) -> Option<&str> {
+    match op {
         Operation::AddColumn { table, .. }
         | Operation::DropColumn { table, .. }
         | Operation::AlterColumn { table, .. }
@@ -410,8 +415,9 @@ fn sqlite(
         | Operation::AddForeignKey { table, .. }
         | Operation::AddCheck { table, .. }
         | Operation::DropConstraint { table, .. }
-        | Operation::SetPrimaryKey { table, .. } => batch(old(table)?, after.table(table)?),
-    })
+        | Operation::SetPrimaryKey { table, .. } => Some(table),
+        _ => None,
+    }
 }
 
 /// Whether SQLite's `DROP COLUMN` would refuse the column. Expressions are not parsed, so any

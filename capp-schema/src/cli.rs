@@ -62,6 +62,10 @@ pub struct Args {
     #[arg(long, global = true, default_value = "alembic_version")]
     pub version_table: String,
 
+    /// The PostgreSQL schema of the version and history tables (default: the search path's).
+    #[arg(long, global = true)]
+    pub version_schema: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -213,6 +217,7 @@ async fn execute<C: Chain>(args: Args, project: Project) -> Result<u8, Box<dyn s
     let chain = C::load()?;
     let config = Config {
         version_table: args.version_table.clone(),
+        version_schema: args.version_schema.clone(),
         ..Config::default()
     };
     let url = database_url(&args)?;

@@ -597,3 +597,28 @@ async fn a_start_at_head_is_recognised_without_the_long_way_only_when_verified()
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_version_table_can_live_in_its_own_postgres_schema() {
+    let Some(pg) = PgDb::create().await else {
+        return;
+    };
+    let url = pg.database_url();
+    execute(&url, "CREATE SCHEMA meta").await;
+    let config = Config {
+        version_schema: Some("meta".into()),
+        ..Config::default()
+    };
+    let m = Migrator::new(Migrations::load().unwrap(), config);
+    let mut db = Db::connect(&url).await.unwrap();
+    assert_eq!(m.upgrade(&mut db, "head").await.unwrap().applied.len(), 3);
+    assert_eq!(
+        strings(&url, "SELECT version_num FROM meta.alembic_version").await,
+        ["0003"]
+    );
+    assert!(m.upgrade(&mut db, "head").await.unwrap().applied.is_empty());
+    assert_eq!(
+        m.status(&mut db).await.unwrap().current.as_deref(),
+        Some("0003")
+    );
+}

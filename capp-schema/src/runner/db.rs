@@ -220,10 +220,9 @@ impl Db {
     /// Tables other than the runner's own, for the "tables but no version table" check.
     pub(crate) async fn user_tables(&mut self, config: &Config) -> Result<Vec<String>, RunError> {
         let sql = match self.dialect() {
-            Dialect::Postgres => format!(
-                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = {} AND table_type = 'BASE TABLE' ORDER BY 1",
-                config.version_schema.as_deref().map_or_else(|| "current_schema()".to_owned(), sql_string)
-            ),
+            // The application's tables live in the search path's schema, wherever the version
+            // table is.
+            Dialect::Postgres => "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1".to_owned(),
             Dialect::Sqlite => {
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1".to_owned()
             }
@@ -232,10 +231,11 @@ impl Db {
             .strings(sql)
             .await
             .map_err(RunError::db("cannot list tables"))?;
-        Ok(tables
-            .into_iter()
-            .filter(|t| *t != config.version_table && *t != config.history_table)
-            .collect())
+        let ours = |t: &String| {
+            config.version_schema.is_none()
+                && (*t == config.version_table || *t == config.history_table)
+        };
+        Ok(tables.into_iter().filter(|t| !ours(t)).collect())
     }
 
     /// Reads the version table and the newest history row of each revision: two queries, one to

@@ -174,6 +174,31 @@ struct Step {
     direction: Direction,
 }
 
+impl Step {
+    /// The position the database is at once the step has run.
+    fn after(self) -> Position {
+        match self.direction {
+            Direction::Upgrade => Some(self.index),
+            Direction::Downgrade => self.index.checked_sub(1),
+        }
+    }
+
+    /// The checksum the history records for the step: upgrades record what they applied.
+    fn recorded_checksum(self, m: &Migration) -> Option<String> {
+        (self.direction == Direction::Upgrade).then(|| m.checksum().to_string())
+    }
+}
+
+/// The upgrade steps from `from` to `to`.
+fn upgrade_steps(from: Position, to: Position) -> Vec<Step> {
+    (from.map_or(0, |c| c + 1)..to.map_or(0, |t| t + 1))
+        .map(|index| Step {
+            index,
+            direction: Direction::Upgrade,
+        })
+        .collect()
+}
+
 /// Applies a chain of migrations.
 #[derive(Debug, Clone)]
 pub struct Migrator {
@@ -367,12 +392,7 @@ impl Migrator {
                     }),
                 };
             }
-            let steps: Vec<Step> = (current.map_or(0, |c| c + 1)..to.map_or(0, |t| t + 1))
-                .map(|index| Step {
-                    index,
-                    direction: Direction::Upgrade,
-                })
-                .collect();
+            let steps = upgrade_steps(current, to);
             let report = self.run(db, current, &steps).await?;
             let complete = report.complete;
             let merged = match total.take() {
@@ -698,10 +718,7 @@ impl Migrator {
         for &step in steps {
             let m = self.chain.migrations()[step.index];
             let (statements, transactional) = self.render_step(step, dialect, &mut schema)?;
-            let to = match step.direction {
-                Direction::Upgrade => Some(step.index),
-                Direction::Downgrade => step.index.checked_sub(1),
-            };
+            let to = step.after();
             let started = Instant::now();
             if transactional || dialect == Dialect::Sqlite {
                 if !self
@@ -758,7 +775,7 @@ impl Migrator {
         own_transaction: bool,
     ) -> Result<bool, RunError> {
         let dialect = db.dialect();
-        let checksum = (step.direction == Direction::Upgrade).then(|| m.checksum().to_string());
+        let checksum = step.recorded_checksum(m);
         let failed = |source| RunError::MigrationFailed {
             rev: m.rev().to_owned(),
             direction: step.direction.as_str(),
@@ -878,7 +895,7 @@ impl Migrator {
                 });
             }
         }
-        let checksum = (step.direction == Direction::Upgrade).then(|| m.checksum().to_string());
+        let checksum = step.recorded_checksum(m);
         let mut sql = String::from("BEGIN;\n");
         sql.push_str(&self.version_sql(self.rev_at(from).as_deref(), self.rev_at(to).as_deref()));
         let duration = started.elapsed().as_millis().to_string();
@@ -902,13 +919,8 @@ impl Migrator {
         from: Position,
         to: Position,
     ) -> Result<String, RunError> {
-        let steps: Vec<Step> = if to >= from {
-            (from.map_or(0, |c| c + 1)..to.map_or(0, |t| t + 1))
-                .map(|index| Step {
-                    index,
-                    direction: Direction::Upgrade,
-                })
-                .collect()
+        let steps = if to >= from {
+            upgrade_steps(from, to)
         } else {
             self.downgrade_steps(from, to)?
         };
@@ -922,10 +934,7 @@ impl Migrator {
         for step in steps {
             let m = self.chain.migrations()[step.index];
             let (statements, transactional) = self.render_step(step, dialect, &mut schema)?;
-            let next = match step.direction {
-                Direction::Upgrade => Some(step.index),
-                Direction::Downgrade => step.index.checked_sub(1),
-            };
+            let next = step.after();
             out.push_str(&format!(
                 "-- {} {}: {}\n",
                 step.direction.as_str(),
@@ -955,7 +964,7 @@ impl Migrator {
                 self.rev_at(position).as_deref(),
                 self.rev_at(next).as_deref(),
             ));
-            let checksum = (step.direction == Direction::Upgrade).then(|| m.checksum().to_string());
+            let checksum = step.recorded_checksum(&m);
             out.push_str(&self.history_sql(
                 m.rev(),
                 step.direction.as_str(),

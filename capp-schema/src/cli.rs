@@ -179,8 +179,6 @@ pub async fn main<C: Chain>() -> ExitCode {
 
 /// [`main`], with the application's versions folder and models.
 pub async fn main_with<C: Chain>(project: Project) -> ExitCode {
-    // Values from .env fill in what the environment does not set; a missing .env is fine.
-    let _ = dotenvy::dotenv();
     run_with::<C>(<Args as clap::Parser>::parse(), project).await
 }
 
@@ -191,7 +189,6 @@ pub async fn run<C: Chain>(args: Args) -> ExitCode {
 
 /// [`run`], with the application's versions folder and models.
 pub async fn run_with<C: Chain>(args: Args, project: Project) -> ExitCode {
-    let _ = dotenvy::dotenv();
     match execute::<C>(args, project).await {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
@@ -207,10 +204,13 @@ pub async fn run_with<C: Chain>(args: Args, project: Project) -> ExitCode {
     }
 }
 
+/// `--database-url` or `DATABASE_URL` (clap reads both), else `DATABASE_URL` in `./.env`, else
+/// the embedded default. Resolved here rather than by loading `.env` before parsing, so that an
+/// application that parses [`Args`] itself gets the same order.
 fn database_url(args: &Args) -> Result<DatabaseUrl, RunError> {
-    Ok(DatabaseUrl::parse(
-        args.database_url.as_deref().unwrap_or(DEFAULT_URL),
-    )?)
+    let from_dot_env = || dotenvy::var("DATABASE_URL").ok();
+    let url = args.database_url.clone().or_else(from_dot_env);
+    Ok(DatabaseUrl::parse(url.as_deref().unwrap_or(DEFAULT_URL))?)
 }
 
 async fn execute<C: Chain>(args: Args, project: Project) -> Result<u8, Box<dyn std::error::Error>> {

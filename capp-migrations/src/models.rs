@@ -1,7 +1,7 @@
 //! CAPP's eight tables as Rust structs: the rows the application reads and writes, and the
 //! schema the history must build (a test checks the folded head equals these models).
 
-use capp_schema::{Models, Table, TableModel};
+use capp_schema::{Models, TableModel};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -319,21 +319,8 @@ pub struct ComplianceRecord {
     pub created_at: DateTime<Utc>,
 }
 
-/// Every model's table: the schema the history must build.
-pub fn tables() -> Vec<Table> {
-    vec![
-        User::table(),
-        PaymentRoute::table(),
-        Payment::table(),
-        LiquidityPool::table(),
-        LiquidityReservation::table(),
-        AgentActivity::table(),
-        ExchangeRate::table(),
-        ComplianceRecord::table(),
-    ]
-}
-
-/// The models, for `capp-migrate check` and `revision --autogenerate`.
+/// Every model: the schema the history must build, for `capp-migrate check` and `revision
+/// --autogenerate`.
 pub fn all() -> Models {
     Models::default()
         .table::<User>()

@@ -92,7 +92,7 @@ pub use capp_schema_macros::{Chain, PgEnum, TableModel, downgrade, migration};
 pub use chain::{Chain, Checksum, Migration, MigrationChain};
 pub use compare::Difference;
 pub use error::ChainError;
-pub use model::{Model, Models, PgEnum, TableModel, schema_of};
+pub use model::{Model, Models, PgEnum, TableModel};
 pub use ops::{
     ColumnChange, NonTransactionalOperations, Operation, Operations, OutsideATransaction, Recorder,
 };

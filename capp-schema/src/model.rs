@@ -74,18 +74,3 @@ impl Models {
         schema
     }
 }
-
-/// The schema of a set of models: `schema_of(&[User::table(), Payment::table()])`.
-pub fn schema_of(tables: impl IntoIterator<Item = Table>, enums: &[(&str, &[&str])]) -> Schema {
-    let mut schema = Schema::default();
-    for table in tables {
-        schema.tables.insert(table.name.clone(), table);
-    }
-    for (name, values) in enums {
-        schema.enums.insert(
-            (*name).to_owned(),
-            values.iter().map(|v| (*v).to_owned()).collect(),
-        );
-    }
-    schema
-}

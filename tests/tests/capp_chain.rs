@@ -68,13 +68,13 @@ fn checksums_are_stable_and_distinct() {
 
 #[test]
 fn the_folded_head_equals_the_table_models() {
+    use capp_schema::Dialect;
     use capp_schema::runner::{Config, Migrator};
-    use capp_schema::{Dialect, schema_of};
     let migrator = Migrator::new(Migrations::load().unwrap(), Config::default());
     let head = migrator
         .expected_schema(Some(migrator.chain().len() - 1))
         .unwrap();
-    let models = schema_of(capp_migrations::models::tables(), &[]);
+    let models = capp_migrations::models::all().schema();
     for dialect in [Dialect::Postgres, Dialect::Sqlite] {
         let differences = models.canonical(dialect).diff(&head.canonical(dialect));
         assert!(

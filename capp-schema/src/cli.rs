@@ -493,7 +493,7 @@ fn slug(message: &str) -> String {
 
 /// A SQLite file that does not exist yet: read-only commands report base instead of creating it.
 fn not_created_yet(url: &DatabaseUrl) -> bool {
-    matches!(url, DatabaseUrl::Sqlite(path) if path != ":memory:" && !std::path::Path::new(path).exists())
+    url.is_missing_file()
 }
 
 /// `0001 -> 0002, add kyc_verified_at timestamp to users`, as Alembic prints it.

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::render::Dialect;
-use crate::schema::{ColumnType, Schema, Table};
+use crate::schema::{Schema, Table};
 
 /// Strips PostgreSQL's casts from a default: `'x'::character varying` is `'x'`, `(0)::numeric`
 /// is `0`.
@@ -68,12 +68,11 @@ impl Schema {
     /// The form in which schemas of one dialect are compared (see the module documentation).
     pub fn canonical(&self, dialect: Dialect) -> Schema {
         let mut schema = self.clone();
-        if dialect == Dialect::Sqlite {
-            schema.enums.clear();
-        }
         for table in schema.tables.values_mut() {
-            canonical_table(table, dialect);
+            canonical_table(table);
         }
+        // What the dialect's catalog does not keep.
+        dialect.0.canonical(&mut schema);
         schema
     }
 
@@ -115,12 +114,9 @@ impl Schema {
     }
 }
 
-fn canonical_table(table: &mut Table, dialect: Dialect) {
+fn canonical_table(table: &mut Table) {
     for column in &mut table.columns {
         column.default = column.default.as_deref().map(normalize_default);
-        if dialect == Dialect::Sqlite && matches!(column.ty, ColumnType::Enum(_)) {
-            column.ty = ColumnType::Text;
-        }
     }
     for check in &mut table.checks {
         check.expr.clear();
@@ -130,22 +126,8 @@ fn canonical_table(table: &mut Table, dialect: Dialect) {
             index.predicate = Some(String::new());
         }
     }
-    if dialect == Dialect::Sqlite {
-        table.checks.clear();
-        for u in &mut table.uniques {
-            u.name.clear();
-        }
-        for fk in &mut table.foreign_keys {
-            fk.name.clear();
-        }
-        table.uniques.sort_by(|a, b| a.columns.cmp(&b.columns));
-        table
-            .foreign_keys
-            .sort_by(|a, b| (&a.columns, &a.ref_table).cmp(&(&b.columns, &b.ref_table)));
-    } else {
-        table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
-        table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
-    }
+    table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
+    table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
     table.checks.sort_by(|a, b| a.name.cmp(&b.name));
     table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
 }

@@ -68,6 +68,8 @@
 
 #[cfg(feature = "cli")]
 pub mod autogen;
+#[cfg(feature = "runner")]
+mod backend;
 mod chain;
 #[cfg(feature = "cli")]
 pub mod cli;
@@ -97,7 +99,7 @@ pub use ops::{
     ColumnChange, NonTransactionalOperations, Operation, Operations, OutsideATransaction, Recorder,
 };
 #[cfg(feature = "runner")]
-pub use ops::{DataStep, RustStep};
+pub use ops::{DataConnection, DataStep, RustStep};
 pub use render::Dialect;
 pub use schema::{
     Action, Check, Column, ColumnType, FoldError, ForeignKey, Index, Schema, Table, Unique,

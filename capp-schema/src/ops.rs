@@ -164,10 +164,26 @@ impl std::fmt::Debug for RustStep {
 /// The function of a Rust data step: it gets the migration's connection, inside its transaction.
 #[cfg(feature = "runner")]
 pub type DataStep = for<'a> fn(
-    &'a mut crate::runner::Db,
+    &'a mut dyn DataConnection,
 ) -> std::pin::Pin<
     Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'a>,
 >;
+
+/// The migration's connection, as a Rust data step gets it: [`DataConnection::execute`] runs
+/// SQL on any database, and `postgres()` / `sqlite()` give the driver's connection for typed
+/// queries (`None` on the other database).
+#[cfg(feature = "runner")]
+pub trait DataConnection: Send {
+    /// Runs SQL (one or more statements) as it is.
+    fn execute<'a>(
+        &'a mut self,
+        sql: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'a>>;
+
+    /// The driver's connection, for the backends' typed accessors.
+    #[doc(hidden)]
+    fn driver_connection(&mut self) -> &mut (dyn std::any::Any + Send);
+}
 
 impl Operation {
     /// Whether the operation destroys data: a dropped table or column.

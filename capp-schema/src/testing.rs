@@ -121,7 +121,9 @@ pub async fn round_trip(chain: &MigrationChain, url: &DatabaseUrl) -> Result<(),
     let config = Config::default();
     let migrator = Migrator::new(chain.clone(), config.clone());
     let dialect = url.dialect();
-    let mut db = Db::connect(url).await.map_err(run_err("base", "connect"))?;
+    let mut db = Db::connect(url)
+        .await
+        .map_err(|e| run_err("base", "connect")(e.into()))?;
     let mut folded = Schema::default();
     let mut before = snapshot(&mut db, &config, dialect, "base").await?;
     compare(

@@ -55,7 +55,7 @@ async fn main() {
     let mut expected = Schema::default();
     let mut sql = String::new();
     for o in op.operations() {
-        for s in render(o, Dialect::Postgres, &mut expected).unwrap() {
+        for s in render(o, Dialect::POSTGRES, &mut expected).unwrap() {
             sql.push_str(&s);
             sql.push_str(";\n");
         }
@@ -66,7 +66,7 @@ async fn main() {
     execute(&pg.database_url(), &sql).await;
     let config = Config::default();
     let mut db = Db::connect(&pg.database_url()).await.unwrap();
-    let expected = expected.canonical(Dialect::Postgres);
+    let expected = expected.canonical(Dialect::POSTGRES);
     let mut times = Vec::new();
     for _ in 0..RUNS {
         let start = Instant::now();
@@ -74,7 +74,7 @@ async fn main() {
             .introspect(&config)
             .await
             .unwrap()
-            .canonical(Dialect::Postgres);
+            .canonical(Dialect::POSTGRES);
         let differences = expected.diff(&actual);
         times.push(start.elapsed());
         assert!(differences.is_empty(), "{differences:?}");

@@ -35,7 +35,7 @@ fn plain_sql(migrator: &Migrator) -> String {
     for m in migrator.chain().migrations() {
         for op in m.upgrade().operations {
             for statement in
-                capp_schema::render::render(&op, Dialect::Postgres, &mut schema).unwrap()
+                capp_schema::render::render(&op, Dialect::POSTGRES, &mut schema).unwrap()
             {
                 sql.push_str(&statement);
                 sql.push_str(";\n");
@@ -116,7 +116,7 @@ async fn main() {
                 let mut sql = String::new();
                 for op in m.upgrade().operations {
                     for statement in
-                        capp_schema::render::render(&op, Dialect::Postgres, &mut schema).unwrap()
+                        capp_schema::render::render(&op, Dialect::POSTGRES, &mut schema).unwrap()
                     {
                         sql.push_str(&statement);
                         sql.push_str(";\n");

@@ -4,6 +4,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use capp_schema::Dialect;
 use capp_schema::runner::DatabaseUrl;
 use sqlx::{AssertSqlSafe, Connection};
 
@@ -144,55 +145,63 @@ impl Drop for SqliteDb {
     }
 }
 
+/// Whether the URL names a PostgreSQL database.
+pub fn is_postgres(url: &DatabaseUrl) -> bool {
+    url.dialect() == Dialect::POSTGRES
+}
+
+/// The test's own SQLite URL for a file path (created on first use).
+fn sqlite_url(url: &DatabaseUrl) -> String {
+    format!("sqlite://{}?mode=rwc", url.location())
+}
+
 /// The first column of every row of `sql`, as text, on either kind of database.
 pub async fn strings(url: &DatabaseUrl, sql: &str) -> Vec<String> {
     let sql = AssertSqlSafe(sql.to_owned());
-    match url {
-        DatabaseUrl::Postgres(u) => {
-            let mut c = sqlx::PgConnection::connect(u).await.expect("connect");
-            sqlx::query_scalar::<_, String>(sql)
-                .fetch_all(&mut c)
-                .await
-                .expect("query")
-        }
-        DatabaseUrl::Sqlite(path) => {
-            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{path}?mode=rwc"))
-                .await
-                .expect("open");
-            sqlx::query_scalar::<_, String>(sql)
-                .fetch_all(&mut c)
-                .await
-                .expect("query")
-        }
+    if is_postgres(url) {
+        let mut c = sqlx::PgConnection::connect(url.location())
+            .await
+            .expect("connect");
+        sqlx::query_scalar::<_, String>(sql)
+            .fetch_all(&mut c)
+            .await
+            .expect("query")
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(&sqlite_url(url))
+            .await
+            .expect("open");
+        sqlx::query_scalar::<_, String>(sql)
+            .fetch_all(&mut c)
+            .await
+            .expect("query")
     }
 }
 
 /// Runs SQL on either kind of database.
 pub async fn execute(url: &DatabaseUrl, sql: &str) {
+    try_execute(url, sql).await.expect("execute");
+}
+
+/// Runs SQL on either kind of database, returning its error.
+pub async fn try_execute(url: &DatabaseUrl, sql: &str) -> Result<(), sqlx::Error> {
     let sql = AssertSqlSafe(sql.to_owned());
-    match url {
-        DatabaseUrl::Postgres(u) => {
-            let mut c = sqlx::PgConnection::connect(u).await.expect("connect");
-            sqlx::raw_sql(sql).execute(&mut c).await.expect("execute");
-        }
-        DatabaseUrl::Sqlite(path) => {
-            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{path}?mode=rwc"))
-                .await
-                .expect("open");
-            sqlx::raw_sql(sql).execute(&mut c).await.expect("execute");
-        }
+    if is_postgres(url) {
+        let mut c = sqlx::PgConnection::connect(url.location()).await?;
+        sqlx::raw_sql(sql).execute(&mut c).await.map(|_| ())
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(&sqlite_url(url)).await?;
+        sqlx::raw_sql(sql).execute(&mut c).await.map(|_| ())
     }
 }
 
 /// Column names of a table, in order.
 pub async fn columns(url: &DatabaseUrl, table: &str) -> Vec<String> {
-    let sql = match url {
-        DatabaseUrl::Postgres(_) => format!(
+    let sql = if is_postgres(url) {
+        format!(
             "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '{table}' ORDER BY ordinal_position"
-        ),
-        DatabaseUrl::Sqlite(_) => {
-            format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid")
-        }
+        )
+    } else {
+        format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid")
     };
     strings(url, &sql).await
 }

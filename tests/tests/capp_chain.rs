@@ -75,7 +75,7 @@ fn the_folded_head_equals_the_table_models() {
         .expected_schema(Some(migrator.chain().len() - 1))
         .unwrap();
     let models = capp_migrations::models::all().schema();
-    for dialect in [Dialect::Postgres, Dialect::Sqlite] {
+    for dialect in [Dialect::POSTGRES, Dialect::SQLITE] {
         let differences = models.canonical(dialect).diff(&head.canonical(dialect));
         assert!(
             differences.is_empty(),

@@ -68,7 +68,7 @@ async fn the_postgres_script_builds_the_same_schema_as_upgrade() {
     let m = capp();
     m.upgrade_url(&online.database_url(), "head").await.unwrap();
     let head = Some(m.chain().len() - 1);
-    psql_file(&offline, &m.script(Dialect::Postgres, None, head).unwrap());
+    psql_file(&offline, &m.script(Dialect::POSTGRES, None, head).unwrap());
     assert_eq!(pg_dump(&online), pg_dump(&offline));
     let url = offline.database_url();
     assert_eq!(
@@ -76,7 +76,7 @@ async fn the_postgres_script_builds_the_same_schema_as_upgrade() {
         ["0003"]
     );
     // And the downgrade script takes it back to base.
-    psql_file(&offline, &m.script(Dialect::Postgres, head, None).unwrap());
+    psql_file(&offline, &m.script(Dialect::POSTGRES, head, None).unwrap());
     assert!(
         strings(&url, "SELECT version_num FROM alembic_version")
             .await
@@ -96,7 +96,7 @@ async fn the_sqlite_script_builds_the_same_schema_as_upgrade() {
     let m = capp();
     m.upgrade_url(&online.database_url(), "head").await.unwrap();
     let script = m
-        .script(Dialect::Sqlite, None, Some(m.chain().len() - 1))
+        .script(Dialect::SQLITE, None, Some(m.chain().len() - 1))
         .unwrap();
     let out = Command::new("sqlite3")
         .arg(&offline.path)
@@ -128,7 +128,7 @@ async fn an_alembic_managed_database_is_taken_over_without_a_stamp() {
     let m = capp();
     let mut schema = Schema::default();
     for op in m.chain().base().upgrade().operations {
-        for statement in render(&op, Dialect::Postgres, &mut schema).unwrap() {
+        for statement in render(&op, Dialect::POSTGRES, &mut schema).unwrap() {
             sql.push_str(&statement);
             sql.push_str(";\n");
         }

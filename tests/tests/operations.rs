@@ -3,7 +3,7 @@
 
 use capp_schema::runner::{Config, Db, Migrator};
 use capp_schema::{Action, Chain, ColumnType, Operations, downgrade, migration};
-use capp_schema_tests::{columns, execute, on_both, strings};
+use capp_schema_tests::{columns, execute, on_both, strings, try_execute};
 
 #[derive(capp_schema::Chain)]
 pub(crate) struct Ops;
@@ -185,19 +185,4 @@ async fn every_operation_goes_up_and_down_keeping_the_rows() {
         assert!(columns(&url, "parents").await.is_empty());
     })
     .await;
-}
-
-async fn try_execute(url: &capp_schema::runner::DatabaseUrl, sql: &str) -> Result<(), sqlx::Error> {
-    use sqlx::Connection;
-    let sql = sqlx::AssertSqlSafe(sql.to_owned());
-    match url {
-        capp_schema::runner::DatabaseUrl::Postgres(u) => {
-            let mut c = sqlx::PgConnection::connect(u).await?;
-            sqlx::raw_sql(sql).execute(&mut c).await.map(|_| ())
-        }
-        capp_schema::runner::DatabaseUrl::Sqlite(path) => {
-            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{path}")).await?;
-            sqlx::raw_sql(sql).execute(&mut c).await.map(|_| ())
-        }
-    }
 }

@@ -3,9 +3,9 @@
 use capp_migrations::Migrations;
 use capp_schema::runner::{Config, DatabaseUrl, Db, Migrator, RunError};
 use capp_schema::{
-    Chain, ColumnType, NonTransactionalOperations, Operations, downgrade, migration,
+    Chain, ColumnType, DataConnection, NonTransactionalOperations, Operations, downgrade, migration,
 };
-use capp_schema_tests::{PgDb, columns, execute, on_both, strings};
+use capp_schema_tests::{PgDb, columns, execute, is_postgres, on_both, strings};
 
 fn capp() -> Migrator {
     Migrator::new(Migrations::load().expect("CAPP's chain"), Config::default())
@@ -447,7 +447,6 @@ async fn an_application_migrates_itself_from_its_own_pool() {
 
 mod rust_step {
     use super::*;
-    use capp_schema::runner::Db;
 
     #[derive(capp_schema::Chain)]
     pub(crate) struct Chain;
@@ -469,7 +468,7 @@ mod rust_step {
     }
 
     /// Reads every row, normalises in Rust, writes back: on either database.
-    async fn normalise(db: &mut Db) -> Result<(), sqlx::Error> {
+    async fn normalise(db: &mut dyn DataConnection) -> Result<(), sqlx::Error> {
         let sql = "SELECT CAST(id AS BIGINT), email FROM people";
         let rows: Vec<(i64, String)> = match db.postgres() {
             Some(conn) => sqlx::query_as(sql).fetch_all(conn).await?,
@@ -559,13 +558,13 @@ async fn postgres_enum_types_are_created_extended_and_dropped() {
         let mut db = Db::connect(&url).await.unwrap();
         m.upgrade(&mut db, "head").await.unwrap();
         execute(&url, "INSERT INTO accounts (id, kyc) VALUES (1, 'rejected')").await;
-        if let DatabaseUrl::Postgres(_) = url {
+        if is_postgres(&url) {
             let values = strings(&url, "SELECT enumlabel::text FROM pg_enum JOIN pg_type t ON t.oid = enumtypid WHERE typname = 'kyc_status' ORDER BY enumsortorder").await;
             assert_eq!(values, ["pending", "verified", "rejected"]);
         }
         m.stamp(&mut db, "0001").await.unwrap();
         m.downgrade(&mut db, "base").await.unwrap();
-        if let DatabaseUrl::Postgres(_) = url {
+        if is_postgres(&url) {
             assert!(strings(&url, "SELECT typname::text FROM pg_type WHERE typname = 'kyc_status'").await.is_empty());
         }
     })

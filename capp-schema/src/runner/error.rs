@@ -11,14 +11,13 @@ pub enum RunError {
     Chain(#[from] ChainError),
 
     #[error(transparent)]
-    Url(#[from] super::url::UrlError),
+    Url(#[from] crate::backend::UrlError),
 
-    #[error("cannot connect to {url}")]
-    Connect {
-        url: String,
-        #[source]
-        source: sqlx::Error,
-    },
+    #[error(transparent)]
+    Connect(#[from] crate::backend::ConnectError),
+
+    #[error(transparent)]
+    UnreadableHistory(#[from] crate::backend::UnreadableRow),
 
     #[error("{context}")]
     Database {
@@ -33,7 +32,7 @@ pub enum RunError {
         direction: &'static str,
         at: String,
         #[source]
-        source: sqlx::Error,
+        source: crate::backend::ExecError,
     },
 
     #[error(
@@ -120,5 +119,15 @@ impl RunError {
     pub(crate) fn db(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> RunError {
         let context = context.into();
         move |source| RunError::Database { context, source }
+    }
+
+    pub(crate) fn state(
+        context: impl Into<String>,
+    ) -> impl FnOnce(crate::backend::StateError) -> RunError {
+        let context = context.into();
+        move |error| match error {
+            crate::backend::StateError::Database(source) => RunError::Database { context, source },
+            crate::backend::StateError::Unreadable(row) => RunError::UnreadableHistory(row),
+        }
     }
 }

@@ -1,0 +1,295 @@
+//! The runner's bookkeeping: Alembic's version table, the history table, their SQL and their rows.
+//!
+//! The SQL here is the same on every database (standard statements over quoted names); what
+//! differs (the history table's column types, how a duration is measured) comes from the
+//! dialect and the backend.
+
+use std::fmt;
+
+use crate::render::{Dialect, ident};
+use crate::schema::sql_string;
+
+/// The runner's tables, resolved from the configuration.
+#[derive(Debug, Clone)]
+pub(crate) struct Tables {
+    /// The version table's name, unqualified.
+    pub(crate) version_name: String,
+    /// The history table's name, unqualified.
+    pub(crate) history_name: String,
+    /// Their schema (PostgreSQL); `None` is the search path's.
+    pub(crate) schema: Option<String>,
+    /// The migration lock's key.
+    pub(crate) lock_key: i64,
+}
+
+impl Tables {
+    fn qualified(&self, table: &str) -> String {
+        match &self.schema {
+            Some(schema) => format!("{}.{}", ident(schema), ident(table)),
+            None => ident(table),
+        }
+    }
+
+    /// The version table, quoted and qualified.
+    pub(crate) fn version(&self) -> String {
+        self.qualified(&self.version_name)
+    }
+
+    /// The history table, quoted and qualified.
+    pub(crate) fn history(&self) -> String {
+        self.qualified(&self.history_name)
+    }
+
+    /// Whether `table` (from the application's schema) is one of the runner's.
+    pub(crate) fn is_ours(&self, table: &str) -> bool {
+        self.schema.is_none() && (table == self.version_name || table == self.history_name)
+    }
+
+    /// `CREATE TABLE IF NOT EXISTS` for the version table (exactly as Alembic creates it) and the
+    /// history table.
+    pub(crate) fn create_sql(&self, dialect: Dialect) -> String {
+        let (id, applied_at) = dialect.0.history_columns();
+        format!(
+            "CREATE TABLE IF NOT EXISTS {v} (\n    version_num VARCHAR(32) NOT NULL,\n    CONSTRAINT {pk} PRIMARY KEY (version_num)\n);\n\
+             CREATE TABLE IF NOT EXISTS {h} (\n    id {id},\n    rev VARCHAR(32) NOT NULL,\n    direction VARCHAR(16) NOT NULL,\n    checksum VARCHAR(64),\n    status VARCHAR(16) NOT NULL,\n    applied_at {applied_at},\n    duration_ms BIGINT\n);\n",
+            v = self.version(),
+            pk = ident(&format!("{}_pkc", self.version_name)),
+            h = self.history(),
+        )
+    }
+
+    /// The version-table statement for moving from `from` to `to`.
+    pub(crate) fn version_sql(&self, from: Option<&str>, to: Option<&str>) -> String {
+        let table = self.version();
+        match (from, to) {
+            (None, None) => String::new(),
+            (None, Some(to)) => format!(
+                "INSERT INTO {table} (version_num) VALUES ({});\n",
+                sql_string(to)
+            ),
+            (Some(_), None) => format!("DELETE FROM {table};\n"),
+            (Some(from), Some(to)) => format!(
+                "UPDATE {table} SET version_num = {} WHERE version_num = {};\n",
+                sql_string(to),
+                sql_string(from)
+            ),
+        }
+    }
+
+    /// The statement that empties the version table and sets it to `to`.
+    pub(crate) fn stamp_sql(&self, to: Option<&str>) -> String {
+        let mut sql = format!("DELETE FROM {};\n", self.version());
+        sql.push_str(&self.version_sql(None, to));
+        sql
+    }
+
+    /// The statement recording `row`; `duration_ms` is SQL (a number, an expression or `NULL`).
+    pub(crate) fn history_sql(&self, row: &HistoryRow, duration_ms: &str) -> String {
+        format!(
+            "INSERT INTO {} (rev, direction, checksum, status, duration_ms) VALUES ({}, {}, {}, {}, {duration_ms});\n",
+            self.history(),
+            sql_string(&row.rev),
+            sql_string(row.event.as_str()),
+            row.checksum
+                .as_deref()
+                .map_or_else(|| "NULL".to_owned(), sql_string),
+            sql_string(row.outcome.as_str()),
+        )
+    }
+
+    /// The versions.
+    pub(crate) fn versions_sql(&self) -> String {
+        format!(
+            "SELECT 'v', version_num, NULL, NULL, NULL FROM {}",
+            self.version()
+        )
+    }
+
+    /// The versions and the newest history row of each revision (verifications aside).
+    pub(crate) fn state_sql(&self, history_exists: bool) -> String {
+        let mut sql = self.versions_sql();
+        if history_exists {
+            sql.push_str(&format!(
+                " UNION ALL SELECT 'h', rev, direction, checksum, status FROM {h} WHERE id IN (SELECT max(id) FROM {h} WHERE direction <> 'verified' GROUP BY rev)",
+                h = self.history()
+            ));
+        }
+        sql
+    }
+
+    /// The versions and the newest history row of all, assuming both tables exist.
+    pub(crate) fn newest_sql(&self) -> String {
+        format!(
+            "{} UNION ALL SELECT 'h', rev, direction, checksum, status FROM {h} WHERE id = (SELECT max(id) FROM {h})",
+            self.versions_sql(),
+            h = self.history()
+        )
+    }
+}
+
+/// A row of a bookkeeping read: kind (`v` version, `h` history), rev, direction, checksum,
+/// status.
+pub(crate) type Row = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// What a history row records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Event {
+    Upgrade,
+    Downgrade,
+    /// The version was set without running anything.
+    Stamp,
+    /// An edited migration's new checksum was accepted.
+    Accept,
+    /// A failed migration's state was cleared.
+    Repair,
+    /// An upgrade verified every applied migration; the checksum column holds their digest.
+    Verified,
+}
+
+impl Event {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Event::Upgrade => "upgrade",
+            Event::Downgrade => "downgrade",
+            Event::Stamp => "stamp",
+            Event::Accept => "accept",
+            Event::Repair => "repair",
+            Event::Verified => "verified",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Event> {
+        [
+            Event::Upgrade,
+            Event::Downgrade,
+            Event::Stamp,
+            Event::Accept,
+            Event::Repair,
+            Event::Verified,
+        ]
+        .into_iter()
+        .find(|e| e.as_str() == text)
+    }
+
+    /// Whether the row's checksum is the one the database now holds for its revision.
+    pub(crate) fn records_checksum(self) -> bool {
+        matches!(self, Event::Upgrade | Event::Stamp | Event::Accept)
+    }
+}
+
+/// How a recorded step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Ok,
+    /// Started outside a transaction and not finished (or the process died).
+    Running,
+    /// Failed outside a transaction; the database may be partly changed.
+    Failed,
+}
+
+impl Outcome {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Running => "running",
+            Outcome::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Outcome> {
+        [Outcome::Ok, Outcome::Running, Outcome::Failed]
+            .into_iter()
+            .find(|o| o.as_str() == text)
+    }
+}
+
+/// One row of the history table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HistoryRow {
+    pub(crate) rev: String,
+    pub(crate) event: Event,
+    pub(crate) checksum: Option<String>,
+    pub(crate) outcome: Outcome,
+}
+
+impl HistoryRow {
+    pub(crate) fn new(rev: &str, event: Event, checksum: Option<String>) -> HistoryRow {
+        HistoryRow {
+            rev: rev.to_owned(),
+            event,
+            checksum,
+            outcome: Outcome::Ok,
+        }
+    }
+
+    pub(crate) fn with_outcome(mut self, outcome: Outcome) -> HistoryRow {
+        self.outcome = outcome;
+        self
+    }
+}
+
+/// A history row the runner cannot read: written by hand or by another tool.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the history table has a row for {rev} with {column} `{value}`, which this version does not write; fix or delete the row"
+)]
+pub struct UnreadableRow {
+    rev: String,
+    column: &'static str,
+    value: String,
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the version and history tables say.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct State {
+    pub(crate) version_table_exists: bool,
+    pub(crate) history_table_exists: bool,
+    pub(crate) versions: Vec<String>,
+    /// The newest history row per revision (or, from `newest_sql`, the newest of all).
+    pub(crate) latest: Vec<HistoryRow>,
+}
+
+impl State {
+    /// Reads the rows of `state_sql` or `newest_sql`.
+    pub(crate) fn from_rows(rows: Vec<Row>) -> Result<State, UnreadableRow> {
+        let mut state = State {
+            version_table_exists: true,
+            ..State::default()
+        };
+        for (kind, rev, direction, checksum, status) in rows {
+            if kind == "v" {
+                state.versions.push(rev);
+                continue;
+            }
+            let direction = direction.unwrap_or_default();
+            let status = status.unwrap_or_default();
+            let unreadable = |column, value: &str| UnreadableRow {
+                rev: rev.clone(),
+                column,
+                value: value.to_owned(),
+            };
+            let event =
+                Event::parse(&direction).ok_or_else(|| unreadable("direction", &direction))?;
+            let outcome = Outcome::parse(&status).ok_or_else(|| unreadable("status", &status))?;
+            state.latest.push(HistoryRow {
+                rev,
+                event,
+                checksum,
+                outcome,
+            });
+        }
+        Ok(state)
+    }
+}

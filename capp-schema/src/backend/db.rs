@@ -1,0 +1,164 @@
+//! [`Db`]: one connection, whichever backend serves it.
+
+use std::time::{Duration, Instant};
+
+use super::{Backend, Begun, DatabaseUrl, ExecError, HistoryRow, State, Tables};
+use crate::ops::DataConnection;
+use crate::render::Dialect;
+use crate::schema::Schema;
+
+/// A dedicated connection for running migrations (never one borrowed from an application pool:
+/// PostgreSQL's advisory lock belongs to the session).
+pub struct Db {
+    backend: Box<dyn Backend>,
+    url: DatabaseUrl,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Connecting failed.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot connect to {url}")]
+pub struct ConnectError {
+    url: String,
+    #[source]
+    source: sqlx::Error,
+}
+
+impl Db {
+    /// Connects; a SQLite file is created on first use.
+    pub async fn connect(url: &DatabaseUrl) -> Result<Db, ConnectError> {
+        let backend = (url.driver().connect)(url.location())
+            .await
+            .map_err(|source| ConnectError {
+                url: url.to_string(),
+                source,
+            })?;
+        Ok(Db {
+            backend,
+            url: url.clone(),
+        })
+    }
+
+    pub(crate) fn from_backend(backend: Box<dyn Backend>, url: DatabaseUrl) -> Db {
+        Db { backend, url }
+    }
+
+    /// The SQL dialect of this database.
+    pub fn dialect(&self) -> Dialect {
+        self.backend.dialect()
+    }
+
+    /// The URL, without password.
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// Runs SQL (one or more statements) as it is.
+    pub async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error> {
+        self.backend.execute(sql).await
+    }
+
+    /// The connection as a Rust data step gets it.
+    pub fn data_connection(&mut self) -> &mut dyn DataConnection {
+        &mut *self.backend
+    }
+
+    /// Closes the connection.
+    pub async fn close(self) -> Result<(), sqlx::Error> {
+        self.backend.close().await
+    }
+
+    /// The database's schema, the runner's own tables included.
+    pub(crate) async fn introspect_all(&mut self) -> Result<Schema, sqlx::Error> {
+        self.backend.introspect().await
+    }
+
+    pub(crate) async fn lock(
+        &mut self,
+        tables: &Tables,
+        lock_timeout: Duration,
+    ) -> Result<(), sqlx::Error> {
+        self.backend.lock(tables, lock_timeout).await
+    }
+
+    pub(crate) async fn unlock(&mut self, tables: &Tables) -> Result<(), sqlx::Error> {
+        self.backend.unlock(tables).await
+    }
+
+    pub(crate) async fn user_tables(
+        &mut self,
+        tables: &Tables,
+    ) -> Result<Vec<String>, sqlx::Error> {
+        let all = self.backend.user_tables().await?;
+        Ok(all.into_iter().filter(|t| !tables.is_ours(t)).collect())
+    }
+
+    pub(crate) async fn create_tables(&mut self, tables: &Tables) -> Result<(), sqlx::Error> {
+        let sql = tables.create_sql(self.dialect());
+        self.backend.execute(&sql).await
+    }
+
+    /// Reads the version table and the newest history row of each revision: two queries, one to
+    /// find the tables and one to read both.
+    pub(crate) async fn state(&mut self, tables: &Tables) -> Result<State, StateError> {
+        let (version_exists, history_exists) = self.backend.tables_exist(tables).await?;
+        if !version_exists {
+            return Ok(State {
+                history_table_exists: history_exists,
+                ..State::default()
+            });
+        }
+        let rows = self
+            .backend
+            .bookkeeping_rows(tables.state_sql(history_exists))
+            .await?;
+        let mut state = State::from_rows(rows)?;
+        state.history_table_exists = history_exists;
+        Ok(state)
+    }
+
+    /// The version and the newest history row, in one query that assumes both tables exist (the
+    /// steady state); an error sends the caller the long way.
+    pub(crate) async fn newest(&mut self, tables: &Tables) -> Result<State, StateError> {
+        let rows = self.backend.bookkeeping_rows(tables.newest_sql()).await?;
+        Ok(State::from_rows(rows)?)
+    }
+
+    pub(crate) async fn begin_migration(
+        &mut self,
+        tables: &Tables,
+        expected: Option<&str>,
+        batch: &mut String,
+    ) -> Result<Begun, ExecError> {
+        self.backend.begin_migration(tables, expected, batch).await
+    }
+
+    pub(crate) async fn finish_migration(
+        &mut self,
+        batch: String,
+        history: HistoryRow,
+        tables: &Tables,
+        commit: bool,
+        started: Instant,
+    ) -> Result<(), ExecError> {
+        self.backend
+            .finish_migration(batch, history, tables, commit, started)
+            .await
+    }
+}
+
+/// Reading the bookkeeping tables failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum StateError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Unreadable(#[from] super::bookkeeping::UnreadableRow),
+}

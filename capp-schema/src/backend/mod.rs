@@ -1,0 +1,142 @@
+//! The backend seam: everything that differs between databases, one module per database.
+//!
+//! A backend owns connecting, the migration lock, beginning and finishing a migration, the
+//! bookkeeping reads, introspection and its SQL dialect. The runner above it is generic: it
+//! plans, then hands each step to [`Backend`]. The shape follows sqlx's `Migrate` trait, with the
+//! backend chosen at run time from the URL as sqlx's `Any` driver does.
+//!
+//! Adding a database (MySQL, say) is a module `backend/mysql/` implementing [`Backend`] and
+//! [`SqlDialect`](crate::render::SqlDialect), and one line in [`DRIVERS`]; a second PostgreSQL
+//! lock strategy is a second [`Backend`] implementation over the same connection and dialect.
+
+mod bookkeeping;
+mod db;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+mod types;
+mod url;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+pub use bookkeeping::UnreadableRow;
+pub(crate) use bookkeeping::{Event, HistoryRow, Outcome, State, Tables};
+pub(crate) use db::StateError;
+pub use db::{ConnectError, Db};
+pub use url::{DEFAULT_URL, DatabaseUrl, UrlError};
+
+use crate::ops::DataConnection;
+use crate::render::Dialect;
+use crate::schema::Schema;
+
+/// A boxed future, as the backend trait returns them (the trait is used as a trait object).
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Every database this build can work with: one line per backend.
+pub(crate) static DRIVERS: &[&Driver] = &[
+    #[cfg(feature = "postgres")]
+    &postgres::DRIVER,
+    #[cfg(feature = "sqlite")]
+    &sqlite::DRIVER,
+];
+
+/// A database kind, as the registry knows it.
+#[derive(Debug)]
+pub(crate) struct Driver {
+    /// The URL schemes it takes (SQLAlchemy's `+driver` suffixes are dropped before matching).
+    pub(crate) schemes: &'static [&'static str],
+    /// How a URL should look, for the error on an unsupported one.
+    pub(crate) example: &'static str,
+    pub(crate) dialect: Dialect,
+    /// What follows `scheme://`, as the driver connects to it; `None` if it names nothing.
+    pub(crate) location: fn(rest: &str) -> Option<String>,
+    /// The location as users see it, without password.
+    pub(crate) display: fn(location: &str) -> String,
+    /// Whether the database is a file that does not exist yet.
+    pub(crate) missing: fn(location: &str) -> bool,
+    /// Connects (a file database is created on first use).
+    pub(crate) connect: for<'a> fn(&'a str) -> BoxFuture<'a, Result<Box<dyn Backend>, sqlx::Error>>,
+}
+
+/// What opening a migration's transaction found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Begun {
+    /// The transaction is open (or its `BEGIN` waits in the batch) and the version is as planned.
+    Ready,
+    /// Another process moved the version meanwhile: nothing ran, plan again.
+    Moved,
+}
+
+/// A failure while running a migration's statements.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExecError {
+    /// The database refused a statement.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// SQLite's foreign keys are checked before the commit (batch rebuilds need them off).
+    #[error("the migration leaves rows that violate a foreign key (see PRAGMA foreign_key_check)")]
+    ForeignKeyViolation,
+}
+
+/// One connection to one database, and what the runner does on it that differs by database.
+pub(crate) trait Backend: DataConnection + Send {
+    fn dialect(&self) -> Dialect;
+
+    /// Takes the migration lock, held until [`Backend::unlock`] or until the connection closes,
+    /// and bounds how long DDL waits for a table lock.
+    fn lock<'a>(
+        &'a mut self,
+        tables: &'a Tables,
+        lock_timeout: Duration,
+    ) -> BoxFuture<'a, Result<(), sqlx::Error>>;
+
+    /// Releases the migration lock.
+    fn unlock<'a>(&'a mut self, tables: &'a Tables) -> BoxFuture<'a, Result<(), sqlx::Error>>;
+
+    /// Whether the version table and the history table exist.
+    fn tables_exist<'a>(
+        &'a mut self,
+        tables: &'a Tables,
+    ) -> BoxFuture<'a, Result<(bool, bool), sqlx::Error>>;
+
+    /// The tables of the schema the application's tables live in.
+    fn user_tables(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>>;
+
+    /// The rows of a bookkeeping read (see [`bookkeeping`]'s queries): five text columns.
+    fn bookkeeping_rows(
+        &mut self,
+        sql: String,
+    ) -> BoxFuture<'_, Result<Vec<bookkeeping::Row>, sqlx::Error>>;
+
+    /// Opens one migration's transaction, expecting the version to be `expected`. A backend that
+    /// defers its `BEGIN` to the migration's one round trip pushes it onto `batch`; one that must
+    /// take a write lock first does so, re-reads the version under it, and answers
+    /// [`Begun::Moved`] (rolled back) if another process moved it.
+    fn begin_migration<'a>(
+        &'a mut self,
+        tables: &'a Tables,
+        expected: Option<&'a str>,
+        batch: &'a mut String,
+    ) -> BoxFuture<'a, Result<Begun, ExecError>>;
+
+    /// Runs `batch` (the rest of the migration and its version update), writes its history row
+    /// with its duration since `started`, and commits when `commit`.
+    fn finish_migration<'a>(
+        &'a mut self,
+        batch: String,
+        history: HistoryRow,
+        tables: &'a Tables,
+        commit: bool,
+        started: Instant,
+    ) -> BoxFuture<'a, Result<(), ExecError>>;
+
+    /// The database's schema (the runner's own tables included).
+    fn introspect(&mut self) -> BoxFuture<'_, Result<Schema, sqlx::Error>>;
+
+    /// Closes the connection.
+    fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>>;
+}

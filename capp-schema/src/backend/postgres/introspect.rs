@@ -1,0 +1,119 @@
+//! The actual schema of a PostgreSQL database, read from `pg_catalog`.
+
+use sqlx::PgConnection;
+
+use crate::backend::types::{action, column_type};
+use crate::schema::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
+
+pub(super) async fn schema(conn: &mut PgConnection) -> Result<Schema, sqlx::Error> {
+    let mut schema = Schema::default();
+    let enums: Vec<(String, String)> = sqlx::query_as(
+        "SELECT t.typname::text, e.enumlabel::text FROM pg_type t
+         JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace
+         WHERE n.nspname = current_schema() ORDER BY t.typname, e.enumsortorder",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for (name, value) in enums {
+        schema.enums.entry(name).or_default().push(value);
+    }
+    let columns: Vec<(String, String, String, bool, Option<String>)> = sqlx::query_as(
+        "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
+                pg_get_expr(d.adbin, d.adrelid)
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+         LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+         WHERE n.nspname = current_schema() AND c.relkind = 'r'
+         ORDER BY c.relname, a.attnum",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for (table, name, ty, nullable, default) in columns {
+        let ty = column_type(&ty, &schema.enums);
+        let t = schema
+            .tables
+            .entry(table.clone())
+            .or_insert_with(|| Table::new(table));
+        t.columns.push(Column {
+            name,
+            ty,
+            nullable,
+            default,
+        });
+    }
+    type ConstraintRow = (
+        String,
+        String,
+        String,
+        Vec<String>,
+        Option<String>,
+        Vec<String>,
+        String,
+        String,
+        String,
+    );
+    let constraints: Vec<ConstraintRow> = sqlx::query_as(
+        "SELECT c.relname::text, con.conname::text, con.contype::text,
+            ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
+                  JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord),
+            fc.relname::text,
+            ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
+                  JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord),
+            con.confdeltype::text, con.confupdtype::text, pg_get_constraintdef(con.oid)
+         FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_class fc ON fc.oid = con.confrelid
+         WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f', 'c')
+         ORDER BY c.relname, con.conname",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for (table, name, kind, columns, ref_table, ref_columns, on_delete, on_update, definition) in
+        constraints
+    {
+        let Some(t) = schema.tables.get_mut(&table) else {
+            continue;
+        };
+        match kind.as_str() {
+            "p" => t.primary_key = columns,
+            "u" => t.uniques.push(Unique { name, columns }),
+            "f" => t.foreign_keys.push(ForeignKey {
+                name,
+                columns,
+                ref_table: ref_table.unwrap_or_default(),
+                ref_columns,
+                on_delete: action(&on_delete),
+                on_update: action(&on_update),
+            }),
+            _ => t.checks.push(Check {
+                name,
+                expr: definition,
+            }),
+        }
+    }
+    type IndexRow = (String, String, bool, Vec<String>, Option<String>);
+    let indexes: Vec<IndexRow> = sqlx::query_as(
+        "SELECT t.relname::text, i.relname::text, ix.indisunique,
+            ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
+                  JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord),
+            pg_get_expr(ix.indpred, ix.indrelid)
+         FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid
+         JOIN pg_namespace n ON n.oid = t.relnamespace
+         WHERE n.nspname = current_schema()
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid AND con.contype IN ('p', 'u', 'x'))
+         ORDER BY t.relname, i.relname",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for (table, name, unique, columns, predicate) in indexes {
+        if let Some(t) = schema.tables.get_mut(&table) {
+            t.indexes.push(Index {
+                name,
+                table,
+                columns,
+                unique,
+                predicate,
+            });
+        }
+    }
+    Ok(schema)
+}

@@ -1,0 +1,207 @@
+//! PostgreSQL's SQL: every operation in place, enum types as types.
+
+use crate::ops::ColumnChange;
+use crate::ops::Operation;
+use crate::render::{
+    SqlDialect, check_sql, column_def, create_index, create_table_with_indexes, foreign_key_sql,
+    ident, ident_list, unique_sql,
+};
+use crate::schema::{ColumnType, FoldError, Schema, Table, sql_string};
+
+/// PostgreSQL's dialect.
+pub(crate) struct Postgres;
+
+impl SqlDialect for Postgres {
+    fn name(&self) -> &'static str {
+        "postgresql"
+    }
+
+    fn column_type(&self, ty: &ColumnType) -> String {
+        match ty {
+            ColumnType::Enum(name) => ident(name),
+            ColumnType::Other(name) => name.clone(),
+            ty => ty.to_string(),
+        }
+    }
+
+    fn statements(
+        &self,
+        op: &Operation,
+        _before: Option<&Table>,
+        after: &Schema,
+    ) -> Result<Vec<String>, FoldError> {
+        Ok(match op {
+            Operation::CreateTable(table) => create_table_with_indexes(table, self),
+            Operation::AlterColumn {
+                table,
+                column,
+                change,
+            } => alter_column(self, table, column, change),
+            Operation::DropEnumValue { name, .. } => drop_enum_value(name, after),
+            Operation::SetPrimaryKey { table, columns } => set_primary_key(table, columns),
+            other => vec![simple(self, other)],
+        })
+    }
+
+    fn history_columns(&self) -> (&'static str, &'static str) {
+        (
+            "BIGSERIAL PRIMARY KEY",
+            "TIMESTAMPTZ NOT NULL DEFAULT now()",
+        )
+    }
+}
+
+fn alter(table: &str, rest: String) -> String {
+    format!("ALTER TABLE {} {rest}", ident(table))
+}
+
+/// The operations that are one statement.
+fn simple(d: &Postgres, op: &Operation) -> String {
+    match op {
+        Operation::DropTable { name } => format!("DROP TABLE {}", ident(name)),
+        Operation::RenameTable { from, to } => alter(from, format!("RENAME TO {}", ident(to))),
+        Operation::AddColumn { table, column } => {
+            alter(table, format!("ADD COLUMN {}", column_def(column, d)))
+        }
+        Operation::DropColumn { table, column } => {
+            alter(table, format!("DROP COLUMN {}", ident(column)))
+        }
+        Operation::RenameColumn { table, from, to } => alter(
+            table,
+            format!("RENAME COLUMN {} TO {}", ident(from), ident(to)),
+        ),
+        Operation::CreateIndex {
+            index,
+            concurrently,
+        } => create_index(index, *concurrently),
+        Operation::DropIndex { name, concurrently } => format!(
+            "DROP INDEX {}{}",
+            if *concurrently { "CONCURRENTLY " } else { "" },
+            ident(name)
+        ),
+        Operation::AddUnique { table, unique } => {
+            alter(table, format!("ADD {}", unique_sql(unique)))
+        }
+        Operation::AddForeignKey { table, foreign_key } => {
+            alter(table, format!("ADD {}", foreign_key_sql(foreign_key)))
+        }
+        Operation::AddCheck { table, check } => alter(table, format!("ADD {}", check_sql(check))),
+        Operation::DropConstraint { table, name } => {
+            alter(table, format!("DROP CONSTRAINT {}", ident(name)))
+        }
+        Operation::CreateEnum { name, values } => format!(
+            "CREATE TYPE {} AS ENUM ({})",
+            ident(name),
+            values
+                .iter()
+                .map(|v| sql_string(v))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Operation::DropEnum { name } => format!("DROP TYPE {}", ident(name)),
+        Operation::AddEnumValue { name, value } => {
+            format!("ALTER TYPE {} ADD VALUE {}", ident(name), sql_string(value))
+        }
+        Operation::Execute { sql } => sql.clone(),
+        Operation::CreateTable(_)
+        | Operation::AlterColumn { .. }
+        | Operation::DropEnumValue { .. }
+        | Operation::SetPrimaryKey { .. } => unreachable!("rendered by `statements`"),
+        // Run by the runner itself; it has no SQL.
+        Operation::RunRust { .. } => String::new(),
+    }
+}
+
+fn alter_column(d: &Postgres, table: &str, column: &str, change: &ColumnChange) -> Vec<String> {
+    let mut actions = Vec::new();
+    if let Some(ty) = &change.ty {
+        let ty = d.column_type(ty);
+        actions.push(format!(
+            "ALTER COLUMN {} TYPE {ty} USING {}::{ty}",
+            ident(column),
+            ident(column)
+        ));
+    }
+    match change.nullable {
+        Some(false) => actions.push(format!("ALTER COLUMN {} SET NOT NULL", ident(column))),
+        Some(true) => actions.push(format!("ALTER COLUMN {} DROP NOT NULL", ident(column))),
+        None => {}
+    }
+    match &change.default {
+        Some(Some(expr)) => {
+            actions.push(format!("ALTER COLUMN {} SET DEFAULT {expr}", ident(column)));
+        }
+        Some(None) => actions.push(format!("ALTER COLUMN {} DROP DEFAULT", ident(column))),
+        None => {}
+    }
+    if actions.is_empty() {
+        vec![]
+    } else {
+        vec![alter(table, actions.join(", "))]
+    }
+}
+
+fn set_primary_key(table: &str, columns: &[String]) -> Vec<String> {
+    let key = ident(&format!("{table}_pkey"));
+    let mut actions = vec![format!("DROP CONSTRAINT IF EXISTS {key}")];
+    if !columns.is_empty() {
+        actions.push(format!(
+            "ADD CONSTRAINT {key} PRIMARY KEY ({})",
+            ident_list(columns)
+        ));
+    }
+    vec![alter(table, actions.join(", "))]
+}
+
+/// Rebuilds enum type `name` with the values `after` gives it, converting every column that uses
+/// it; defaults are lifted around the conversion.
+fn drop_enum_value(name: &str, after: &Schema) -> Vec<String> {
+    let old = format!("{name}__capp_old");
+    let users: Vec<(&str, &crate::schema::Column)> = after
+        .tables
+        .values()
+        .flat_map(|t| t.columns.iter().map(move |c| (t.name.as_str(), c)))
+        .filter(|(_, c)| matches!(&c.ty, ColumnType::Enum(e) if e == name))
+        .collect();
+    let alter = |t: &str, c: &str, rest: String| {
+        format!("ALTER TABLE {} ALTER COLUMN {} {rest}", ident(t), ident(c))
+    };
+    let mut out = Vec::new();
+    for (t, c) in users.iter().filter(|(_, c)| c.default.is_some()) {
+        out.push(alter(t, &c.name, "DROP DEFAULT".to_owned()));
+    }
+    out.push(format!(
+        "ALTER TYPE {} RENAME TO {}",
+        ident(name),
+        ident(&old)
+    ));
+    let values: Vec<String> = after
+        .enums
+        .get(name)
+        .map(|v| v.iter().map(|v| sql_string(v)).collect())
+        .unwrap_or_default();
+    out.push(format!(
+        "CREATE TYPE {} AS ENUM ({})",
+        ident(name),
+        values.join(", ")
+    ));
+    for (t, c) in &users {
+        out.push(alter(
+            t,
+            &c.name,
+            format!(
+                "TYPE {} USING {}::text::{}",
+                ident(name),
+                ident(&c.name),
+                ident(name)
+            ),
+        ));
+    }
+    for (t, c) in &users {
+        if let Some(default) = &c.default {
+            out.push(alter(t, &c.name, format!("SET DEFAULT {default}")));
+        }
+    }
+    out.push(format!("DROP TYPE {}", ident(&old)));
+    out
+}

@@ -1,0 +1,112 @@
+//! The actual schema of a SQLite database, read from its table-valued pragmas.
+
+use std::collections::BTreeMap;
+
+use sqlx::{AssertSqlSafe, SqliteConnection};
+
+use crate::backend::types::{action, column_type};
+use crate::schema::{Column, ForeignKey, Index, Schema, Table, Unique};
+
+pub(super) async fn schema(conn: &mut SqliteConnection) -> Result<Schema, sqlx::Error> {
+    let mut schema = Schema::default();
+    const TABLES: &str = "sqlite_master m WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'";
+    let columns: Vec<(String, String, String, bool, Option<String>, i64)> =
+        sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk
+         FROM {TABLES_JOIN} ORDER BY m.name, p.cid",
+            TABLES_JOIN = TABLES.replace(" WHERE", ", pragma_table_info(m.name) p WHERE")
+        )))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut pk: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
+    for (table, name, ty, not_null, default, pk_position) in columns {
+        let ty = column_type(&ty, &schema.enums);
+        if pk_position > 0 {
+            pk.entry(table.clone())
+                .or_default()
+                .push((pk_position, name.clone()));
+        }
+        let t = schema
+            .tables
+            .entry(table.clone())
+            .or_insert_with(|| Table::new(table));
+        t.columns.push(Column {
+            name,
+            ty,
+            nullable: !not_null,
+            default,
+        });
+    }
+    for (table, mut columns) in pk {
+        columns.sort();
+        if let Some(t) = schema.tables.get_mut(&table) {
+            t.primary_key = columns.into_iter().map(|(_, c)| c).collect();
+        }
+    }
+    let fks: Vec<(String, i64, String, String, String, String, String)> =
+        sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete
+         FROM {} ORDER BY m.name, f.id, f.seq",
+            TABLES.replace(" WHERE", ", pragma_foreign_key_list(m.name) f WHERE")
+        )))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut grouped: BTreeMap<(String, i64), ForeignKey> = BTreeMap::new();
+    for (table, id, ref_table, from, to, on_update, on_delete) in fks {
+        let fk = grouped.entry((table, id)).or_insert_with(|| ForeignKey {
+            name: String::new(),
+            columns: Vec::new(),
+            ref_table,
+            ref_columns: Vec::new(),
+            on_delete: action(&on_delete),
+            on_update: action(&on_update),
+        });
+        fk.columns.push(from);
+        fk.ref_columns.push(to);
+    }
+    for ((table, _), fk) in grouped {
+        if let Some(t) = schema.tables.get_mut(&table) {
+            t.foreign_keys.push(fk);
+        }
+    }
+    let indexes: Vec<(String, String, bool, String, bool, String)> =
+        sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT m.name, il.name, il.\"unique\", il.origin, il.partial, ii.name
+         FROM {} ORDER BY m.name, il.name, ii.seqno",
+            TABLES.replace(
+                " WHERE",
+                ", pragma_index_list(m.name) il, pragma_index_info(il.name) ii WHERE"
+            )
+        )))
+        .fetch_all(&mut *conn)
+        .await?;
+    type IndexParts = (bool, String, bool, Vec<String>);
+    let mut grouped: BTreeMap<(String, String), IndexParts> = BTreeMap::new();
+    for (table, name, unique, origin, partial, column) in indexes {
+        grouped
+            .entry((table, name))
+            .or_insert_with(|| (unique, origin, partial, Vec::new()))
+            .3
+            .push(column);
+    }
+    for ((table, name), (unique, origin, partial, columns)) in grouped {
+        let Some(t) = schema.tables.get_mut(&table) else {
+            continue;
+        };
+        match origin.as_str() {
+            "u" => t.uniques.push(Unique {
+                name: String::new(),
+                columns,
+            }),
+            "c" => t.indexes.push(Index {
+                name,
+                table,
+                columns,
+                unique,
+                predicate: partial.then(String::new),
+            }),
+            _ => {}
+        }
+    }
+    Ok(schema)
+}

@@ -1,0 +1,181 @@
+//! SQLite's SQL: what it cannot alter in place is done the way Alembic's batch mode does it, from
+//! the schema model: create the new table, copy the rows, drop the old table, rename the new one,
+//! recreate the indexes. Enum types are TEXT; there are no types to create.
+
+use crate::ops::Operation;
+use crate::render::{
+    SqlDialect, column_def, create_index, create_table, create_table_with_indexes, ident,
+    ident_list,
+};
+use crate::schema::{ColumnType, FoldError, Schema, Table};
+
+/// SQLite's dialect.
+pub(crate) struct Sqlite;
+
+impl SqlDialect for Sqlite {
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn column_type(&self, ty: &ColumnType) -> String {
+        match ty {
+            ColumnType::Enum(_) => "TEXT".to_owned(),
+            ColumnType::Bytes => "BLOB".to_owned(),
+            ColumnType::Other(name) => name.clone(),
+            ty => ty.to_string(),
+        }
+    }
+
+    /// The table of an operation SQLite may have to rebuild (some are done in place when they
+    /// can be; see `statements`).
+    fn rebuilds<'o>(&self, op: &'o Operation) -> Option<&'o str> {
+        match op {
+            Operation::AddColumn { table, .. }
+            | Operation::DropColumn { table, .. }
+            | Operation::AlterColumn { table, .. }
+            | Operation::AddUnique { table, .. }
+            | Operation::AddForeignKey { table, .. }
+            | Operation::AddCheck { table, .. }
+            | Operation::DropConstraint { table, .. }
+            | Operation::SetPrimaryKey { table, .. } => Some(table),
+            _ => None,
+        }
+    }
+
+    fn statements(
+        &self,
+        op: &Operation,
+        before: Option<&Table>,
+        after: &Schema,
+    ) -> Result<Vec<String>, FoldError> {
+        let old = |table: &str| before.ok_or_else(|| FoldError::NoTable(table.to_owned()));
+        Ok(match op {
+            Operation::CreateTable(table) => create_table_with_indexes(table, self),
+            Operation::DropTable { name } => vec![format!("DROP TABLE {}", ident(name))],
+            Operation::RenameTable { from, to } => vec![format!(
+                "ALTER TABLE {} RENAME TO {}",
+                ident(from),
+                ident(to)
+            )],
+            // SQLite adds a nullable or defaulted column in place; NOT NULL without a default
+            // needs the rows copied.
+            Operation::AddColumn { table, column }
+                if column.nullable || column.default.is_some() =>
+            {
+                vec![format!(
+                    "ALTER TABLE {} ADD COLUMN {}",
+                    ident(table),
+                    column_def(column, self)
+                )]
+            }
+            // SQLite drops a column in place unless a key, index or constraint uses it.
+            Operation::DropColumn { table, column } if !column_in_use(old(table)?, column) => {
+                vec![format!(
+                    "ALTER TABLE {} DROP COLUMN {}",
+                    ident(table),
+                    ident(column)
+                )]
+            }
+            Operation::RenameColumn { table, from, to } => vec![format!(
+                "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                ident(table),
+                ident(from),
+                ident(to)
+            )],
+            Operation::CreateIndex { index, .. } => vec![create_index(index, false)],
+            Operation::DropIndex { name, .. } => vec![format!("DROP INDEX {}", ident(name))],
+            Operation::CreateEnum { .. }
+            | Operation::DropEnum { .. }
+            | Operation::AddEnumValue { .. }
+            | Operation::DropEnumValue { .. }
+            | Operation::RunRust { .. } => vec![],
+            Operation::Execute { sql } => vec![sql.clone()],
+            // What SQLite cannot do in place: the table is rebuilt.
+            other => match self.rebuilds(other) {
+                Some(table) => batch(self, old(table)?, after.table(table)?),
+                None => unreachable!("every other operation is rendered above"),
+            },
+        })
+    }
+
+    fn always_in_a_transaction(&self) -> bool {
+        true
+    }
+
+    fn begin(&self) -> &'static str {
+        "BEGIN IMMEDIATE"
+    }
+
+    /// SQLite keeps no names for unique and foreign-key constraints and no checks in its catalog,
+    /// and its enum columns are TEXT.
+    fn canonical(&self, schema: &mut Schema) {
+        schema.enums.clear();
+        for table in schema.tables.values_mut() {
+            for column in &mut table.columns {
+                if matches!(column.ty, ColumnType::Enum(_)) {
+                    column.ty = ColumnType::Text;
+                }
+            }
+            table.checks.clear();
+            for u in &mut table.uniques {
+                u.name.clear();
+            }
+            for fk in &mut table.foreign_keys {
+                fk.name.clear();
+            }
+            table.uniques.sort_by(|a, b| a.columns.cmp(&b.columns));
+            table
+                .foreign_keys
+                .sort_by(|a, b| (&a.columns, &a.ref_table).cmp(&(&b.columns, &b.ref_table)));
+        }
+    }
+
+    fn history_columns(&self) -> (&'static str, &'static str) {
+        (
+            "INTEGER PRIMARY KEY AUTOINCREMENT",
+            "TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP",
+        )
+    }
+}
+
+/// Whether SQLite's `DROP COLUMN` would refuse the column. Expressions are not parsed, so any
+/// check or partial index that mentions the name counts, which at worst picks the (always
+/// correct) table rebuild.
+fn column_in_use(table: &Table, column: &str) -> bool {
+    let named = |cols: &[String]| cols.iter().any(|c| c == column);
+    named(&table.primary_key)
+        || table.uniques.iter().any(|u| named(&u.columns))
+        || table.foreign_keys.iter().any(|f| named(&f.columns))
+        || table.indexes.iter().any(|i| {
+            named(&i.columns) || i.predicate.as_deref().is_some_and(|p| p.contains(column))
+        })
+        || table.checks.iter().any(|c| c.expr.contains(column))
+}
+
+/// Rebuilds `new` from `old` and copies the rows of the columns both have.
+fn batch(d: &Sqlite, old: &Table, new: &Table) -> Vec<String> {
+    let temp = format!("_capp_batch_{}", new.name);
+    let shared: Vec<String> = new
+        .columns
+        .iter()
+        .filter(|c| old.get_column(&c.name).is_some())
+        .map(|c| c.name.clone())
+        .collect();
+    let mut out = vec![create_table(new, d, &temp)];
+    if !shared.is_empty() {
+        let cols = ident_list(&shared);
+        out.push(format!(
+            "INSERT INTO {} ({cols}) SELECT {cols} FROM {}",
+            ident(&temp),
+            ident(&old.name)
+        ));
+    }
+    out.push(format!("DROP TABLE {}", ident(&old.name)));
+    out.push(format!(
+        "ALTER TABLE {} RENAME TO {}",
+        ident(&temp),
+        ident(&new.name)
+    ));
+    out.extend(new.indexes.iter().map(|i| create_index(i, false)));
+    out
+}

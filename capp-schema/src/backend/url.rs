@@ -1,0 +1,166 @@
+//! Database URLs, including the SQLAlchemy spellings CAPP's configuration already uses. Which
+//! backend a URL names is looked up in the registry ([`super::DRIVERS`]).
+
+use std::fmt;
+
+use super::{DRIVERS, Driver};
+use crate::render::Dialect;
+
+/// Where the database is, and which backend serves it.
+#[derive(Clone)]
+pub struct DatabaseUrl {
+    driver: &'static Driver,
+    location: String,
+}
+
+/// The embedded default: a SQLite file in the working directory.
+pub const DEFAULT_URL: &str = "sqlite://capp.db";
+
+/// A URL that names no database this build supports.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unsupported database URL `{url}`; expected {expected}")]
+pub struct UrlError {
+    url: String,
+    expected: String,
+}
+
+impl UrlError {
+    fn new(url: &str) -> UrlError {
+        let expected: Vec<&str> = DRIVERS.iter().map(|d| d.example).collect();
+        UrlError {
+            url: redact(url),
+            expected: if expected.is_empty() {
+                "a database this build supports (it was built without the `postgres` and `sqlite` features)".to_owned()
+            } else {
+                expected.join(" or ")
+            },
+        }
+    }
+}
+
+impl DatabaseUrl {
+    /// Parses a URL. SQLAlchemy driver suffixes (`postgresql+asyncpg://`,
+    /// `postgresql+psycopg2://`, `sqlite+aiosqlite://`) are accepted and dropped.
+    pub fn parse(url: &str) -> Result<DatabaseUrl, UrlError> {
+        let url = url.trim();
+        let (scheme, rest) = url.split_once("://").ok_or_else(|| UrlError::new(url))?;
+        let base = scheme
+            .split('+')
+            .next()
+            .unwrap_or(scheme)
+            .to_ascii_lowercase();
+        let driver = DRIVERS
+            .iter()
+            .find(|d| d.schemes.contains(&base.as_str()))
+            .ok_or_else(|| UrlError::new(url))?;
+        let location = (driver.location)(rest).ok_or_else(|| UrlError::new(url))?;
+        Ok(DatabaseUrl { driver, location })
+    }
+
+    /// The SQL dialect of this database.
+    pub fn dialect(&self) -> Dialect {
+        self.driver.dialect
+    }
+
+    /// What the driver connects to: the server URL (with its password), or the file path.
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    /// Whether the database is a file that does not exist yet (read-only commands report base
+    /// instead of creating it).
+    pub fn is_missing_file(&self) -> bool {
+        (self.driver.missing)(&self.location)
+    }
+
+    pub(crate) fn driver(&self) -> &'static Driver {
+        self.driver
+    }
+}
+
+impl PartialEq for DatabaseUrl {
+    fn eq(&self, other: &DatabaseUrl) -> bool {
+        self.dialect() == other.dialect() && self.location == other.location
+    }
+}
+
+impl Eq for DatabaseUrl {}
+
+/// The URL without its password, for messages and logs.
+pub(crate) fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&(self.driver.display)(&self.location))
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+#[cfg(all(test, feature = "postgres", feature = "sqlite"))]
+mod tests {
+    use super::*;
+
+    fn parsed(url: &str) -> (Dialect, String) {
+        let url = DatabaseUrl::parse(url).unwrap();
+        (url.dialect(), url.location().to_owned())
+    }
+
+    #[test]
+    fn accepts_the_guides_urls_as_they_are() {
+        for (given, expected) in [
+            (
+                "postgresql://capp_user:capp_password@localhost/capp_db",
+                "postgres://capp_user:capp_password@localhost/capp_db",
+            ),
+            (
+                "postgresql+asyncpg://capp_user:pw@localhost/capp_db",
+                "postgres://capp_user:pw@localhost/capp_db",
+            ),
+            ("postgresql+psycopg2://u@h:5433/d", "postgres://u@h:5433/d"),
+            ("postgres://u@h/d", "postgres://u@h/d"),
+        ] {
+            assert_eq!(
+                parsed(given),
+                (Dialect::POSTGRES, expected.into()),
+                "{given}"
+            );
+        }
+        assert_eq!(
+            parsed("sqlite://capp.db"),
+            (Dialect::SQLITE, "capp.db".into())
+        );
+        assert_eq!(
+            parsed("sqlite:///var/capp.db"),
+            (Dialect::SQLITE, "/var/capp.db".into())
+        );
+        assert_eq!(
+            parsed("sqlite:////tmp/x.db"),
+            (Dialect::SQLITE, "/tmp/x.db".into())
+        );
+    }
+
+    #[test]
+    fn rejects_others_without_showing_the_password() {
+        let err = DatabaseUrl::parse("mysql://root:secret@localhost/db").unwrap_err();
+        assert!(!err.to_string().contains("secret"), "{err}");
+        assert!(DatabaseUrl::parse("capp.db").is_err());
+        let url = DatabaseUrl::parse("postgresql://u:secret@h/d").unwrap();
+        assert_eq!(url.to_string(), "postgres://u:***@h/d");
+    }
+}

@@ -1,0 +1,227 @@
+//! The online executor: runs a plan's steps on a database, one transaction per migration (or one
+//! for all), with the version update and the history row in the same transaction.
+
+use std::time::Instant;
+
+use super::plan::{Piece, Plan, RenderedStep, Renderer, Step};
+use super::{Applied, Migrator, Report, RunError, TransactionMode};
+use crate::backend::{Begun, Db, ExecError, HistoryRow, Outcome};
+use crate::chain::Migration;
+
+/// How one step ended.
+enum Ran {
+    Done,
+    /// Another process moved the version first (SQLite): nothing ran.
+    Moved,
+}
+
+impl Migrator {
+    /// Runs the plan's steps.
+    pub(crate) async fn run(&self, db: &mut Db, plan: &Plan) -> Result<Report, RunError> {
+        let mut report = Report::at(self.rev_at(plan.from));
+        if plan.steps.is_empty() {
+            return Ok(report);
+        }
+        let single = self.config.transaction_mode == TransactionMode::Single;
+        if single {
+            if let Some(m) = plan.first_non_transactional(&self.chain) {
+                return Err(RunError::NonTransactionalInSingleTransaction {
+                    rev: m.rev().to_owned(),
+                });
+            }
+            db.execute(db.dialect().begin())
+                .await
+                .map_err(RunError::db("cannot begin the transaction"))?;
+        }
+        let mut renderer = Renderer::new(&self.chain, db.dialect(), plan.from)?;
+        for &step in &plan.steps {
+            let m = self.chain.migrations()[step.index];
+            let rendered = renderer.render(step)?;
+            let started = Instant::now();
+            let ran = if rendered.in_transaction {
+                self.run_in_transaction(db, &m, step, &rendered, !single)
+                    .await?
+            } else {
+                self.run_outside_transaction(db, &m, step, &rendered)
+                    .await?;
+                Ran::Done
+            };
+            if let Ran::Moved = ran {
+                report.complete = false;
+                return Ok(report);
+            }
+            report.to = self.rev_at(step.after());
+            report.applied.push(Applied {
+                rev: m.rev().to_owned(),
+                message: m.message().to_owned(),
+                direction: step.direction,
+                duration: started.elapsed(),
+            });
+        }
+        if single {
+            self.commit_single(db, plan, &report).await?;
+        }
+        Ok(report)
+    }
+
+    async fn commit_single(
+        &self,
+        db: &mut Db,
+        plan: &Plan,
+        report: &Report,
+    ) -> Result<(), RunError> {
+        db.execute("COMMIT")
+            .await
+            .map_err(|source| RunError::MigrationFailed {
+                rev: report
+                    .applied
+                    .last()
+                    .map(|a| a.rev.clone())
+                    .unwrap_or_default(),
+                direction: "commit",
+                at: self.describe(plan.from),
+                source: source.into(),
+            })
+    }
+
+    /// One migration in one transaction, which the backend opens and closes: on PostgreSQL one
+    /// round trip (BEGIN, its statements, the version update, the history row, COMMIT); on
+    /// SQLite the write lock first and the version re-read under it.
+    async fn run_in_transaction(
+        &self,
+        db: &mut Db,
+        m: &Migration,
+        step: Step,
+        rendered: &RenderedStep,
+        own_transaction: bool,
+    ) -> Result<Ran, RunError> {
+        let (from, to) = (step.before(), step.after());
+        let failed = |source: ExecError| RunError::MigrationFailed {
+            rev: m.rev().to_owned(),
+            direction: step.direction.as_str(),
+            at: self.describe(if own_transaction { from } else { None }),
+            source,
+        };
+        let tables = self.config.tables();
+        let started = Instant::now();
+        let mut batch = String::new();
+        if own_transaction {
+            let expected = self.rev_at(from);
+            match db
+                .begin_migration(&tables, expected.as_deref(), &mut batch)
+                .await
+            {
+                Ok(Begun::Ready) => {}
+                Ok(Begun::Moved) => return Ok(Ran::Moved),
+                Err(source) => {
+                    return Err(self.rolled_back(db, own_transaction, failed(source)).await);
+                }
+            }
+        }
+        let outcome = async {
+            run_pieces(db, &rendered.pieces, &mut batch).await?;
+            batch.push_str(
+                &tables.version_sql(self.rev_at(from).as_deref(), self.rev_at(to).as_deref()),
+            );
+            db.finish_migration(
+                batch,
+                step.history_row(m),
+                &tables,
+                own_transaction,
+                started,
+            )
+            .await
+        }
+        .await;
+        match outcome {
+            Ok(()) => Ok(Ran::Done),
+            Err(source) => Err(self.rolled_back(db, own_transaction, failed(source)).await),
+        }
+    }
+
+    /// Rolls back a migration's own transaction after `error`.
+    async fn rolled_back(&self, db: &mut Db, own_transaction: bool, error: RunError) -> RunError {
+        if own_transaction {
+            let _ = db.execute("ROLLBACK").await;
+        }
+        error
+    }
+
+    /// A `transactional = false` migration: a history row marks it running, each statement runs
+    /// on its own, and the version moves only when all succeeded.
+    async fn run_outside_transaction(
+        &self,
+        db: &mut Db,
+        m: &Migration,
+        step: Step,
+        rendered: &RenderedStep,
+    ) -> Result<(), RunError> {
+        let tables = self.config.tables();
+        let row = step.history_row(m);
+        let marker = HistoryRow::new(m.rev(), row.event, None).with_outcome(Outcome::Running);
+        db.execute(&tables.history_sql(&marker, "NULL"))
+            .await
+            .map_err(RunError::db("cannot write the history table"))?;
+        let started = Instant::now();
+        for piece in &rendered.pieces {
+            let outcome = match piece {
+                Piece::Sql(statement) => db.execute(statement).await,
+                Piece::Rust(_, data_step) => data_step(db.data_connection()).await,
+            };
+            if let Err(source) = outcome {
+                let failed = marker.clone().with_outcome(Outcome::Failed);
+                let _ = db.execute(&tables.history_sql(&failed, "NULL")).await;
+                return Err(RunError::NonTransactionalFailed {
+                    rev: m.rev().to_owned(),
+                    source,
+                });
+            }
+        }
+        let (from, to) = (step.before(), step.after());
+        let mut sql = String::from("BEGIN;\n");
+        sql.push_str(&tables.version_sql(self.rev_at(from).as_deref(), self.rev_at(to).as_deref()));
+        let duration = started.elapsed().as_millis().to_string();
+        sql.push_str(&tables.history_sql(&row, &duration));
+        sql.push_str("COMMIT;\n");
+        db.execute(&sql)
+            .await
+            .map_err(|source| RunError::MigrationFailed {
+                rev: m.rev().to_owned(),
+                direction: step.direction.as_str(),
+                at: self.describe(from),
+                source: source.into(),
+            })
+    }
+}
+
+/// Appends the step's SQL to `batch`; at a Rust data step the batch so far runs first, then the
+/// step, on the same connection and in the same transaction.
+async fn run_pieces(db: &mut Db, pieces: &[Piece], batch: &mut String) -> Result<(), ExecError> {
+    for piece in pieces {
+        match piece {
+            Piece::Sql(statement) => {
+                batch.push_str(statement);
+                batch.push_str(";\n");
+            }
+            Piece::Rust(_, data_step) => {
+                if !batch.is_empty() {
+                    db.execute(batch).await?;
+                }
+                batch.clear();
+                data_step(db.data_connection()).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Report {
+    fn at(rev: Option<String>) -> Report {
+        Report {
+            from: rev.clone(),
+            to: rev,
+            applied: Vec::new(),
+            complete: true,
+        }
+    }
+}

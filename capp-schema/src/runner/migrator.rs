@@ -1,0 +1,199 @@
+//! [`Migrator`]: the runner's public face, one method per command.
+
+use std::time::Duration;
+
+use super::plan::{Direction, Plan, schema_at};
+use super::{Config, Position, RunError, target};
+use crate::backend::{Db, Event, HistoryRow};
+use crate::chain::{Migration, MigrationChain};
+use crate::schema::Schema;
+
+/// One migration that ran.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub rev: String,
+    pub message: String,
+    pub direction: Direction,
+    pub duration: Duration,
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The revision before the run (`None`: base).
+    pub from: Option<String>,
+    /// The revision after the run.
+    pub to: Option<String>,
+    pub applied: Vec<Applied>,
+    /// False when another process moved the database during the run (SQLite); the runner then
+    /// plans again from where the database is.
+    pub(crate) complete: bool,
+}
+
+/// Where a database stands.
+#[derive(Debug, Clone)]
+pub struct Status {
+    /// The current revision; `None` for base (or no version table).
+    pub current: Option<String>,
+    pub is_head: bool,
+    /// A migration that failed outside a transaction and awaits `repair`.
+    pub failed: Option<String>,
+    /// Applied migrations whose code changed since.
+    pub edited: Vec<String>,
+}
+
+/// Applies a chain of migrations.
+#[derive(Debug, Clone)]
+pub struct Migrator {
+    pub(crate) chain: MigrationChain,
+    pub(crate) config: Config,
+}
+
+impl Migrator {
+    pub fn new(chain: MigrationChain, config: Config) -> Migrator {
+        Migrator { chain, config }
+    }
+
+    pub fn chain(&self) -> &MigrationChain {
+        &self.chain
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub(crate) fn rev_at(&self, position: Position) -> Option<String> {
+        position.map(|i| self.chain.migrations()[i].rev().to_owned())
+    }
+
+    /// The revision at `position`, or `base`.
+    pub fn describe(&self, position: Position) -> String {
+        self.rev_at(position).unwrap_or_else(|| "base".to_owned())
+    }
+
+    /// Where the database stands, without changing it.
+    pub async fn status(&self, db: &mut Db) -> Result<Status, RunError> {
+        let state = self.read_state(db).await?;
+        let current = self.position(&state)?;
+        let (failed, edited) = match self.check_history(&state, current) {
+            Ok(edited) => (None, edited),
+            Err(RunError::FailedState { rev }) => (Some(rev), Vec::new()),
+            Err(e) => return Err(e),
+        };
+        Ok(Status {
+            current: self.rev_at(current),
+            is_head: current == Some(self.chain.len() - 1),
+            failed,
+            edited,
+        })
+    }
+
+    /// Runs `locked` under the migration lock, and releases the lock on every path. After a
+    /// failure the connection may sit in an aborted transaction, which is rolled back first; if
+    /// even that fails, the lock goes with the connection when it closes.
+    pub(crate) async fn with_lock<T>(
+        &self,
+        db: &mut Db,
+        locked: impl AsyncFnOnce(&mut Db) -> Result<T, RunError>,
+    ) -> Result<T, RunError> {
+        let tables = self.config.tables();
+        db.lock(&tables, self.config.lock_timeout)
+            .await
+            .map_err(RunError::db("cannot take the migration lock"))?;
+        let result = locked(db).await;
+        if result.is_err() {
+            let _ = db.execute("ROLLBACK").await;
+        }
+        let unlocked = db
+            .unlock(&tables)
+            .await
+            .map_err(RunError::db("cannot release the migration lock"));
+        let value = result?;
+        unlocked?;
+        Ok(value)
+    }
+
+    /// The migrations a downgrade to `target` would undo, and whether any of them drops data.
+    pub async fn downgrade_preview(
+        &self,
+        db: &mut Db,
+        target: &str,
+    ) -> Result<(Vec<Migration>, bool), RunError> {
+        let state = self.read_state(db).await?;
+        let current = self.position(&state)?;
+        let to = target::resolve(&self.chain, target, current)?;
+        let plan = Plan::downgrade(&self.chain, current, to.min(current))?;
+        let migrations = plan.migrations(&self.chain).into_iter().copied().collect();
+        Ok((migrations, plan.is_destructive(&self.chain)))
+    }
+
+    /// Marks the database as being at `target` without running anything.
+    pub async fn stamp(&self, db: &mut Db, target: &str) -> Result<Report, RunError> {
+        self.with_lock(db, async |db| self.stamp_locked(db, target).await)
+            .await
+    }
+
+    async fn stamp_locked(&self, db: &mut Db, target: &str) -> Result<Report, RunError> {
+        let state = self.read_state(db).await?;
+        // A stamp is how a doubtful database is put right, so only an unknown target stops it.
+        let current = self.position(&state).ok().flatten();
+        let to = target::resolve(&self.chain, target, current)?;
+        self.create_tables(db).await?;
+        let tables = self.config.tables();
+        let mut sql = String::from("BEGIN;\n");
+        sql.push_str(&tables.stamp_sql(self.rev_at(to).as_deref()));
+        if let Some(i) = to {
+            let m = &self.chain.migrations()[i];
+            let row = HistoryRow::new(m.rev(), Event::Stamp, Some(m.checksum().to_string()));
+            sql.push_str(&tables.history_sql(&row, "NULL"));
+        }
+        sql.push_str("COMMIT;\n");
+        db.execute(&sql)
+            .await
+            .map_err(RunError::db("cannot stamp the version table"))?;
+        Ok(Report {
+            from: state.versions.first().cloned(),
+            to: self.rev_at(to),
+            applied: Vec::new(),
+            complete: true,
+        })
+    }
+
+    /// Records that an applied migration's edit was reviewed: its new checksum is accepted.
+    pub async fn accept(&self, db: &mut Db, rev: &str) -> Result<(), RunError> {
+        let m = self.chain.get(rev)?;
+        let row = HistoryRow::new(m.rev(), Event::Accept, Some(m.checksum().to_string()));
+        self.record(db, row).await
+    }
+
+    /// Clears the failed state of a migration that failed outside a transaction, once the
+    /// database has been repaired by hand (and stamped, if need be).
+    pub async fn repair(&self, db: &mut Db, rev: &str) -> Result<(), RunError> {
+        let m = self.chain.get(rev)?;
+        self.record(db, HistoryRow::new(m.rev(), Event::Repair, None))
+            .await
+    }
+
+    /// Writes one history row under the lock.
+    async fn record(&self, db: &mut Db, row: HistoryRow) -> Result<(), RunError> {
+        let sql = self.config.tables().history_sql(&row, "NULL");
+        self.with_lock(db, async |db| {
+            self.create_tables(db).await?;
+            db.execute(&sql)
+                .await
+                .map_err(RunError::db("cannot write the history table"))
+        })
+        .await
+    }
+
+    /// The schema the history builds up to `position` (`None`: base), folded in memory without a
+    /// database. `execute` and Rust data steps change data only, by contract.
+    pub fn expected_schema(&self, position: Position) -> Result<Schema, RunError> {
+        schema_at(&self.chain, position)
+    }
+
+    /// Resolves a target for offline scripts, where there is no database to ask.
+    pub fn resolve(&self, target: &str, current: Position) -> Result<Position, RunError> {
+        target::resolve(&self.chain, target, current)
+    }
+}

@@ -1,0 +1,248 @@
+//! The plan: from the history, where the database is and a target, the steps to run. Pure: no
+//! I/O. The online executor ([`super::execute`]) and the script writer ([`super::script`]) both
+//! consume it.
+
+use super::{Position, RunError};
+use crate::backend::{Event, HistoryRow};
+use crate::chain::{Migration, MigrationChain};
+use crate::ops::{DataStep, Operation};
+use crate::render::Dialect;
+use crate::schema::Schema;
+
+/// Which way a step goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Upgrade,
+    Downgrade,
+}
+
+impl Direction {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Direction::Upgrade => "upgrade",
+            Direction::Downgrade => "downgrade",
+        }
+    }
+
+    fn event(self) -> Event {
+        match self {
+            Direction::Upgrade => Event::Upgrade,
+            Direction::Downgrade => Event::Downgrade,
+        }
+    }
+}
+
+/// One migration to run in one direction.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Step {
+    pub(crate) index: usize,
+    pub(crate) direction: Direction,
+}
+
+impl Step {
+    /// The position the database is at before the step runs.
+    pub(crate) fn before(self) -> Position {
+        match self.direction {
+            Direction::Upgrade => self.index.checked_sub(1),
+            Direction::Downgrade => Some(self.index),
+        }
+    }
+
+    /// The position the database is at once the step has run.
+    pub(crate) fn after(self) -> Position {
+        match self.direction {
+            Direction::Upgrade => Some(self.index),
+            Direction::Downgrade => self.index.checked_sub(1),
+        }
+    }
+
+    /// The history row the step writes: upgrades record the checksum they applied.
+    pub(crate) fn history_row(self, m: &Migration) -> HistoryRow {
+        let checksum = (self.direction == Direction::Upgrade).then(|| m.checksum().to_string());
+        HistoryRow::new(m.rev(), self.direction.event(), checksum)
+    }
+}
+
+/// The steps from one position to another.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub(crate) from: Position,
+    pub(crate) to: Position,
+    pub(crate) steps: Vec<Step>,
+}
+
+impl Plan {
+    /// The upgrade steps from `from` to `to` (`to >= from`).
+    pub(crate) fn upgrade(from: Position, to: Position) -> Plan {
+        let steps = (from.map_or(0, |c| c + 1)..to.map_or(0, |t| t + 1))
+            .map(|index| Step {
+                index,
+                direction: Direction::Upgrade,
+            })
+            .collect();
+        Plan { from, to, steps }
+    }
+
+    /// The downgrade steps from `from` to `to` (`to <= from`); an irreversible migration on the
+    /// way is an error.
+    pub(crate) fn downgrade(
+        chain: &MigrationChain,
+        from: Position,
+        to: Position,
+    ) -> Result<Plan, RunError> {
+        let first = to.map_or(0, |t| t + 1);
+        let steps: Vec<Step> = match from {
+            None => Vec::new(),
+            Some(c) => (first..=c)
+                .rev()
+                .map(|index| Step {
+                    index,
+                    direction: Direction::Downgrade,
+                })
+                .collect(),
+        };
+        for step in &steps {
+            let m = &chain.migrations()[step.index];
+            if let Some(reason) = m.irreversible_reason() {
+                return Err(RunError::Irreversible {
+                    rev: m.rev().to_owned(),
+                    reason: reason.to_owned(),
+                });
+            }
+        }
+        Ok(Plan { from, to, steps })
+    }
+
+    /// Either way, from `from` to `to`.
+    pub(crate) fn between(
+        chain: &MigrationChain,
+        from: Position,
+        to: Position,
+    ) -> Result<Plan, RunError> {
+        if to >= from {
+            Ok(Plan::upgrade(from, to))
+        } else {
+            Plan::downgrade(chain, from, to)
+        }
+    }
+
+    /// The migrations the plan runs, in order.
+    pub(crate) fn migrations<'c>(&self, chain: &'c MigrationChain) -> Vec<&'c Migration> {
+        self.steps
+            .iter()
+            .map(|s| &chain.migrations()[s.index])
+            .collect()
+    }
+
+    /// Whether the plan needs a person's confirmation: a downgrade to base, or one whose
+    /// operations drop data.
+    pub(crate) fn is_destructive(&self, chain: &MigrationChain) -> bool {
+        let downgrades = self
+            .steps
+            .iter()
+            .any(|s| s.direction == Direction::Downgrade);
+        downgrades
+            && (self.to.is_none()
+                || self.migrations(chain).iter().any(|m| {
+                    m.downgrade()
+                        .is_some_and(|r| r.operations.iter().any(Operation::is_destructive))
+                }))
+    }
+
+    /// The first migration that must run outside a transaction, if any.
+    pub(crate) fn first_non_transactional<'c>(
+        &self,
+        chain: &'c MigrationChain,
+    ) -> Option<&'c Migration> {
+        self.migrations(chain)
+            .into_iter()
+            .find(|m| !m.is_transactional())
+    }
+}
+
+/// A piece of a rendered migration: SQL, or a Rust data step run on the connection.
+pub(crate) enum Piece {
+    Sql(String),
+    Rust(String, DataStep),
+}
+
+/// A step rendered for one dialect.
+pub(crate) struct RenderedStep {
+    pub(crate) pieces: Vec<Piece>,
+    /// Whether the step runs in a transaction (always, where the dialect says so).
+    pub(crate) in_transaction: bool,
+}
+
+/// Renders steps in order, keeping the schema the history has built so far: the renderer needs
+/// it for what a dialect rebuilds.
+pub(crate) struct Renderer<'c> {
+    chain: &'c MigrationChain,
+    dialect: Dialect,
+    schema: Schema,
+}
+
+impl<'c> Renderer<'c> {
+    /// Starts at `from`, folding the history up to it in memory.
+    pub(crate) fn new(
+        chain: &'c MigrationChain,
+        dialect: Dialect,
+        from: Position,
+    ) -> Result<Renderer<'c>, RunError> {
+        Ok(Renderer {
+            chain,
+            dialect,
+            schema: schema_at(chain, from)?,
+        })
+    }
+
+    /// The statements of `step`; the schema moves past it.
+    pub(crate) fn render(&mut self, step: Step) -> Result<RenderedStep, RunError> {
+        let m = &self.chain.migrations()[step.index];
+        let recording = match step.direction {
+            Direction::Upgrade => m.upgrade(),
+            Direction::Downgrade => m
+                .downgrade()
+                .expect("irreversible migrations are refused by the plan"),
+        };
+        let fold = |source| RunError::Fold {
+            rev: m.rev().to_owned(),
+            source,
+        };
+        let mut pieces = Vec::new();
+        for op in &recording.operations {
+            if let Operation::RunRust { name, step } = op {
+                pieces.push(Piece::Rust(name.clone(), step.0));
+                continue;
+            }
+            let before = match self.dialect.rebuilds(op) {
+                Some(table) => Some(self.schema.table(table).map_err(fold)?.clone()),
+                None => None,
+            };
+            self.schema.apply(op).map_err(fold)?;
+            let sql = self
+                .dialect
+                .statements(op, before.as_ref(), &self.schema)
+                .map_err(fold)?;
+            pieces.extend(sql.into_iter().map(Piece::Sql));
+        }
+        Ok(RenderedStep {
+            pieces,
+            in_transaction: recording.transactional || self.dialect.always_in_a_transaction(),
+        })
+    }
+}
+
+/// The schema the history builds up to `upto` (`None`: base), folded in memory without a
+/// database. `execute` and Rust data steps change data only, by contract.
+pub(crate) fn schema_at(chain: &MigrationChain, upto: Position) -> Result<Schema, RunError> {
+    let mut schema = Schema::default();
+    for m in &chain.migrations()[..upto.map_or(0, |i| i + 1)] {
+        for op in m.upgrade().operations {
+            schema.apply(&op).map_err(|source| RunError::Fold {
+                rev: m.rev().to_owned(),
+                source,
+            })?;
+        }
+    }
+    Ok(schema)
+}

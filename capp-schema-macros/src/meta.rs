@@ -194,3 +194,67 @@ pub(crate) fn skip_value(meta: &ParseNestedMeta<'_>) {
         let _ = meta.parse_nested_meta(|_| Ok(()));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+    use syn::LitStr;
+
+    use super::{Attr, Flag, lit_str, parse_args, unknown_key};
+    use crate::ctxt::Ctxt;
+
+    fn messages(cx: Ctxt) -> Vec<String> {
+        cx.check()
+            .err()
+            .into_iter()
+            .flatten()
+            .map(|e| e.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_repeated_key_is_reported_once_and_the_first_value_kept() {
+        let cx = Ctxt::new();
+        let mut name = Attr::<LitStr>::none(&cx, "name");
+        let mut skip = Flag::none(&cx, "skip");
+        let args = quote!(name = "a", skip, name = "b", skip, name = 3, other = 1);
+        parse_args(&cx, args, |meta| {
+            if meta.path.is_ident("name") {
+                name.read(meta, |m| lit_str(m, "name", "\"a\""));
+            } else if meta.path.is_ident("skip") {
+                skip.set(meta);
+            } else {
+                unknown_key(&cx, meta, "`name`, `skip`");
+            }
+        });
+        assert_eq!(name.get().map(|l| l.value()).as_deref(), Some("a"));
+        assert!(skip.get());
+        assert_eq!(
+            messages(cx),
+            [
+                "duplicate `name` key; give each key once",
+                "duplicate `skip` key; give each key once",
+                "duplicate `name` key; give each key once",
+                "unknown key `other`; expected one of `name`, `skip`",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bad_value_is_reported_and_the_next_keys_still_read() {
+        let cx = Ctxt::new();
+        let mut name = Attr::<LitStr>::none(&cx, "name");
+        let mut expr = Attr::<LitStr>::none(&cx, "expr");
+        parse_args(&cx, quote!(name = 1, expr = "x"), |meta| {
+            if meta.path.is_ident("name") {
+                name.read(meta, |m| lit_str(m, "name", "\"a\""));
+            } else {
+                expr.read(meta, |m| lit_str(m, "expr", "\"x\""));
+            }
+        });
+        assert!(name.given());
+        assert!(name.get().is_none());
+        assert_eq!(expr.get().map(|l| l.value()).as_deref(), Some("x"));
+        assert_eq!(messages(cx), ["expected a string literal: `name = \"a\"`"]);
+    }
+}

@@ -3,10 +3,10 @@
 
 use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
-use syn::parse::Parser;
 use syn::{Expr, ExprLit, Lit, LitBool, LitStr, Path};
 
 use crate::ctxt::Ctxt;
+use crate::meta::{self, Attr};
 use crate::revision::RevId;
 
 /// What a migration revises: the base (an empty database) or an earlier revision.
@@ -42,59 +42,8 @@ const MIGRATION_KEYS: &str =
     "`rev`, `down_rev`, `message`, `transactional`, `irreversible`, `chain`";
 const DOWNGRADE_KEYS: &str = "`rev`, `chain`";
 
-/// Remembers which keys were seen, to report repeated ones.
-struct Seen(Vec<String>);
-
-impl Seen {
-    fn contains(&self, key: &str) -> bool {
-        self.0.iter().any(|k| k == key)
-    }
-
-    fn first_time(&mut self, cx: &mut Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> bool {
-        if self.0.iter().any(|k| k == key) {
-            cx.error_spanned_by(
-                &meta.path,
-                format!("`{key}` is given twice; each key may appear once"),
-            );
-            false
-        } else {
-            self.0.push(key.to_owned());
-            true
-        }
-    }
-}
-
-fn key_of(meta: &ParseNestedMeta<'_>) -> String {
-    let path = &meta.path;
-    path.get_ident()
-        .map(ToString::to_string)
-        .unwrap_or_else(|| quote::quote!(#path).to_string().replace(' ', ""))
-}
-
-fn lit_str(meta: &ParseNestedMeta<'_>, key: &str, example: &str) -> syn::Result<LitStr> {
-    let expr: Expr = meta.value()?.parse()?;
-    match expr {
-        Expr::Lit(ExprLit {
-            lit: Lit::Str(s), ..
-        }) => Ok(s),
-        other => Err(syn::Error::new_spanned(
-            other,
-            format!("expected a string literal: `{key} = {example}`"),
-        )),
-    }
-}
-
-fn lit_bool(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<LitBool> {
-    let expr: Expr = meta.value()?.parse()?;
-    match expr {
-        Expr::Lit(ExprLit {
-            lit: Lit::Bool(b), ..
-        }) => Ok(b),
-        other => Err(syn::Error::new_spanned(
-            other,
-            format!("expected `{key} = false` or `{key} = true`"),
-        )),
-    }
+fn rev(meta: &ParseNestedMeta<'_>) -> syn::Result<RevId> {
+    meta::lit_str(meta, "rev", "\"0002\"").and_then(RevId::parse)
 }
 
 fn down_rev(meta: &ParseNestedMeta<'_>) -> syn::Result<DownRev> {
@@ -111,15 +60,19 @@ fn down_rev(meta: &ParseNestedMeta<'_>) -> syn::Result<DownRev> {
     }
 }
 
-/// Skips the value of a key that could not be used, so parsing can go on to the next key.
-fn skip_value(meta: &ParseNestedMeta<'_>) {
-    if meta.input.peek(syn::Token![=]) {
-        if let Ok(value) = meta.value() {
-            let _ = value.parse::<Expr>();
-        }
-    } else if meta.input.peek(syn::token::Paren) {
-        let _ = meta.parse_nested_meta(|_| Ok(()));
+fn irreversible(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
+    let reason = meta::lit_str(meta, "irreversible", "\"why it cannot be undone\"")?;
+    if reason.value().trim().is_empty() {
+        return Err(syn::Error::new_spanned(
+            &reason,
+            "`irreversible` needs a reason: `irreversible = \"why it cannot be undone\"`",
+        ));
     }
+    Ok(reason)
+}
+
+fn chain(meta: &ParseNestedMeta<'_>) -> syn::Result<Path> {
+    meta.value()?.parse()
 }
 
 /// `crate::Migrations`: the marker type declared with `#[derive(Chain)]` at the crate root.
@@ -127,147 +80,141 @@ fn default_chain() -> Path {
     syn::parse_quote!(crate::Migrations)
 }
 
-pub(crate) fn parse_migration(cx: &mut Ctxt, args: TokenStream) -> Result<MigrationArgs, Partial> {
-    let mut seen = Seen(Vec::new());
-    let (mut rev, mut down, mut message, mut transactional, mut irreversible, mut chain) =
-        (None, None, None, None, None, None);
-    let parser = syn::meta::parser(|meta| {
-        let key = key_of(&meta);
-        let result = match key.as_str() {
-            "rev" | "down_rev" | "message" | "transactional" | "irreversible" | "chain"
-                if !seen.first_time(cx, &meta, &key) =>
-            {
-                skip_value(&meta);
-                return Ok(());
-            }
-            "rev" => lit_str(&meta, "rev", "\"0002\"").and_then(RevId::parse).map(|r| rev = Some(r)),
-            "down_rev" => down_rev(&meta).map(|d| down = Some(d)),
-            "message" => lit_str(&meta, "message", "\"add kyc_verified_at timestamp to users\"")
-                .map(|m| message = Some(m)),
-            "transactional" => lit_bool(&meta, "transactional").map(|b| transactional = Some(b)),
-            "irreversible" => lit_str(&meta, "irreversible", "\"why it cannot be undone\"").and_then(|r| {
-                if r.value().trim().is_empty() {
-                    Err(syn::Error::new_spanned(&r, "`irreversible` needs a reason: `irreversible = \"why it cannot be undone\"`"))
-                } else {
-                    irreversible = Some(r);
-                    Ok(())
-                }
-            }),
-            "chain" => meta.value().and_then(|v| v.parse::<Path>()).map(|p| chain = Some(p)),
-            _ => {
-                cx.error_spanned_by(&meta.path, format!("unknown key `{key}`; expected one of {MIGRATION_KEYS}"));
-                skip_value(&meta);
-                return Ok(());
-            }
+/// The keys of `#[migration(...)]`, as read.
+struct MigrationKeys<'c> {
+    rev: Attr<'c, RevId>,
+    down_rev: Attr<'c, DownRev>,
+    message: Attr<'c, LitStr>,
+    transactional: Attr<'c, LitBool>,
+    irreversible: Attr<'c, LitStr>,
+    chain: Attr<'c, Path>,
+}
+
+impl<'c> MigrationKeys<'c> {
+    fn read(cx: &'c Ctxt, args: TokenStream) -> Self {
+        let mut keys = MigrationKeys {
+            rev: Attr::none(cx, "rev"),
+            down_rev: Attr::none(cx, "down_rev"),
+            message: Attr::none(cx, "message"),
+            transactional: Attr::none(cx, "transactional"),
+            irreversible: Attr::none(cx, "irreversible"),
+            chain: Attr::none(cx, "chain"),
         };
-        if let Err(e) = result {
-            cx.push(e);
-            skip_value(&meta);
+        meta::parse_args(cx, args, |meta| match meta::key_of(meta).as_str() {
+            "rev" => keys.rev.read(meta, rev),
+            "down_rev" => keys.down_rev.read(meta, down_rev),
+            "message" => keys.message.read(meta, |m| {
+                meta::lit_str(m, "message", "\"add kyc_verified_at timestamp to users\"")
+            }),
+            "transactional" => keys
+                .transactional
+                .read(meta, |m| meta::lit_bool(m, "transactional")),
+            "irreversible" => keys.irreversible.read(meta, irreversible),
+            "chain" => keys.chain.read(meta, chain),
+            _ => meta::unknown_key(cx, meta, MIGRATION_KEYS),
+        });
+        keys
+    }
+
+    /// Reports the required keys that were not written at all; a key written with a bad value
+    /// was reported already.
+    fn report_missing(&self, cx: &Ctxt) {
+        let call_site = Span::call_site();
+        if !self.rev.given() {
+            cx.push(syn::Error::new(
+                call_site,
+                "missing `rev`: write `#[migration(rev = \"0002\", down_rev = \"0001\", message = \"...\")]`",
+            ));
         }
-        Ok(())
-    });
-    if let Err(e) = parser.parse2(args) {
-        cx.push(e);
+        if !self.down_rev.given() {
+            cx.push(syn::Error::new(
+                call_site,
+                "missing `down_rev`: write `down_rev = \"NNNN\"` (the revision this migration follows) or `down_rev = None` for the first migration",
+            ));
+        }
+        if !self.message.given() {
+            cx.push(syn::Error::new(
+                call_site,
+                "missing `message`: say what the migration does, e.g. `message = \"add kyc_verified_at timestamp to users\"`",
+            ));
+        }
     }
-    let call_site = Span::call_site();
-    if !seen.contains("rev") {
-        cx.push(syn::Error::new(call_site, "missing `rev`: write `#[migration(rev = \"0002\", down_rev = \"0001\", message = \"...\")]`"));
+}
+
+/// A migration revises an older revision, never itself or a newer one.
+fn check_order(cx: &Ctxt, rev: &RevId, down_rev: &DownRev) {
+    let DownRev::Rev(parent) = down_rev else {
+        return;
+    };
+    if parent.value == rev.value {
+        cx.error_spanned_by(
+            &parent.lit,
+            format!(
+                "a migration cannot revise itself: `down_rev` must name the revision before {}",
+                rev.text
+            ),
+        );
+    } else if parent.value > rev.value {
+        cx.error_spanned_by(
+            &parent.lit,
+            format!(
+                "`down_rev` must be older than `rev`: {} cannot follow {}; give this migration a revision after {}",
+                rev.text, parent.text, parent.text
+            ),
+        );
     }
-    if !seen.contains("down_rev") {
-        cx.push(syn::Error::new(
-            call_site,
-            "missing `down_rev`: write `down_rev = \"NNNN\"` (the revision this migration follows) or `down_rev = None` for the first migration",
-        ));
-    }
-    if !seen.contains("message") {
-        cx.push(syn::Error::new(call_site, "missing `message`: say what the migration does, e.g. `message = \"add kyc_verified_at timestamp to users\"`"));
-    }
-    let chain = chain.unwrap_or_else(default_chain);
-    let (rev, down_rev, message) = match (rev, down, message) {
-        (Some(rev), Some(down), Some(message)) => (rev, down, message),
+}
+
+pub(crate) fn parse_migration(cx: &Ctxt, args: TokenStream) -> Result<MigrationArgs, Partial> {
+    let keys = MigrationKeys::read(cx, args);
+    keys.report_missing(cx);
+    let MigrationKeys {
+        rev,
+        down_rev,
+        message,
+        transactional,
+        irreversible,
+        chain,
+    } = keys;
+    let chain = chain.get().unwrap_or_else(default_chain);
+    let (rev, down_rev, message) = match (rev.get(), down_rev.get(), message.get()) {
+        (Some(rev), Some(down_rev), Some(message)) => (rev, down_rev, message),
         (rev, _, _) => return Err(Partial { rev, chain }),
     };
-    if let DownRev::Rev(parent) = &down_rev {
-        if parent.value == rev.value {
-            cx.error_spanned_by(
-                &parent.lit,
-                format!(
-                    "a migration cannot revise itself: `down_rev` must name the revision before {}",
-                    rev.text
-                ),
-            );
-        } else if parent.value > rev.value {
-            cx.error_spanned_by(
-                &parent.lit,
-                format!(
-                    "`down_rev` must be older than `rev`: {} cannot follow {}; give this migration a revision after {}",
-                    rev.text, parent.text, parent.text
-                ),
-            );
-        }
-    }
+    check_order(cx, &rev, &down_rev);
     Ok(MigrationArgs {
         rev,
         down_rev,
         message,
-        transactional: transactional.is_none_or(|b: LitBool| b.value),
-        irreversible,
+        transactional: transactional.get().is_none_or(|b| b.value),
+        irreversible: irreversible.get(),
         chain,
     })
 }
 
-pub(crate) fn parse_downgrade(cx: &mut Ctxt, args: TokenStream) -> Option<DowngradeArgs> {
-    let mut seen = Seen(Vec::new());
-    let (mut rev, mut chain) = (None, None);
-    let parser = syn::meta::parser(|meta| {
-        let key = key_of(&meta);
-        let result = match key.as_str() {
-            "rev" | "chain" if !seen.first_time(cx, &meta, &key) => {
-                skip_value(&meta);
-                return Ok(());
-            }
-            "rev" => lit_str(&meta, "rev", "\"0002\"")
-                .and_then(RevId::parse)
-                .map(|r| rev = Some(r)),
-            "chain" => meta
-                .value()
-                .and_then(|v| v.parse::<Path>())
-                .map(|p| chain = Some(p)),
-            "down_rev" | "message" | "transactional" | "irreversible" => {
-                cx.error_spanned_by(
-                    &meta.path,
-                    format!("`{key}` belongs on the `#[migration]` attribute; a downgrade takes only {DOWNGRADE_KEYS}"),
-                );
-                skip_value(&meta);
-                return Ok(());
-            }
-            _ => {
-                cx.error_spanned_by(
-                    &meta.path,
-                    format!("unknown key `{key}`; expected one of {DOWNGRADE_KEYS}"),
-                );
-                skip_value(&meta);
-                return Ok(());
-            }
-        };
-        if let Err(e) = result {
-            cx.push(e);
-            skip_value(&meta);
+pub(crate) fn parse_downgrade(cx: &Ctxt, args: TokenStream) -> Option<DowngradeArgs> {
+    let mut rev_key = Attr::none(cx, "rev");
+    let mut chain_key = Attr::none(cx, "chain");
+    meta::parse_args(cx, args, |meta| match meta::key_of(meta).as_str() {
+        "rev" => rev_key.read(meta, rev),
+        "chain" => chain_key.read(meta, chain),
+        key @ ("down_rev" | "message" | "transactional" | "irreversible") => {
+            cx.error_spanned_by(
+                &meta.path,
+                format!("`{key}` belongs on the `#[migration]` attribute; a downgrade takes only {DOWNGRADE_KEYS}"),
+            );
+            meta::skip_value(meta);
         }
-        Ok(())
+        _ => meta::unknown_key(cx, meta, DOWNGRADE_KEYS),
     });
-    if let Err(e) = parser.parse2(args) {
-        cx.push(e);
-        return None;
-    }
-    if !seen.contains("rev") {
+    if !rev_key.given() {
         cx.push(syn::Error::new(
             Span::call_site(),
             "missing `rev`: write `#[downgrade(rev = \"0002\")]` with the revision of the migration this undoes",
         ));
     }
     Some(DowngradeArgs {
-        rev: rev?,
-        chain: chain.unwrap_or_else(default_chain),
+        rev: rev_key.get()?,
+        chain: chain_key.get().unwrap_or_else(default_chain),
     })
 }

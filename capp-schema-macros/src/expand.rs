@@ -23,14 +23,14 @@ use crate::ctxt::Ctxt;
 use crate::signature::{self, FnItem, Role};
 
 pub(crate) fn migration(args: TokenStream, item: TokenStream) -> TokenStream {
-    let mut cx = Ctxt::default();
-    let parsed_args = attr::parse_migration(&mut cx, args);
+    let cx = Ctxt::new();
+    let parsed_args = attr::parse_migration(&cx, args);
     let func = match syn::parse2::<FnItem>(item.clone()) {
         Ok(func) => func,
-        Err(_) => return not_a_function(item, "#[migration]"),
+        Err(_) => return not_a_function(cx, item, "#[migration]"),
     };
     let transactional = parsed_args.as_ref().is_ok_and(|a| a.transactional) || parsed_args.is_err();
-    signature::check(&mut cx, &func.sig, Role::Upgrade { transactional });
+    signature::check(&cx, &func.sig, Role::Upgrade { transactional });
     match (cx.check(), parsed_args) {
         (Ok(()), Ok(args)) => expand_migration(&args, &func),
         (Err(errors), Ok(args)) => {
@@ -50,13 +50,13 @@ pub(crate) fn migration(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 pub(crate) fn downgrade(args: TokenStream, item: TokenStream) -> TokenStream {
-    let mut cx = Ctxt::default();
-    let parsed_args = attr::parse_downgrade(&mut cx, args);
+    let cx = Ctxt::new();
+    let parsed_args = attr::parse_downgrade(&cx, args);
     let func = match syn::parse2::<FnItem>(item.clone()) {
         Ok(func) => func,
-        Err(_) => return not_a_function(item, "#[downgrade]"),
+        Err(_) => return not_a_function(cx, item, "#[downgrade]"),
     };
-    signature::check(&mut cx, &func.sig, Role::Downgrade);
+    signature::check(&cx, &func.sig, Role::Downgrade);
     match (cx.check(), parsed_args) {
         (Ok(()), Some(args)) => expand_downgrade(&args, &func),
         (Err(errors), _) => fallback(errors, &func),
@@ -98,12 +98,16 @@ fn migration_fallback(errors: syn::Error, func: &FnItem, partial: &attr::Partial
     tokens
 }
 
-fn not_a_function(item: TokenStream, attribute: &str) -> TokenStream {
-    let error = syn::Error::new_spanned(
+/// The item unchanged, after the error that it is not a function and those of the attribute.
+fn not_a_function(cx: Ctxt, item: TokenStream, attribute: &str) -> TokenStream {
+    let mut error = syn::Error::new_spanned(
         &item,
         format!("{attribute} goes on a function: `fn upgrade(op: &mut Operations) {{ ... }}`"),
-    )
-    .into_compile_error();
+    );
+    if let Err(errors) = cx.check() {
+        error.combine(errors);
+    }
+    let error = error.into_compile_error();
     quote! { #error #item }
 }
 
@@ -154,13 +158,31 @@ fn expand_migration(args: &attr::MigrationArgs, func: &FnItem) -> TokenStream {
     let rev_span = rev.lit.span();
     let chain_at_rev = respan(quote!(__Chain), rev_span);
     let rev_n = number(rev.value, rev_span);
-    let rev_text = &rev.text;
-    let ident = &func.sig.ident;
-    let message = &args.message;
-    let checksum = checksum_tokens(func);
-    let transactional = args.transactional;
+    let revision_rule = quote_spanned! {rev_span=>
+        impl ::capp_schema::rules::Revision<#rev_n> for #chain_at_rev {}
+    };
+    let (parent_rule, down_rev) = parent(&args.down_rev);
+    let irreversible_rule = irreversible_rule(args);
+    let registration = registration(args, func, &down_rev);
+    let chain_alias = chain_alias(&args.chain);
+    let item = &func.tokens;
+    quote! {
+        #item
 
-    let (parent_rule, down_rev_tokens) = match &args.down_rev {
+        const _: () = {
+            #chain_alias
+            #revision_rule
+            #parent_rule
+            #irreversible_rule
+            #registration
+        };
+    }
+}
+
+/// The rule that only one migration revises the parent (or only one is the base), and the
+/// registration's `down_rev`, which requires the parent to exist.
+fn parent(down_rev: &DownRev) -> (TokenStream, TokenStream) {
+    match down_rev {
         DownRev::Base(none) => {
             let span = none.span();
             let chain = respan(quote!(__Chain), span);
@@ -183,21 +205,36 @@ fn expand_migration(args: &attr::MigrationArgs, func: &FnItem) -> TokenStream {
             };
             (rule, down_rev)
         }
-    };
+    }
+}
 
-    let irreversible_rule = args.irreversible.as_ref().map(|reason| {
-        let span = reason.span();
-        let chain = respan(quote!(__Chain), span);
-        let rev_n = number(rev.value, span);
-        quote_spanned! {span=>
-            impl ::capp_schema::rules::DowngradeOf<#rev_n> for #chain {
-                const TRANSACTIONAL: bool = #transactional;
-                const DOWNGRADE: ::capp_schema::__private::Downgrade =
-                    ::capp_schema::__private::Downgrade::Irreversible { reason: #reason };
-            }
+/// `irreversible = "reason"` stands for the downgrade: the `DowngradeOf` a downgrade function
+/// would implement, spanned on the reason.
+fn irreversible_rule(args: &attr::MigrationArgs) -> Option<TokenStream> {
+    let reason = args.irreversible.as_ref()?;
+    let span = reason.span();
+    let chain = respan(quote!(__Chain), span);
+    let rev_n = number(args.rev.value, span);
+    let transactional = args.transactional;
+    Some(quote_spanned! {span=>
+        impl ::capp_schema::rules::DowngradeOf<#rev_n> for #chain {
+            const TRANSACTIONAL: bool = #transactional;
+            const DOWNGRADE: ::capp_schema::__private::Downgrade =
+                ::capp_schema::__private::Downgrade::Irreversible { reason: #reason };
         }
-    });
+    })
+}
 
+/// The `inventory` registration read by `MigrationChain::load`; it requires the downgrade.
+fn registration(args: &attr::MigrationArgs, func: &FnItem, down_rev: &TokenStream) -> TokenStream {
+    let rev = &args.rev;
+    let rev_span = rev.lit.span();
+    let chain_at_rev = respan(quote!(__Chain), rev_span);
+    let rev_n = number(rev.value, rev_span);
+    let rev_text = &rev.text;
+    let message = &args.message;
+    let checksum = checksum_tokens(func);
+    let transactional = args.transactional;
     let recorder = if transactional {
         quote!(::capp_schema::Operations)
     } else {
@@ -205,50 +242,33 @@ fn expand_migration(args: &attr::MigrationArgs, func: &FnItem) -> TokenStream {
     };
     // Naming the recorder type makes a wrong parameter type one E0308 on the function's name:
     // "expected fn pointer `fn(&mut Operations)`".
-    let record_upgrade = {
-        let span = ident.span();
-        quote_spanned! {span=>
-            ::capp_schema::__private::function::<#recorder>(#ident)
-        }
+    let ident = &func.sig.ident;
+    let record_upgrade = quote_spanned! {ident.span()=>
+        ::capp_schema::__private::function::<#recorder>(#ident)
     };
     let downgrade = quote_spanned! {rev_span=>
         ::capp_schema::__private::downgrade_of::<#chain_at_rev, #rev_n, #transactional>()
     };
-    let revision_rule = quote_spanned! {rev_span=>
-        impl ::capp_schema::rules::Revision<#rev_n> for #chain_at_rev {}
-    };
-
-    let chain_alias = chain_alias(&args.chain);
-    let item = &func.tokens;
     quote! {
-        #item
-
-        const _: () = {
-            #chain_alias
-            #revision_rule
-            #parent_rule
-            #irreversible_rule
-
-            ::capp_schema::__private::inventory::submit! {
-                ::capp_schema::__private::Registration {
-                    chain: ::core::any::TypeId::of::<#chain_at_rev>,
-                    rev: #rev_text,
-                    down_rev: #down_rev_tokens,
-                    message: #message,
-                    transactional: #transactional,
-                    location: ::capp_schema::__private::Location {
-                        file: ::core::file!(),
-                        line: ::core::line!(),
-                        module_path: ::core::module_path!(),
-                    },
-                    upgrade: ::capp_schema::__private::Step {
-                        record: &#record_upgrade,
-                        checksum: #checksum,
-                    },
-                    downgrade: #downgrade,
-                }
+        ::capp_schema::__private::inventory::submit! {
+            ::capp_schema::__private::Registration {
+                chain: ::core::any::TypeId::of::<#chain_at_rev>,
+                rev: #rev_text,
+                down_rev: #down_rev,
+                message: #message,
+                transactional: #transactional,
+                location: ::capp_schema::__private::Location {
+                    file: ::core::file!(),
+                    line: ::core::line!(),
+                    module_path: ::core::module_path!(),
+                },
+                upgrade: ::capp_schema::__private::Step {
+                    record: &#record_upgrade,
+                    checksum: #checksum,
+                },
+                downgrade: #downgrade,
             }
-        };
+        }
     }
 }
 

@@ -14,11 +14,14 @@ mod chain;
 mod checksum;
 mod ctxt;
 mod expand;
+mod meta;
 mod model;
+mod pg_enum;
 mod revision;
 mod signature;
 
 use proc_macro::TokenStream;
+use syn::{DeriveInput, parse_macro_input};
 
 /// Declares a migration: `#[migration(rev = "0002", down_rev = "0001", message = "...")]`.
 #[proc_macro_attribute]
@@ -42,12 +45,14 @@ pub fn derive_chain(input: TokenStream) -> TokenStream {
 /// `#[table(name = "...")]` and `#[column(...)]` attributes.
 #[proc_macro_derive(TableModel, attributes(table, column))]
 pub fn derive_table_model(input: TokenStream) -> TokenStream {
-    model::derive(input.into()).into()
+    let input = parse_macro_input!(input as DeriveInput);
+    model::derive(&input).into()
 }
 
 /// Describes a Rust enum as a PostgreSQL enum type: `#[derive(PgEnum)]`, with
 /// `#[pg_enum(name = "...")]` on the enum and `#[pg_enum(rename = "...")]` on variants.
 #[proc_macro_derive(PgEnum, attributes(pg_enum))]
 pub fn derive_pg_enum(input: TokenStream) -> TokenStream {
-    model::derive_pg_enum(input.into()).into()
+    let input = parse_macro_input!(input as DeriveInput);
+    pg_enum::derive(&input).into()
 }

@@ -33,7 +33,7 @@ impl Role {
     }
 }
 
-pub(crate) fn check(cx: &mut Ctxt, sig: &Signature, role: Role) {
+pub(crate) fn check(cx: &Ctxt, sig: &Signature, role: Role) {
     let (what, example) = (role.what(), role.example());
     if let Some(t) = &sig.constness {
         cx.error_spanned_by(t, format!("{what} cannot be `const`; write `{example}`"));

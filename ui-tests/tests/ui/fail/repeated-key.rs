@@ -18,7 +18,7 @@ fn add_email(op: &mut Operations) {
     op.execute("ALTER TABLE users ADD email text");
 }
 
-#[downgrade(rev = "0002")]
+#[downgrade(rev = "0002", chain = crate::Migrations, chain = crate::Migrations)]
 fn drop_email(op: &mut Operations) {
     op.drop_column("users", "email");
 }

@@ -1,0 +1,353 @@
+//! The helper attributes of `#[derive(TableModel)]`, read into typed values that keep their
+//! literals for spans: `#[table(...)]` on the struct, `#[column(...)]` on its fields.
+
+use proc_macro2::{Ident, Span};
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
+use syn::{Attribute, LitStr};
+
+use crate::ctxt::Ctxt;
+use crate::meta::{self, Attr, Flag};
+
+const TABLE_KEYS: &str = "`name`, `check(...)`, `index(...)`, `unique(...)`";
+const CHECK_KEYS: &str = "`name`, `expr`";
+const INDEX_KEYS: &str = "`name`, `columns(...)`, `unique`, `predicate`";
+const COLUMN_KEYS: &str = "`name`, `primary_key`, `max_length`, `precision`, `scale`, `sql_type`, `enum_type`, `pg_enum`, `default`, `default_str`, `unique`, `index`, `references`, `fk_name`, `on_delete`, `on_update`, `renamed_from`, `skip`";
+
+/// `#[table(...)]`, from all the struct's `table` attributes.
+pub(crate) struct TableAttrs {
+    /// `name = "users"`; required, which the validation checks.
+    pub(crate) name: Option<LitStr>,
+    /// `check(...)`, `index(...)` and `unique(...)`, in the order written.
+    pub(crate) constraints: Vec<TableConstraint>,
+}
+
+pub(crate) enum TableConstraint {
+    /// `check(name = "...", expr = "...")`.
+    Check { name: LitStr, expr: LitStr },
+    /// `index(name = "...", columns(a, b), unique, predicate = "...")`.
+    Index {
+        name: LitStr,
+        columns: Vec<LitStr>,
+        unique: bool,
+        predicate: Option<LitStr>,
+    },
+    /// `unique(name = "...", columns(a, b))`.
+    Unique { name: LitStr, columns: Vec<LitStr> },
+}
+
+/// `#[column(...)]`, from all the field's `column` attributes.
+pub(crate) struct ColumnAttrs {
+    pub(crate) name: Option<LitStr>,
+    pub(crate) primary_key: bool,
+    pub(crate) max_length: Option<u32>,
+    pub(crate) precision: Option<u8>,
+    pub(crate) scale: Option<u8>,
+    pub(crate) sql_type: Option<LitStr>,
+    pub(crate) enum_type: Option<LitStr>,
+    pub(crate) pg_enum: bool,
+    pub(crate) default: Option<ColumnDefault>,
+    pub(crate) unique: Option<LitStr>,
+    pub(crate) index: Option<LitStr>,
+    pub(crate) references: Option<References>,
+    pub(crate) fk_name: Option<LitStr>,
+    pub(crate) on_delete: Option<Action>,
+    pub(crate) on_update: Option<Action>,
+    pub(crate) renamed_from: Option<LitStr>,
+    pub(crate) skip: bool,
+}
+
+/// `default = "..."` or `default_str = "..."`, never both.
+pub(crate) enum ColumnDefault {
+    /// An SQL expression.
+    Sql(LitStr),
+    /// A text value, quoted by the runtime crate.
+    Str(LitStr),
+}
+
+/// `references = "table.column"`.
+pub(crate) struct References {
+    pub(crate) lit: LitStr,
+    pub(crate) table: String,
+    pub(crate) column: String,
+}
+
+/// The one mapping of `on_delete` / `on_update` values to `capp_schema::Action` variants.
+const ACTIONS: [(&str, &str); 5] = [
+    ("no action", "NoAction"),
+    ("restrict", "Restrict"),
+    ("cascade", "Cascade"),
+    ("set null", "SetNull"),
+    ("set default", "SetDefault"),
+];
+
+/// A foreign-key action: the name of a `capp_schema::Action` variant.
+#[derive(Clone, Copy)]
+pub(crate) struct Action(&'static str);
+
+impl Action {
+    /// What a foreign key does when `on_delete` or `on_update` is not given.
+    pub(crate) const DEFAULT: Action = Action(ACTIONS[0].1);
+
+    /// `"cascade"`, `"SET NULL"` and `"set_null"` alike: case and `_` for space do not matter.
+    fn parse(lit: &LitStr) -> syn::Result<Action> {
+        let value = lit.value().to_ascii_lowercase().replace('_', " ");
+        if let Some((_, variant)) = ACTIONS.iter().find(|(sql, _)| *sql == value) {
+            return Ok(Action(variant));
+        }
+        let mut expected = String::from("expected ");
+        for (i, (sql, _)) in ACTIONS.iter().enumerate() {
+            if i > 0 {
+                expected.push_str(if i + 1 == ACTIONS.len() { " or " } else { ", " });
+            }
+            expected.push('"');
+            expected.push_str(sql);
+            expected.push('"');
+        }
+        Err(syn::Error::new_spanned(lit, expected))
+    }
+
+    /// The variant's name, for `::capp_schema::Action::#ident`.
+    pub(crate) fn variant(self) -> Ident {
+        Ident::new(self.0, Span::call_site())
+    }
+}
+
+pub(crate) fn table(cx: &Ctxt, attrs: &[Attribute]) -> TableAttrs {
+    let mut name = Attr::none(cx, "name");
+    let mut constraints = Vec::new();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("table")) {
+        meta::parse_attr(cx, attr, |meta| match meta::key_of(meta).as_str() {
+            "name" => name.read(meta, |m| meta::lit_str(m, "name", "\"users\"")),
+            "check" => constraints.extend(check(cx, meta)),
+            "index" => constraints.extend(index(cx, meta, true)),
+            "unique" => constraints.extend(index(cx, meta, false)),
+            _ => meta::unknown_key(cx, meta, TABLE_KEYS),
+        });
+    }
+    TableAttrs {
+        name: name.get(),
+        constraints,
+    }
+}
+
+/// `check(name = "...", expr = "...")`.
+fn check(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Option<TableConstraint> {
+    let mut name = Attr::none(cx, "name");
+    let mut expr = Attr::none(cx, "expr");
+    meta::parse_list(cx, meta, |m| match meta::key_of(m).as_str() {
+        "name" => name.read(m, |m| meta::lit_str(m, "name", "\"ck_users_kyc_level\"")),
+        "expr" => expr.read(m, |m| {
+            meta::lit_str(m, "expr", "\"kyc_level BETWEEN 0 AND 3\"")
+        }),
+        _ => meta::unknown_key(cx, m, CHECK_KEYS),
+    });
+    if !name.given() || !expr.given() {
+        cx.push(meta.error("a check needs `check(name = \"...\", expr = \"...\")`"));
+    }
+    Some(TableConstraint::Check {
+        name: name.get()?,
+        expr: expr.get()?,
+    })
+}
+
+/// `index(...)` or, with `is_index` false, `unique(...)`; both read the same keys.
+fn index(cx: &Ctxt, meta: &ParseNestedMeta<'_>, is_index: bool) -> Option<TableConstraint> {
+    let mut name = Attr::none(cx, "name");
+    let mut columns = Attr::none(cx, "columns");
+    let mut unique = Flag::none(cx, "unique");
+    let mut predicate = Attr::none(cx, "predicate");
+    meta::parse_list(cx, meta, |m| match meta::key_of(m).as_str() {
+        "name" => name.read(m, |m| meta::lit_str(m, "name", "\"ix_users_email\"")),
+        "columns" => columns.read(m, column_list),
+        "unique" => unique.set(m),
+        "predicate" => predicate.read(m, |m| {
+            meta::lit_str(m, "predicate", "\"deleted_at IS NULL\"")
+        }),
+        _ => meta::unknown_key(cx, m, INDEX_KEYS),
+    });
+    if !name.given() {
+        cx.push(meta.error("give the constraint a `name = \"...\"`"));
+    }
+    let (name, columns) = (name.get()?, columns.get().unwrap_or_default());
+    Some(if is_index {
+        TableConstraint::Index {
+            name,
+            columns,
+            unique: unique.get(),
+            predicate: predicate.get(),
+        }
+    } else {
+        TableConstraint::Unique { name, columns }
+    })
+}
+
+/// `columns(a, b)`: the column names, spanned on the user's identifiers.
+fn column_list(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<LitStr>> {
+    let mut columns = Vec::new();
+    meta.parse_nested_meta(|c| {
+        let name = c
+            .path
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        columns.push(LitStr::new(&name, c.path.span()));
+        Ok(())
+    })?;
+    Ok(columns)
+}
+
+pub(crate) fn column(cx: &Ctxt, attrs: &[Attribute]) -> ColumnAttrs {
+    let mut keys = ColumnKeys::new(cx);
+    for attr in attrs.iter().filter(|a| a.path().is_ident("column")) {
+        meta::parse_attr(cx, attr, |meta| keys.read(meta));
+    }
+    keys.finish()
+}
+
+/// The keys of `#[column(...)]`, as read.
+struct ColumnKeys<'c> {
+    cx: &'c Ctxt,
+    name: Attr<'c, LitStr>,
+    primary_key: Flag<'c>,
+    max_length: Attr<'c, u32>,
+    precision: Attr<'c, u8>,
+    scale: Attr<'c, u8>,
+    sql_type: Attr<'c, LitStr>,
+    enum_type: Attr<'c, LitStr>,
+    pg_enum: Flag<'c>,
+    default: Attr<'c, LitStr>,
+    default_str: Attr<'c, LitStr>,
+    unique: Attr<'c, LitStr>,
+    index: Attr<'c, LitStr>,
+    references: Attr<'c, References>,
+    fk_name: Attr<'c, LitStr>,
+    on_delete: Attr<'c, Action>,
+    on_update: Attr<'c, Action>,
+    renamed_from: Attr<'c, LitStr>,
+    skip: Flag<'c>,
+}
+
+impl<'c> ColumnKeys<'c> {
+    fn new(cx: &'c Ctxt) -> Self {
+        ColumnKeys {
+            cx,
+            name: Attr::none(cx, "name"),
+            primary_key: Flag::none(cx, "primary_key"),
+            max_length: Attr::none(cx, "max_length"),
+            precision: Attr::none(cx, "precision"),
+            scale: Attr::none(cx, "scale"),
+            sql_type: Attr::none(cx, "sql_type"),
+            enum_type: Attr::none(cx, "enum_type"),
+            pg_enum: Flag::none(cx, "pg_enum"),
+            default: Attr::none(cx, "default"),
+            default_str: Attr::none(cx, "default_str"),
+            unique: Attr::none(cx, "unique"),
+            index: Attr::none(cx, "index"),
+            references: Attr::none(cx, "references"),
+            fk_name: Attr::none(cx, "fk_name"),
+            on_delete: Attr::none(cx, "on_delete"),
+            on_update: Attr::none(cx, "on_update"),
+            renamed_from: Attr::none(cx, "renamed_from"),
+            skip: Flag::none(cx, "skip"),
+        }
+    }
+
+    fn read(&mut self, meta: &ParseNestedMeta<'_>) {
+        use meta::{lit_int, lit_str};
+        match meta::key_of(meta).as_str() {
+            "name" => self.name.read(meta, |m| lit_str(m, "name", "\"email\"")),
+            "primary_key" => self.primary_key.set(meta),
+            "max_length" => self
+                .max_length
+                .read(meta, |m| lit_int(m, "max_length", "255")),
+            "precision" => self.precision.read(meta, |m| lit_int(m, "precision", "20")),
+            "scale" => self.scale.read(meta, |m| lit_int(m, "scale", "8")),
+            "sql_type" => self
+                .sql_type
+                .read(meta, |m| lit_str(m, "sql_type", "\"inet\"")),
+            "enum_type" => self
+                .enum_type
+                .read(meta, |m| lit_str(m, "enum_type", "\"kyc_status\"")),
+            "pg_enum" => self.pg_enum.set(meta),
+            "default" => self
+                .default
+                .read(meta, |m| lit_str(m, "default", "\"now()\"")),
+            "default_str" => self
+                .default_str
+                .read(meta, |m| lit_str(m, "default_str", "\"pending\"")),
+            "unique" => self
+                .unique
+                .read(meta, |m| lit_str(m, "unique", "\"uq_users_email\"")),
+            "index" => self
+                .index
+                .read(meta, |m| lit_str(m, "index", "\"ix_users_email\"")),
+            "references" => self.references.read(meta, references),
+            "fk_name" => self
+                .fk_name
+                .read(meta, |m| lit_str(m, "fk_name", "\"fk_users_org_id\"")),
+            "on_delete" => self.on_delete.read(meta, |m| {
+                Action::parse(&lit_str(m, "on_delete", "\"cascade\"")?)
+            }),
+            "on_update" => self.on_update.read(meta, |m| {
+                Action::parse(&lit_str(m, "on_update", "\"cascade\"")?)
+            }),
+            "renamed_from" => self
+                .renamed_from
+                .read(meta, |m| lit_str(m, "renamed_from", "\"mail\"")),
+            "skip" => self.skip.set(meta),
+            _ => meta::unknown_key(self.cx, meta, COLUMN_KEYS),
+        }
+    }
+
+    fn finish(self) -> ColumnAttrs {
+        let default = match (self.default.get(), self.default_str.get()) {
+            (Some(sql), None) => Some(ColumnDefault::Sql(sql)),
+            (None, Some(text)) => Some(ColumnDefault::Str(text)),
+            (Some(sql), Some(_)) => {
+                self.cx.error_spanned_by(
+                    sql,
+                    "give either `default` (SQL) or `default_str` (a text value), not both",
+                );
+                None
+            }
+            (None, None) => None,
+        };
+        ColumnAttrs {
+            name: self.name.get(),
+            primary_key: self.primary_key.get(),
+            max_length: self.max_length.get(),
+            precision: self.precision.get(),
+            scale: self.scale.get(),
+            sql_type: self.sql_type.get(),
+            enum_type: self.enum_type.get(),
+            pg_enum: self.pg_enum.get(),
+            default,
+            unique: self.unique.get(),
+            index: self.index.get(),
+            references: self.references.get(),
+            fk_name: self.fk_name.get(),
+            on_delete: self.on_delete.get(),
+            on_update: self.on_update.get(),
+            renamed_from: self.renamed_from.get(),
+            skip: self.skip.get(),
+        }
+    }
+}
+
+/// `references = "table.column"`.
+fn references(meta: &ParseNestedMeta<'_>) -> syn::Result<References> {
+    let lit = meta::lit_str(meta, "references", "\"users.id\"")?;
+    let value = lit.value();
+    let Some((table, column)) = value.split_once('.') else {
+        return Err(syn::Error::new_spanned(
+            &lit,
+            "expected `references = \"table.column\"`",
+        ));
+    };
+    Ok(References {
+        table: table.to_owned(),
+        column: column.to_owned(),
+        lit,
+    })
+}

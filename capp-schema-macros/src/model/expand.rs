@@ -1,0 +1,126 @@
+//! Code generation for `#[derive(TableModel)]`: an `impl capp_schema::TableModel` that builds
+//! the table with `capp_schema::Table`'s builder.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use quote::quote_spanned;
+use syn::spanned::Spanned;
+use syn::{DeriveInput, LitStr};
+
+use super::ast::{Column, Table};
+use super::attr::{Action, ColumnDefault, TableConstraint};
+use super::column_type::ColumnType;
+use super::valid::Checked;
+
+pub(crate) fn table_model(table: &Table<'_>, checked: &Checked<'_>) -> TokenStream {
+    let ident = table.ident;
+    let table_name = checked.name;
+    let mut columns = Vec::new();
+    let mut primary_key = Vec::new();
+    let mut constraints = Vec::new();
+    let mut renames = Vec::new();
+    for (column, ty) in table.columns.iter().zip(&checked.column_types) {
+        let name = column.name();
+        columns.push(column_def(column, &name, ty));
+        if column.attrs.primary_key {
+            primary_key.push(name.clone());
+        }
+        constraints.push(column_constraints(column, &name, table_name));
+        if let Some(old) = &column.attrs.renamed_from {
+            renames.push(quote!((#old, #name)));
+        }
+    }
+    let pk = (!primary_key.is_empty()).then(|| quote!(t.primary_key([#(#primary_key),*]);));
+    let table_constraints = table.attrs.constraints.iter().map(table_constraint);
+    quote! {
+        impl ::capp_schema::TableModel for #ident {
+            fn table() -> ::capp_schema::Table {
+                let mut t = ::capp_schema::Table::new(#table_name);
+                #(#columns)*
+                #pk
+                #(#constraints)*
+                #(#table_constraints)*
+                t
+            }
+
+            fn renamed_columns() -> &'static [(&'static str, &'static str)] {
+                &[#(#renames),*]
+            }
+        }
+    }
+}
+
+/// `t.column(...)`, spanned on the field.
+fn column_def(column: &Column<'_>, name: &LitStr, ty: &ColumnType<'_>) -> TokenStream {
+    let span = column.original.span();
+    let not_null = (!column.nullable).then(|| quote!(.not_null()));
+    let default = column.attrs.default.as_ref().map(|default| match default {
+        ColumnDefault::Sql(sql) => quote!(.default_sql(#sql)),
+        ColumnDefault::Str(text) => quote!(.default_str(#text)),
+    });
+    quote_spanned!(span=> t.column(#name, #ty) #not_null #default;)
+}
+
+/// The column's own unique constraint, index and foreign key.
+fn column_constraints(column: &Column<'_>, name: &LitStr, table_name: &LitStr) -> TokenStream {
+    let attrs = &column.attrs;
+    let unique = attrs
+        .unique
+        .as_ref()
+        .map(|u| quote!(t.unique(#u, [#name]);));
+    let index = attrs.index.as_ref().map(|i| quote!(t.index(#i, [#name]);));
+    let foreign_key = attrs.references.as_ref().map(|r| {
+        let fk_name = attrs.fk_name.clone().unwrap_or_else(|| {
+            LitStr::new(
+                &format!("fk_{}_{}", table_name.value(), name.value()),
+                r.lit.span(),
+            )
+        });
+        let (ref_table, ref_column) = (&r.table, &r.column);
+        let on_delete = action(attrs.on_delete);
+        let on_update = action(attrs.on_update);
+        quote! {
+            t.foreign_key(#fk_name, [#name], #ref_table, [#ref_column]).on_delete(#on_delete).on_update(#on_update);
+        }
+    });
+    quote!(#unique #index #foreign_key)
+}
+
+fn action(action: Option<Action>) -> TokenStream {
+    let variant = action.unwrap_or(Action::DEFAULT).variant();
+    quote!(::capp_schema::Action::#variant)
+}
+
+fn table_constraint(constraint: &TableConstraint) -> TokenStream {
+    match constraint {
+        TableConstraint::Check { name, expr } => quote!(t.check(#name, #expr);),
+        TableConstraint::Index {
+            name,
+            columns,
+            unique,
+            predicate,
+        } => {
+            let unique = unique.then(|| quote!(.unique()));
+            let predicate = predicate.as_ref().map(|p| quote!(.predicate(#p)));
+            quote!(t.index(#name, [#(#columns),*]) #unique #predicate;)
+        }
+        TableConstraint::Unique { name, columns } => quote!(t.unique(#name, [#(#columns),*]);),
+    }
+}
+
+/// The errors, and an impl that is never run (the crate does not compile), so that uses of the
+/// model do not add "`TableModel` is not implemented" errors to the real ones (thiserror's
+/// `fallback.rs`).
+pub(crate) fn fallback(input: &DeriveInput, errors: syn::Error) -> TokenStream {
+    let errors = errors.into_compile_error();
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    quote! {
+        #errors
+        impl #impl_generics ::capp_schema::TableModel for #ident #ty_generics #where_clause {
+            fn table() -> ::capp_schema::Table {
+                ::core::unreachable!()
+            }
+        }
+    }
+}

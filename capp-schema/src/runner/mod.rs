@@ -18,6 +18,7 @@
 //! With an application's pool, [`Db::from_postgres_pool`] takes one connection out of it for
 //! good, so the session lock can never go back to the pool with it.
 
+mod check;
 mod db;
 mod error;
 mod introspect;
@@ -26,6 +27,7 @@ mod url;
 
 use std::time::{Duration, Instant};
 
+pub use check::{CheckProblem, CheckReport};
 pub use db::Db;
 pub use error::RunError;
 pub use target::Position;

@@ -62,6 +62,12 @@ impl DatabaseUrl {
             DatabaseUrl::Sqlite(_) => Dialect::Sqlite,
         }
     }
+
+    /// A SQLite file that does not exist yet (connecting would create it), so that read-only
+    /// commands can report base instead.
+    pub fn is_missing_file(&self) -> bool {
+        matches!(self, DatabaseUrl::Sqlite(path) if path != ":memory:" && !std::path::Path::new(path).exists())
+    }
 }
 
 /// The URL without its password, for messages and logs.

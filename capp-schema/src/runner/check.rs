@@ -109,6 +109,21 @@ impl Migrator {
     ///
     /// Problems are reported, not returned as errors; an error means the check could not run
     /// (no connection, a database ahead of this build, a history that does not fold).
+    ///
+    /// ```no_run
+    /// # async fn deploy() -> Result<(), capp_schema::runner::RunError> {
+    /// # #[derive(capp_schema::Chain)] pub struct Migrations;
+    /// use capp_schema::Chain;
+    /// use capp_schema::runner::{Config, DatabaseUrl, Db, Migrator};
+    ///
+    /// let migrator = Migrator::new(Migrations::load()?, Config::default());
+    /// let mut db = Db::connect(&DatabaseUrl::parse("sqlite://capp.db")?).await?;
+    /// let report = migrator.check(&mut db, None).await?;
+    /// if !report.is_ok() {
+    ///     eprintln!("{report}"); // FAILED: schema drift at 0003: + index ix_by_hand on users ...
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn check(
         &self,
         db: &mut Db,

@@ -10,6 +10,7 @@ use super::{Db, Migrator, RunError};
 
 /// What [`Migrator::check`] found: every problem, in the order it looks for them.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CheckReport {
     /// The revision the database is at; `None` at base.
     pub current: Option<String>,
@@ -81,7 +82,8 @@ impl fmt::Display for CheckProblem {
     }
 }
 
-/// `FAILED: <problem>`, one line each; or one `OK: ...` line.
+/// `FAILED: <problem>`, one line each, as `capp-migrate check` prints them; or one `OK: ...`
+/// line (the command line's own OK line names the database URL instead of "the database").
 impl fmt::Display for CheckReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.is_ok() {

@@ -1,10 +1,10 @@
 //! `capp-migrate`: CAPP's migration command (`capp-migrate --help`).
 
-use capp_schema::cli::{Project, main_with};
+use capp_schema::cli::Project;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    main_with::<capp_migrations::Migrations>(Project {
+    capp_schema::cli::main::<capp_migrations::Migrations>(Project {
         versions_dir: Some(capp_migrations::VERSIONS_DIR),
         models: Some(capp_migrations::models::all),
     })

@@ -321,3 +321,42 @@ fn revision_writes_the_next_file_and_autogenerate_finds_nothing_at_head() {
     );
     assert_eq!(std::fs::read_dir(&versions).unwrap().count(), 1);
 }
+
+#[test]
+fn offline_scripts_the_wrong_way_name_the_revision_they_start_from() {
+    let dir = WorkDir::new("offline_direction");
+    let out = dir.run(&["upgrade", "0003:0001", "--sql"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: 0003:0001 is behind the current revision 0003; use `downgrade 0003:0001`\n"
+    );
+    let out = dir.run(&["downgrade", "0001:0003", "--sql"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: 0001:0003 is ahead of the current revision 0001; use `upgrade 0001:0003`\n"
+    );
+    assert!(!dir.path().join("capp.db").exists());
+}
+
+#[test]
+fn check_says_why_on_stdout_and_nothing_on_stderr() {
+    let dir = WorkDir::new("check_missing");
+    let out = dir.run(&["check"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        stdout(&out),
+        "FAILED: sqlite://capp.db does not exist yet; `capp-migrate upgrade head` creates it\n"
+    );
+    assert_eq!(stderr(&out), "");
+    assert!(!dir.path().join("capp.db").exists());
+    assert!(dir.run(&["upgrade", "0002"]).status.success());
+    let out = dir.run(&["check"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        stdout(&out),
+        "FAILED: the database is at 0002, not at head 0003\n"
+    );
+    assert_eq!(stderr(&out), "");
+}

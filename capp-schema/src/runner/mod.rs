@@ -23,6 +23,7 @@
 //! as SQL; everything that differs between databases is behind the backend seam
 //! (`crate::backend`).
 
+mod check;
 mod config;
 mod error;
 mod execute;
@@ -37,6 +38,7 @@ mod upgrade;
 pub use crate::backend::{
     ConnectError, DEFAULT_URL, DatabaseUrl, Db, ExecError, UnreadableRow, UrlError,
 };
+pub use check::{CheckProblem, CheckReport};
 pub use config::{Config, TransactionMode};
 pub use error::RunError;
 pub use migrator::{Applied, Migrator, Report, Status};

@@ -1,0 +1,129 @@
+//! The arguments: [`Args`] (global flags and a [`Command`]), and [`Project`], what the
+//! application tells the command line beyond its chain.
+
+use crate::model::Models;
+
+/// Database migrations.
+#[derive(Debug, clap::Parser)]
+#[command(
+    version,
+    after_help = "Database URL: --database-url, else DATABASE_URL, else DATABASE_URL in ./.env, else sqlite://capp.db.\nExit codes: 0 success, 1 error, 2 bad arguments, 3 `check` failed."
+)]
+pub struct Args {
+    /// The database (postgresql://, postgresql+asyncpg://, sqlite://...).
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// The version table (Alembic's by default).
+    #[arg(long, global = true, default_value = "alembic_version")]
+    pub version_table: String,
+
+    /// The PostgreSQL schema of the version and history tables (default: the search path's).
+    #[arg(long, global = true)]
+    pub version_schema: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Show the revision the database is at.
+    Current {
+        /// Also show the migration's message and file.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// List the migrations, newest first.
+    History {
+        /// A range `start:end` (either side may be left out).
+        #[arg(short = 'r', long)]
+        rev_range: Option<String>,
+        /// Also show each migration's file, flags and checksum.
+        #[arg(short, long)]
+        verbose: bool,
+        /// Mark the revision the database is at with "(current)".
+        #[arg(short = 'i', long)]
+        indicate_current: bool,
+    },
+    /// Show the newest migration.
+    Heads,
+    /// Show one migration: message, parent, checksum, whether it is applied, the SQL both ways.
+    Show {
+        /// A revision or unique prefix, or head.
+        rev: String,
+    },
+    /// Apply migrations up to a target: head, a revision, +N, REV+N.
+    Upgrade {
+        /// head, 0002, +2, 0001+1.
+        #[arg(default_value = "head", allow_hyphen_values = true)]
+        target: String,
+        /// Print the SQL script instead of running it; `FROM:TO` starts at FROM (default base).
+        #[arg(long)]
+        sql: bool,
+        /// Apply all pending migrations in one transaction: all or nothing.
+        #[arg(long)]
+        single_transaction: bool,
+    },
+    /// Undo migrations down to a target: -1, -N, a revision, base.
+    Downgrade {
+        /// -1, -2, 0001, base.
+        #[arg(allow_hyphen_values = true)]
+        target: String,
+        /// Print the SQL script instead of running it; the target must be `FROM:TO`.
+        #[arg(long)]
+        sql: bool,
+        /// Do not ask before a downgrade that drops tables or columns.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Mark the database as being at a revision without running migrations.
+    Stamp {
+        /// A revision, head or base.
+        target: String,
+    },
+    /// Exit 0 if the database is at head, every applied migration unchanged and its schema what the
+    /// history says (no drift); 3 if not.
+    Check,
+    /// What the guide's test_migration.sh does: connect, show current, upgrade head, downgrade
+    /// -1, upgrade head.
+    Test {
+        /// Do not ask before the downgrade step.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Write a new migration file for the next revision: blank, or `--autogenerate`d from the
+    /// table models.
+    Revision {
+        /// What the migration does: "add user preferences table".
+        #[arg(short, long)]
+        message: String,
+        /// Write the operations that take the history's head to the models, both ways.
+        #[arg(long)]
+        autogenerate: bool,
+        /// Compare the models with the live database instead of the history's head.
+        #[arg(long, requires = "autogenerate")]
+        against_database: bool,
+        /// The new revision id (by default the next one after the head).
+        #[arg(long)]
+        rev_id: Option<String>,
+        /// Where to write the file (by default the project's versions folder).
+        #[arg(long)]
+        versions_dir: Option<std::path::PathBuf>,
+    },
+    /// Accept the edited checksum of an applied migration, after review.
+    Accept { rev: String },
+    /// Clear the failed state of a migration that failed outside a transaction, after repairing
+    /// the database by hand.
+    Repair { rev: String },
+}
+
+/// What the command line knows about the application beyond its chain.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Project {
+    /// The folder new migration files are written to (`revision`).
+    pub versions_dir: Option<&'static str>,
+    /// The application's table models (`check`, `revision --autogenerate`).
+    pub models: Option<fn() -> Models>,
+}

@@ -1,0 +1,180 @@
+//! The commands that change nothing: `current`, `history`, `heads`, `show`.
+
+use crate::chain::Migration;
+use crate::render::Dialect;
+use crate::runner::{Db, Migrator, Position, RunError};
+
+use super::super::error::Error;
+use super::super::output::{line, print_status};
+use super::Context;
+
+/// `current`: the revision the database is at; base, without creating it, for a SQLite file
+/// that does not exist yet.
+pub(super) async fn current(cx: &Context, verbose: bool) -> Result<(), Error> {
+    if cx.url.is_missing_file() {
+        println!(
+            "(base: no migration applied; {} does not exist yet)",
+            cx.url
+        );
+        return Ok(());
+    }
+    let mut db = Db::connect(&cx.url).await?;
+    let status = cx.migrator.status(&mut db).await?;
+    print_status(&cx.migrator, &status, verbose)?;
+    Ok(())
+}
+
+/// `history`: the migrations of a range, newest first.
+pub(super) async fn history(
+    cx: &Context,
+    range: Option<&str>,
+    verbose: bool,
+    indicate_current: bool,
+) -> Result<(), Error> {
+    let current = if indicate_current && !cx.url.is_missing_file() {
+        let mut db = Db::connect(&cx.url).await?;
+        cx.migrator.status(&mut db).await?.current
+    } else {
+        None
+    };
+    let chain = cx.migrator.chain();
+    let (start, end) = history_range(&cx.migrator, range)?;
+    let head = chain.head().rev();
+    for m in chain.migrations()[start..=end.max(start)].iter().rev() {
+        let head = if m.rev() == head { " (head)" } else { "" };
+        let current = if Some(m.rev()) == current.as_deref() {
+            " (current)"
+        } else {
+            ""
+        };
+        println!("{}{head}{current}", line(m));
+        if verbose {
+            println!("    Path: {}", m.location());
+            println!("    Checksum: {}", m.checksum());
+            if !m.is_transactional() {
+                println!("    Runs outside a transaction");
+            }
+            if let Some(reason) = m.irreversible_reason() {
+                println!("    Irreversible: {reason}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The indices of the first and last migration of `start:end` (either side may be left out).
+fn history_range(migrator: &Migrator, range: Option<&str>) -> Result<(usize, usize), RunError> {
+    let last = migrator.chain().len() - 1;
+    let Some(range) = range else {
+        return Ok((0, last));
+    };
+    let (a, b) = range.split_once(':').unwrap_or((range, range));
+    let at = |rev: &str, default: usize| -> Result<usize, RunError> {
+        match rev {
+            "" => Ok(default),
+            "base" => Ok(0),
+            rev => Ok(migrator.resolve(rev, None)?.unwrap_or(0)),
+        }
+    };
+    Ok((at(a, 0)?, at(b, last)?))
+}
+
+/// `heads`: the newest migration.
+pub(super) fn heads(cx: &Context) -> Result<(), Error> {
+    println!("{} (head)", line(cx.migrator.chain().head()));
+    Ok(())
+}
+
+/// `show`: one migration, whether it is applied, and its SQL both ways.
+pub(super) async fn show(cx: &Context, rev: &str) -> Result<(), Error> {
+    let migrator = &cx.migrator;
+    let chain = migrator.chain();
+    let position = migrator
+        .resolve(rev, None)?
+        .ok_or_else(|| RunError::RelativeOutOfRange {
+            target: rev.to_owned(),
+            len: chain.len(),
+        })?;
+    let m = chain.migrations()[position];
+    let head = if position == chain.len() - 1 {
+        " (head)"
+    } else {
+        ""
+    };
+    println!("Rev: {}{head}", m.rev());
+    println!("Parent: {}", m.down_rev().unwrap_or("<base>"));
+    println!("Path: {}", m.location());
+    println!("Checksum: {}", m.checksum());
+    println!(
+        "Transactional: {}",
+        if m.is_transactional() { "yes" } else { "no" }
+    );
+    let applied = if cx.url.is_missing_file() {
+        "no (the database does not exist yet)".to_owned()
+    } else {
+        applied_status(cx, position).await
+    };
+    println!("Applied to {}: {applied}", cx.url);
+    show_sql(migrator, cx.url.dialect(), position, &m)?;
+    Ok(())
+}
+
+/// Whether the migration at `position` is applied, as a word for `show`.
+async fn applied_status(cx: &Context, position: usize) -> String {
+    let chain = cx.migrator.chain();
+    match Db::connect(&cx.url).await {
+        Ok(mut db) => match cx.migrator.status(&mut db).await {
+            Ok(status) => {
+                let at = status.current.as_deref().and_then(|r| chain.position(r));
+                if at.is_some_and(|at| position <= at) {
+                    "yes".to_owned()
+                } else {
+                    "no".to_owned()
+                }
+            }
+            Err(e) => format!("unknown ({e})"),
+        },
+        Err(e) => format!("unknown ({e})"),
+    }
+}
+
+/// The SQL of both directions of the migration at `position`, for `show`.
+fn show_sql(
+    migrator: &Migrator,
+    dialect: Dialect,
+    position: usize,
+    m: &Migration,
+) -> Result<(), RunError> {
+    println!("\n    {}\n", m.message());
+    println!("-- Upgrade ({dialect}):");
+    print!(
+        "{}",
+        script_or_note(migrator, dialect, position.checked_sub(1), Some(position))?
+    );
+    match m.irreversible_reason() {
+        Some(reason) => println!("-- Downgrade: irreversible ({reason})"),
+        None => {
+            println!("-- Downgrade ({dialect}):");
+            print!(
+                "{}",
+                script_or_note(migrator, dialect, Some(position), position.checked_sub(1))?
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The script, or a note where a Rust data step means there is none.
+fn script_or_note(
+    migrator: &Migrator,
+    dialect: Dialect,
+    from: Position,
+    to: Position,
+) -> Result<String, RunError> {
+    match migrator.script(dialect, from, to) {
+        Err(RunError::OnlineOnly { name, .. }) => Ok(format!(
+            "-- (runs a Rust data step, \"{name}\", which has no SQL form)\n"
+        )),
+        other => other,
+    }
+}

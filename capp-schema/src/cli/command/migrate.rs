@@ -1,0 +1,160 @@
+//! The commands that move the database: `upgrade`, `downgrade` (online, or offline as a
+//! `--sql` script), `stamp`, `test`, `accept`, `repair`.
+
+use std::io::{IsTerminal, Write};
+
+use crate::runner::{Config, Db, Direction, Migrator, Position, RunError, TransactionMode};
+
+use super::super::error::Error;
+use super::super::output::{print_report, print_status, rev_at};
+use super::Context;
+
+/// `upgrade TARGET`, with `--single-transaction`: all pending migrations or none.
+pub(super) async fn upgrade(
+    cx: &Context,
+    target: &str,
+    single_transaction: bool,
+) -> Result<(), Error> {
+    let migrator = if single_transaction {
+        let config = Config {
+            transaction_mode: TransactionMode::Single,
+            ..cx.migrator.config().clone()
+        };
+        Migrator::new(cx.migrator.chain().clone(), config)
+    } else {
+        cx.migrator.clone()
+    };
+    let mut db = Db::connect(&cx.url).await?;
+    let report = migrator.upgrade(&mut db, target).await?;
+    print_report(&migrator, &report, &cx.url);
+    Ok(())
+}
+
+/// `downgrade TARGET`, after asking when it drops tables or columns.
+pub(super) async fn downgrade(cx: &Context, target: &str, yes: bool) -> Result<(), Error> {
+    let mut db = Db::connect(&cx.url).await?;
+    confirm_downgrade(&cx.migrator, &mut db, target, yes).await?;
+    let report = cx.migrator.downgrade(&mut db, target).await?;
+    print_report(&cx.migrator, &report, &cx.url);
+    Ok(())
+}
+
+/// `upgrade --sql` and `downgrade --sql`: `[FROM:]TO`, FROM defaulting to base for an upgrade
+/// and required for a downgrade. Prints the script; touches no database.
+pub(super) fn script(cx: &Context, target: &str, direction: Direction) -> Result<(), Error> {
+    let migrator = &cx.migrator;
+    let (from, to) = match target.split_once(':') {
+        Some((from, to)) => (migrator.resolve(from, None)?, to),
+        None if direction == Direction::Upgrade => (None, target),
+        None => {
+            return Err(RunError::RelativeOutOfRange {
+                target: format!("{target} (offline downgrade needs FROM:TO, e.g. 0003:0001)"),
+                len: migrator.chain().len(),
+            }
+            .into());
+        }
+    };
+    let to: Position = migrator.resolve(to, from)?;
+    let current = || rev_at(migrator.chain(), from).to_owned();
+    match direction {
+        Direction::Upgrade if to < from => {
+            return Err(RunError::TargetBehind {
+                target: target.to_owned(),
+                current: current(),
+            }
+            .into());
+        }
+        Direction::Downgrade if to > from => {
+            return Err(RunError::TargetAhead {
+                target: target.to_owned(),
+                current: current(),
+            }
+            .into());
+        }
+        _ => {}
+    }
+    print!("{}", migrator.script(cx.url.dialect(), from, to)?);
+    Ok(())
+}
+
+/// `stamp TARGET`: moves the version without running migrations.
+pub(super) async fn stamp(cx: &Context, target: &str) -> Result<(), Error> {
+    let mut db = Db::connect(&cx.url).await?;
+    let report = cx.migrator.stamp(&mut db, target).await?;
+    println!(
+        "Stamped {} from {} to {}",
+        cx.url,
+        report.from.as_deref().unwrap_or("base"),
+        report.to.as_deref().unwrap_or("base")
+    );
+    Ok(())
+}
+
+/// `test`: what the guide's test_migration.sh does: connect, show current, upgrade head,
+/// downgrade -1, upgrade head.
+pub(super) async fn test(cx: &Context, yes: bool) -> Result<(), Error> {
+    let (migrator, url) = (&cx.migrator, &cx.url);
+    println!("1. Checking database connectivity: {url}");
+    let mut db = Db::connect(url).await?;
+    println!("   connected");
+    println!("2. Current migration status:");
+    print_status(migrator, &migrator.status(&mut db).await?, false)?;
+    println!("3. Applying all migrations:");
+    print_report(migrator, &migrator.upgrade(&mut db, "head").await?, url);
+    println!("4. Testing rollback (downgrade -1):");
+    confirm_downgrade(migrator, &mut db, "-1", yes).await?;
+    print_report(migrator, &migrator.downgrade(&mut db, "-1").await?, url);
+    println!("5. Re-applying migrations:");
+    print_report(migrator, &migrator.upgrade(&mut db, "head").await?, url);
+    println!("Migration test passed");
+    Ok(())
+}
+
+/// `accept REV`: records the edited checksum of an applied migration, after review.
+pub(super) async fn accept(cx: &Context, rev: &str) -> Result<(), Error> {
+    let mut db = Db::connect(&cx.url).await?;
+    cx.migrator.accept(&mut db, rev).await?;
+    println!("Accepted the current checksum of {rev}");
+    Ok(())
+}
+
+/// `repair REV`: clears the failed state of a migration that failed outside a transaction.
+pub(super) async fn repair(cx: &Context, rev: &str) -> Result<(), Error> {
+    let mut db = Db::connect(&cx.url).await?;
+    cx.migrator.repair(&mut db, rev).await?;
+    println!(
+        "Cleared the failed state of {rev}; check `current`, and `stamp` if the version is not where the database is"
+    );
+    Ok(())
+}
+
+/// Asks on the terminal before a downgrade that drops tables or columns; refuses where nobody
+/// can answer, unless `--yes`.
+async fn confirm_downgrade(
+    migrator: &Migrator,
+    db: &mut Db,
+    target: &str,
+    yes: bool,
+) -> Result<(), RunError> {
+    let (migrations, destructive) = migrator.downgrade_preview(db, target).await?;
+    if !destructive || yes || migrations.is_empty() {
+        return Ok(());
+    }
+    let revs: Vec<&str> = migrations.iter().map(|m| m.rev()).collect();
+    let what = format!(
+        "downgrading {} drops tables or columns and their data",
+        revs.join(", ")
+    );
+    if !std::io::stdin().is_terminal() {
+        return Err(RunError::NotConfirmed(what));
+    }
+    eprint!("WARNING: {what}. Back up first (pg_dump). Continue? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().read_line(&mut answer);
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(RunError::NotConfirmed(what))
+    }
+}

@@ -1,0 +1,74 @@
+//! `Command::execute`: one function per command, grouped by what they do.
+//!
+//! - `inspect.rs`: `current`, `history`, `heads`, `show`, which change nothing;
+//! - `migrate.rs`: `upgrade`, `downgrade`, `stamp`, `test`, `accept`, `repair`, and their
+//!   offline `--sql` form;
+//! - `check.rs`: `check`;
+//! - `revision.rs`: `revision`, which writes a migration file.
+
+mod check;
+mod inspect;
+mod migrate;
+mod revision;
+
+use crate::runner::{DatabaseUrl, Direction, Migrator};
+
+use super::error::Error;
+use super::{Command, Project};
+
+/// What every command works with, resolved from the arguments by `run.rs`.
+#[derive(Debug)]
+pub(crate) struct Context {
+    pub(crate) migrator: Migrator,
+    pub(crate) url: DatabaseUrl,
+    pub(crate) project: Project,
+}
+
+impl Command {
+    /// Runs the command.
+    pub(crate) async fn execute(self, cx: &Context) -> Result<(), Error> {
+        match self {
+            Command::Current { verbose } => inspect::current(cx, verbose).await,
+            Command::History {
+                rev_range,
+                verbose,
+                indicate_current,
+            } => inspect::history(cx, rev_range.as_deref(), verbose, indicate_current).await,
+            Command::Heads => inspect::heads(cx),
+            Command::Show { rev } => inspect::show(cx, &rev).await,
+            Command::Upgrade {
+                target, sql: true, ..
+            } => migrate::script(cx, &target, Direction::Upgrade),
+            Command::Upgrade {
+                target,
+                single_transaction,
+                ..
+            } => migrate::upgrade(cx, &target, single_transaction).await,
+            Command::Downgrade {
+                target, sql: true, ..
+            } => migrate::script(cx, &target, Direction::Downgrade),
+            Command::Downgrade { target, yes, .. } => migrate::downgrade(cx, &target, yes).await,
+            Command::Stamp { target } => migrate::stamp(cx, &target).await,
+            Command::Check => check::check(cx).await,
+            Command::Test { yes } => migrate::test(cx, yes).await,
+            Command::Revision {
+                message,
+                autogenerate,
+                against_database,
+                rev_id,
+                versions_dir,
+            } => {
+                let new = revision::NewRevision {
+                    message,
+                    autogenerate,
+                    against_database,
+                    rev_id,
+                    versions_dir,
+                };
+                revision::revision(cx, new).await
+            }
+            Command::Accept { rev } => migrate::accept(cx, &rev).await,
+            Command::Repair { rev } => migrate::repair(cx, &rev).await,
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! Every way the command line fails, and the exit code of each.
+
+use std::path::PathBuf;
+
+use crate::error::ChainError;
+use crate::runner::{ConnectError, RunError, UrlError};
+
+/// Exit codes, as documented in `--help`. (2, bad arguments, is clap's own.)
+pub mod exit {
+    /// Success; for `check`, the database is at head with intact checksums.
+    pub const OK: u8 = 0;
+    /// An error: the message says what went wrong.
+    pub const ERROR: u8 = 1;
+    /// `check` found the database behind head, edited migrations, or a failed migration.
+    pub const CHECK_FAILED: u8 = 3;
+}
+
+/// What a command can fail with.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Error {
+    /// The chain does not load.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+
+    /// The database URL names no supported database.
+    #[error(transparent)]
+    Url(#[from] UrlError),
+
+    /// The database cannot be reached.
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+
+    /// The runner failed: connecting, migrating, resolving a target, folding the history.
+    #[error(transparent)]
+    Run(#[from] RunError),
+
+    #[error("this binary does not know its versions folder: pass --versions-dir")]
+    NoVersionsDir,
+
+    #[error("this binary has no table models to compare (see capp_schema::cli::Project)")]
+    NoModels,
+
+    #[error("revision {rev} exists already; pick another with --rev-id")]
+    RevisionExists { rev: String },
+
+    #[error("revision id `{rev}` must be digits and after the head {head}")]
+    RevisionNotAfterHead { rev: String, head: String },
+
+    #[error("{} exists already", path.display())]
+    FileExists { path: PathBuf },
+
+    // The I/O error is part of the one line, as it always was, rather than a `caused by:`.
+    #[error("cannot write {}: {error}", path.display())]
+    Write {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+
+    /// `check` found problems; its `FAILED: ...` lines are already on stdout.
+    #[error("the check failed")]
+    CheckFailed,
+}
+
+impl Error {
+    /// The process's exit code for this error: every mapping is here.
+    pub(crate) fn code(&self) -> u8 {
+        match self {
+            Error::CheckFailed => exit::CHECK_FAILED,
+            Error::Chain(_)
+            | Error::Url(_)
+            | Error::Connect(_)
+            | Error::Run(_)
+            | Error::NoVersionsDir
+            | Error::NoModels
+            | Error::RevisionExists { .. }
+            | Error::RevisionNotAfterHead { .. }
+            | Error::FileExists { .. }
+            | Error::Write { .. } => exit::ERROR,
+        }
+    }
+
+    /// Whether the error still has to be told: `check` has said its own.
+    fn print_message(&self) -> bool {
+        !matches!(self, Error::CheckFailed)
+    }
+
+    /// `error: ...` on stderr, then a `  caused by: ...` line for each cause.
+    pub(crate) fn print(&self) {
+        if !self.print_message() {
+            return;
+        }
+        let mut message = format!("error: {self}");
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            message.push_str(&format!("\n  caused by: {cause}"));
+            source = cause.source();
+        }
+        eprintln!("{message}");
+    }
+}

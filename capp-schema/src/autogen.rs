@@ -406,7 +406,8 @@ fn strs(items: &[String]) -> TokenStream {
     quote!([#(#items),*])
 }
 
-fn column_type(ty: &ColumnType) -> TokenStream {
+/// A column type as the Rust expression that builds it.
+fn column_type_tokens(ty: &ColumnType) -> TokenStream {
     let n = |v: u32| proc_macro2::Literal::u32_unsuffixed(v);
     match ty {
         ColumnType::SmallInt => quote!(ColumnType::SmallInt),
@@ -439,7 +440,8 @@ fn column_settings(column: &Column) -> TokenStream {
     quote!(#not_null #default)
 }
 
-fn action(a: Action) -> TokenStream {
+/// A foreign-key action as the Rust expression that names it.
+fn action_tokens(a: Action) -> TokenStream {
     match a {
         Action::NoAction => quote!(Action::NoAction),
         Action::Restrict => quote!(Action::Restrict),
@@ -451,11 +453,11 @@ fn action(a: Action) -> TokenStream {
 
 fn fk_actions(fk: &ForeignKey) -> TokenStream {
     let on_delete = (fk.on_delete != Action::NoAction).then(|| {
-        let a = action(fk.on_delete);
+        let a = action_tokens(fk.on_delete);
         quote!(.on_delete(#a))
     });
     let on_update = (fk.on_update != Action::NoAction).then(|| {
-        let a = action(fk.on_update);
+        let a = action_tokens(fk.on_update);
         quote!(.on_update(#a))
     });
     quote!(#on_delete #on_update)
@@ -472,7 +474,7 @@ fn op_tokens(op: &Operation) -> TokenStream {
         Operation::CreateTable(table) => {
             let name = &table.name;
             let columns = table.columns.iter().map(|c| {
-                let (n, ty, settings) = (&c.name, column_type(&c.ty), column_settings(c));
+                let (n, ty, settings) = (&c.name, column_type_tokens(&c.ty), column_settings(c));
                 quote!(t.column(#n, #ty) #settings;)
             });
             let pk = (!table.primary_key.is_empty()).then(|| {
@@ -508,7 +510,7 @@ fn op_tokens(op: &Operation) -> TokenStream {
         Operation::AddColumn { table, column } => {
             let (n, ty, settings) = (
                 &column.name,
-                column_type(&column.ty),
+                column_type_tokens(&column.ty),
                 column_settings(column),
             );
             quote!(op.add_column(#table, #n, #ty) #settings;)
@@ -523,7 +525,7 @@ fn op_tokens(op: &Operation) -> TokenStream {
             change,
         } => {
             let ty = change.ty.as_ref().map(|t| {
-                let t = column_type(t);
+                let t = column_type_tokens(t);
                 quote!(.ty(#t))
             });
             let nullable = change.nullable.map(|n| {

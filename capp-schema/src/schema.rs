@@ -42,25 +42,90 @@ pub enum ColumnType {
     Other(String),
 }
 
-impl fmt::Display for ColumnType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ColumnType {
+    /// The type as SQL spells it, PostgreSQL's way: `NUMERIC(20, 8)`, `TIMESTAMPTZ`; an enum type
+    /// by its name. (Rendering for SQLite, which has no enum types and calls bytes `BLOB`, adapts
+    /// this per dialect.)
+    pub fn sql_name(&self) -> String {
         match self {
-            ColumnType::SmallInt => f.write_str("SMALLINT"),
-            ColumnType::Integer => f.write_str("INTEGER"),
-            ColumnType::BigInt => f.write_str("BIGINT"),
-            ColumnType::Numeric { precision, scale } => write!(f, "NUMERIC({precision}, {scale})"),
-            ColumnType::Double => f.write_str("DOUBLE PRECISION"),
-            ColumnType::Boolean => f.write_str("BOOLEAN"),
-            ColumnType::Text => f.write_str("TEXT"),
-            ColumnType::Varchar(n) => write!(f, "VARCHAR({n})"),
-            ColumnType::Uuid => f.write_str("UUID"),
-            ColumnType::Date => f.write_str("DATE"),
-            ColumnType::TimestampTz => f.write_str("TIMESTAMPTZ"),
-            ColumnType::Jsonb => f.write_str("JSONB"),
-            ColumnType::Bytes => f.write_str("BYTEA"),
-            ColumnType::Enum(name) => write!(f, "ENUM {name}"),
-            ColumnType::Other(name) => f.write_str(name),
+            ColumnType::SmallInt => "SMALLINT".to_owned(),
+            ColumnType::Integer => "INTEGER".to_owned(),
+            ColumnType::BigInt => "BIGINT".to_owned(),
+            ColumnType::Numeric { precision, scale } => format!("NUMERIC({precision}, {scale})"),
+            ColumnType::Double => "DOUBLE PRECISION".to_owned(),
+            ColumnType::Boolean => "BOOLEAN".to_owned(),
+            ColumnType::Text => "TEXT".to_owned(),
+            ColumnType::Varchar(n) => format!("VARCHAR({n})"),
+            ColumnType::Uuid => "UUID".to_owned(),
+            ColumnType::Date => "DATE".to_owned(),
+            ColumnType::TimestampTz => "TIMESTAMPTZ".to_owned(),
+            ColumnType::Jsonb => "JSONB".to_owned(),
+            ColumnType::Bytes => "BYTEA".to_owned(),
+            ColumnType::Enum(name) | ColumnType::Other(name) => name.clone(),
         }
+    }
+
+    /// A type as it is spelled in SQL: by [`ColumnType::sql_name`], by PostgreSQL's `format_type`
+    /// (`character varying(255)`, `timestamp with time zone`, `numeric(20,8)`) or in a SQLite
+    /// declaration (`int8`, `blob`), in any case. A name of `enums` (the schema's enum types) is
+    /// that enum type; anything else is [`ColumnType::Other`], spelled as given.
+    pub fn from_sql(spelled: &str, enums: &BTreeMap<String, Vec<String>>) -> ColumnType {
+        let lower = spelled.trim().to_ascii_lowercase();
+        let base = lower.split('(').next().unwrap_or("").trim();
+        let other = || ColumnType::Other(spelled.to_owned());
+        let byte = |n: u32| u8::try_from(n).ok();
+        match base {
+            "smallint" | "int2" => ColumnType::SmallInt,
+            "integer" | "int" | "int4" => ColumnType::Integer,
+            "bigint" | "int8" => ColumnType::BigInt,
+            "numeric" | "decimal" => match type_arguments(&lower)[..] {
+                [p, s] => match (byte(p), byte(s)) {
+                    (Some(precision), Some(scale)) => ColumnType::Numeric { precision, scale },
+                    _ => other(),
+                },
+                [p] => byte(p).map_or_else(other, |precision| ColumnType::Numeric {
+                    precision,
+                    scale: 0,
+                }),
+                _ => other(),
+            },
+            "double precision" | "float8" => ColumnType::Double,
+            "boolean" | "bool" => ColumnType::Boolean,
+            "text" => ColumnType::Text,
+            "character varying" | "varchar" => match type_arguments(&lower)[..] {
+                [n] => ColumnType::Varchar(n),
+                _ => other(),
+            },
+            "uuid" => ColumnType::Uuid,
+            "date" => ColumnType::Date,
+            "timestamp with time zone" | "timestamptz" => ColumnType::TimestampTz,
+            "jsonb" => ColumnType::Jsonb,
+            "bytea" | "blob" => ColumnType::Bytes,
+            _ => {
+                let name = spelled.trim().trim_matches('"');
+                if enums.contains_key(name) {
+                    ColumnType::Enum(name.to_owned())
+                } else {
+                    other()
+                }
+            }
+        }
+    }
+}
+
+/// The numbers in the parentheses of a type: `[20, 8]` for `numeric(20,8)`.
+fn type_arguments(spelled: &str) -> Vec<u32> {
+    spelled
+        .split_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .map(|a| a.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_default()
+}
+
+impl fmt::Display for ColumnType {
+    /// [`ColumnType::sql_name`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.sql_name())
     }
 }
 
@@ -122,7 +187,7 @@ pub enum Action {
 }
 
 impl Action {
-    /// The SQL words.
+    /// The SQL words: `NO ACTION`, `SET NULL`, ...
     pub fn sql(self) -> &'static str {
         match self {
             Action::NoAction => "NO ACTION",
@@ -130,6 +195,19 @@ impl Action {
             Action::Cascade => "CASCADE",
             Action::SetNull => "SET NULL",
             Action::SetDefault => "SET DEFAULT",
+        }
+    }
+
+    /// An action as SQL spells it ([`Action::sql`], in any case, as SQLite's
+    /// `pragma_foreign_key_list` reports it) or as PostgreSQL's one-letter code in `pg_constraint`
+    /// (`a`, `r`, `c`, `n`, `d`). Anything else is `NO ACTION`, the default.
+    pub fn from_sql(spelled: &str) -> Action {
+        match spelled.trim().to_ascii_lowercase().as_str() {
+            "r" | "restrict" => Action::Restrict,
+            "c" | "cascade" => Action::Cascade,
+            "n" | "set null" => Action::SetNull,
+            "d" | "set default" => Action::SetDefault,
+            _ => Action::NoAction,
         }
     }
 }
@@ -684,5 +762,102 @@ impl Schema {
             });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_column_type() -> Vec<ColumnType> {
+        vec![
+            ColumnType::SmallInt,
+            ColumnType::Integer,
+            ColumnType::BigInt,
+            ColumnType::Numeric {
+                precision: 20,
+                scale: 8,
+            },
+            ColumnType::Numeric {
+                precision: 255,
+                scale: 0,
+            },
+            ColumnType::Double,
+            ColumnType::Boolean,
+            ColumnType::Text,
+            ColumnType::Varchar(255),
+            ColumnType::Uuid,
+            ColumnType::Date,
+            ColumnType::TimestampTz,
+            ColumnType::Jsonb,
+            ColumnType::Bytes,
+            ColumnType::Enum("kyc_status".into()),
+            ColumnType::Other("tsvector".into()),
+            ColumnType::Other("timestamp(3) with time zone".into()),
+        ]
+    }
+
+    #[test]
+    fn every_column_type_reads_back_from_its_sql_name() {
+        let enums = BTreeMap::from([("kyc_status".to_owned(), vec!["pending".to_owned()])]);
+        for ty in every_column_type() {
+            assert_eq!(ColumnType::from_sql(&ty.sql_name(), &enums), ty, "{ty:?}");
+            assert_eq!(ty.to_string(), ty.sql_name());
+        }
+    }
+
+    #[test]
+    fn column_types_read_as_the_databases_spell_them() {
+        let enums = BTreeMap::from([("kyc_status".to_owned(), Vec::new())]);
+        let read = |spelled: &str| ColumnType::from_sql(spelled, &enums);
+        // PostgreSQL's format_type.
+        assert_eq!(read("character varying(255)"), ColumnType::Varchar(255));
+        assert_eq!(
+            read("numeric(20,8)"),
+            ColumnType::Numeric {
+                precision: 20,
+                scale: 8
+            }
+        );
+        assert_eq!(read("timestamp with time zone"), ColumnType::TimestampTz);
+        assert_eq!(read("double precision"), ColumnType::Double);
+        assert_eq!(
+            read("\"kyc_status\""),
+            ColumnType::Enum("kyc_status".into())
+        );
+        // SQLite declarations.
+        assert_eq!(read("int8"), ColumnType::BigInt);
+        assert_eq!(read("BLOB"), ColumnType::Bytes);
+        assert_eq!(read("bool"), ColumnType::Boolean);
+        assert_eq!(
+            read("DECIMAL(10)"),
+            ColumnType::Numeric {
+                precision: 10,
+                scale: 0
+            }
+        );
+        // What the model cannot hold stays as spelled.
+        assert_eq!(read("varchar"), ColumnType::Other("varchar".into()));
+        assert_eq!(
+            read("numeric(300,2)"),
+            ColumnType::Other("numeric(300,2)".into())
+        );
+        assert_eq!(read("kyc"), ColumnType::Other("kyc".into()));
+    }
+
+    #[test]
+    fn every_action_reads_back_from_its_sql_and_its_postgres_code() {
+        let actions = [
+            (Action::NoAction, "a"),
+            (Action::Restrict, "r"),
+            (Action::Cascade, "c"),
+            (Action::SetNull, "n"),
+            (Action::SetDefault, "d"),
+        ];
+        for (action, code) in actions {
+            assert_eq!(Action::from_sql(action.sql()), action);
+            assert_eq!(Action::from_sql(&action.sql().to_lowercase()), action);
+            assert_eq!(Action::from_sql(code), action);
+        }
     }
 }

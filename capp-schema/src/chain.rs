@@ -289,7 +289,9 @@ pub struct MigrationChain {
     migrations: Vec<Migration>,
 }
 
-/// The numeric value of a revision id (see [`RevisionId`]); kept for `cli`.
+/// The numeric value of a revision id (see [`RevisionId`]); kept for `cli` until it uses
+/// `RevisionId` itself.
+#[cfg(feature = "cli")]
 pub(crate) fn rev_value(rev: &str) -> Option<u64> {
     RevisionId::parse(rev).map(RevisionId::value)
 }

@@ -70,7 +70,7 @@ fn balanced(s: &str) -> bool {
 }
 
 /// When two schema objects are the same: one rule per kind of object, shared by [`Schema::diff`]
-/// and autogenerate so that `check` and `revision --autogenerate` never disagree.
+/// and autogenerate, so that a diff and a plan agree on what changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Equality {
     /// Compare check expressions and partial-index predicates as text; otherwise by presence.

@@ -10,9 +10,10 @@ use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::compare::Equality;
 use crate::model::Models;
 use crate::ops::{ColumnChange, Operation};
-use crate::schema::{Action, Column, ColumnType, ForeignKey, Index, Schema, Table};
+use crate::schema::{Action, Check, Column, ColumnType, ForeignKey, Index, Schema, Table, Unique};
 
 /// What autogenerate found.
 #[derive(Debug, Clone, Default)]
@@ -32,50 +33,21 @@ impl Plan {
 
 /// The operations from `head` (the schema the history builds, folded in memory) to `models`.
 pub fn plan(head: &Schema, models: &Models) -> Plan {
-    plan_from(head, models, true)
+    plan_from(head, models, Equality::AS_WRITTEN)
 }
 
 /// The operations from a live database's introspected schema to `models`. Databases rewrite check
 /// expressions and partial-index predicates, so those are matched by name and presence only.
 pub fn plan_against_database(live: &Schema, models: &Models) -> Plan {
-    plan_from(live, models, false)
+    plan_from(live, models, Equality::AGAINST_DATABASE)
 }
 
-/// `exact`: compare check expressions and index predicates as written.
-fn plan_from(head: &Schema, models: &Models, exact: bool) -> Plan {
+/// `rules`: how check expressions and index predicates compare (see [`Equality`]).
+fn plan_from(head: &Schema, models: &Models, rules: Equality) -> Plan {
     let target = models.schema();
     let mut plan = Plan::default();
     // Enum types first, so that new columns can use them.
-    for (name, values) in &target.enums {
-        match head.enums.get(name) {
-            None => {
-                plan.upgrade.push(Operation::CreateEnum {
-                    name: name.clone(),
-                    values: values.clone(),
-                });
-            }
-            Some(old) => {
-                for value in values.iter().filter(|v| !old.contains(v)) {
-                    plan.upgrade.push(Operation::AddEnumValue {
-                        name: name.clone(),
-                        value: value.clone(),
-                    });
-                    plan.warnings.push(format!(
-                        "enum type {name} gains the value '{value}'; the downgrade rebuilds the type without it and fails if a row holds it"
-                    ));
-                }
-                for value in old.iter().filter(|v| !values.contains(v)) {
-                    plan.upgrade.push(Operation::DropEnumValue {
-                        name: name.clone(),
-                        value: value.clone(),
-                    });
-                    plan.warnings.push(format!(
-                        "enum type {name} loses the value '{value}': the type is rebuilt, and the migration fails if a row holds it"
-                    ));
-                }
-            }
-        }
-    }
+    enum_changes(head, &target, &mut plan);
     // Tables the models add, in the models' order.
     for model in &models.tables {
         if !head.tables.contains_key(&model.table.name) {
@@ -85,7 +57,7 @@ fn plan_from(head: &Schema, models: &Models, exact: bool) -> Plan {
     }
     for model in &models.tables {
         if let Some(old) = head.tables.get(&model.table.name) {
-            table_changes(old, &model.table, model.renamed_columns, exact, &mut plan);
+            table_changes(old, &model.table, model.renamed_columns, rules, &mut plan);
         }
     }
     // Tables the models no longer have.
@@ -115,6 +87,50 @@ fn plan_from(head: &Schema, models: &Models, exact: bool) -> Plan {
     plan
 }
 
+/// Enum types created, and values added and dropped; whole enum types are dropped after the tables.
+fn enum_changes(head: &Schema, target: &Schema, plan: &mut Plan) {
+    for (name, values) in &target.enums {
+        let Some(old) = head.enums.get(name) else {
+            plan.upgrade.push(Operation::CreateEnum {
+                name: name.clone(),
+                values: values.clone(),
+            });
+            continue;
+        };
+        if Equality::AS_WRITTEN.same_enum_values(old, values) {
+            continue;
+        }
+        for value in values.iter().filter(|v| !old.contains(v)) {
+            plan.upgrade.push(Operation::AddEnumValue {
+                name: name.clone(),
+                value: value.clone(),
+            });
+            plan.warnings.push(format!(
+                "enum type {name} gains the value '{value}'; the downgrade rebuilds the type without it and fails if a row holds it"
+            ));
+        }
+        for value in old.iter().filter(|v| !values.contains(v)) {
+            plan.upgrade.push(Operation::DropEnumValue {
+                name: name.clone(),
+                value: value.clone(),
+            });
+            plan.warnings.push(format!(
+                "enum type {name} loses the value '{value}': the type is rebuilt, and the migration fails if a row holds it"
+            ));
+        }
+        // The fold keeps the old values in their order and appends the added ones.
+        let kept = old.iter().filter(|v| values.contains(v));
+        let folded = kept.chain(values.iter().filter(|v| !old.contains(v)));
+        if !folded.eq(values.iter()) {
+            plan.warnings.push(format!(
+                "enum type {name} orders its values ({}) otherwise than the history ({}); autogenerate adds values at the end and cannot reorder them: reorder the model's values, or rebuild the type in a migration of your own",
+                values.join(", "),
+                old.join(", ")
+            ));
+        }
+    }
+}
+
 /// The operation that undoes `op`, given the schema before the upgrade.
 fn undo(op: &Operation, head: &Schema) -> Option<Operation> {
     Some(match op {
@@ -135,33 +151,12 @@ fn undo(op: &Operation, head: &Schema) -> Option<Operation> {
             table: table.clone(),
             column: head.tables.get(table)?.get_column(column)?.clone(),
         },
-        Operation::AlterColumn { table, column, .. } => {
-            let old = head.tables.get(table)?.get_column(column)?;
-            Operation::AlterColumn {
-                table: table.clone(),
-                column: column.clone(),
-                change: ColumnChange {
-                    ty: Some(old.ty.clone()),
-                    nullable: Some(old.nullable),
-                    default: Some(old.default.clone()),
-                },
-            }
-        }
+        Operation::AlterColumn { table, column, .. } => restore_column(head, table, column)?,
         Operation::CreateIndex { index, .. } => Operation::DropIndex {
             name: index.name.clone(),
             concurrently: false,
         },
-        Operation::DropIndex { name, .. } => {
-            let index = head
-                .tables
-                .values()
-                .flat_map(|t| &t.indexes)
-                .find(|i| &i.name == name)?;
-            Operation::CreateIndex {
-                index: index.clone(),
-                concurrently: false,
-            }
-        }
+        Operation::DropIndex { name, .. } => restore_index(head, name)?,
         Operation::AddUnique { table, unique } => Operation::DropConstraint {
             table: table.clone(),
             name: unique.name.clone(),
@@ -174,26 +169,7 @@ fn undo(op: &Operation, head: &Schema) -> Option<Operation> {
             table: table.clone(),
             name: check.name.clone(),
         },
-        Operation::DropConstraint { table, name } => {
-            let t = head.tables.get(table)?;
-            if let Some(u) = t.uniques.iter().find(|u| &u.name == name) {
-                Operation::AddUnique {
-                    table: table.clone(),
-                    unique: u.clone(),
-                }
-            } else if let Some(f) = t.foreign_keys.iter().find(|f| &f.name == name) {
-                Operation::AddForeignKey {
-                    table: table.clone(),
-                    foreign_key: f.clone(),
-                }
-            } else {
-                let c = t.checks.iter().find(|c| &c.name == name)?;
-                Operation::AddCheck {
-                    table: table.clone(),
-                    check: c.clone(),
-                }
-            }
-        }
+        Operation::DropConstraint { table, name } => restore_constraint(head, table, name)?,
         Operation::CreateEnum { name, .. } => Operation::DropEnum { name: name.clone() },
         Operation::AddEnumValue { name, value } => Operation::DropEnumValue {
             name: name.clone(),
@@ -216,28 +192,71 @@ fn undo(op: &Operation, head: &Schema) -> Option<Operation> {
     })
 }
 
-fn table_changes(old: &Table, new: &Table, renames: &[(&str, &str)], exact: bool, plan: &mut Plan) {
-    let t = &new.name;
-    let mut renamed_old = BTreeSet::new();
-    for (from, to) in renames {
-        if old.get_column(from).is_some()
-            && old.get_column(to).is_none()
-            && new.get_column(to).is_some()
-        {
-            plan.upgrade.push(Operation::RenameColumn {
-                table: t.clone(),
-                from: (*from).to_owned(),
-                to: (*to).to_owned(),
-            });
-            renamed_old.insert(*from);
+/// The `alter_column` that gives a column back its type, nullability and default in `head`.
+fn restore_column(head: &Schema, table: &str, column: &str) -> Option<Operation> {
+    let old = head.tables.get(table)?.get_column(column)?;
+    Some(Operation::AlterColumn {
+        table: table.to_owned(),
+        column: column.to_owned(),
+        change: ColumnChange {
+            ty: Some(old.ty.clone()),
+            nullable: Some(old.nullable),
+            default: Some(old.default.clone()),
+        },
+    })
+}
+
+/// The `create_index` that recreates an index of `head`.
+fn restore_index(head: &Schema, name: &str) -> Option<Operation> {
+    let index = head
+        .tables
+        .values()
+        .flat_map(|t| &t.indexes)
+        .find(|i| i.name == name)?;
+    Some(Operation::CreateIndex {
+        index: index.clone(),
+        concurrently: false,
+    })
+}
+
+/// The operation that recreates a unique, foreign-key or check constraint of `head`.
+fn restore_constraint(head: &Schema, table: &str, name: &str) -> Option<Operation> {
+    let t = head.tables.get(table)?;
+    let table = table.to_owned();
+    Some(if let Some(u) = t.uniques.iter().find(|u| u.name == name) {
+        Operation::AddUnique {
+            table,
+            unique: u.clone(),
         }
-    }
+    } else if let Some(f) = t.foreign_keys.iter().find(|f| f.name == name) {
+        Operation::AddForeignKey {
+            table,
+            foreign_key: f.clone(),
+        }
+    } else {
+        let c = t.checks.iter().find(|c| c.name == name)?;
+        Operation::AddCheck {
+            table,
+            check: c.clone(),
+        }
+    })
+}
+
+fn table_changes(
+    old: &Table,
+    new: &Table,
+    renames: &[(&str, &str)],
+    rules: Equality,
+    plan: &mut Plan,
+) {
+    let renamed_old = column_renames(old, new, renames, plan);
     let old_name_of = |new_name: &str| -> String {
         renames
             .iter()
             .find(|(f, n)| *n == new_name && renamed_old.contains(f))
             .map_or(new_name.to_owned(), |(f, _)| (*f).to_owned())
     };
+    let t = &new.name;
     // Columns: added, changed, dropped.
     for column in &new.columns {
         match old.get_column(&old_name_of(&column.name)) {
@@ -253,7 +272,7 @@ fn table_changes(old: &Table, new: &Table, renames: &[(&str, &str)], exact: bool
                     column: column.clone(),
                 });
             }
-            Some(before) => column_change(t, before, column, plan),
+            Some(before) => column_change(t, before, column, rules, plan),
         }
     }
     for column in &old.columns {
@@ -270,112 +289,119 @@ fn table_changes(old: &Table, new: &Table, renames: &[(&str, &str)], exact: bool
             ));
         }
     }
-    if old.primary_key != new.primary_key {
-        plan.upgrade.push(Operation::SetPrimaryKey {
-            table: t.clone(),
-            columns: new.primary_key.clone(),
-        });
-        plan.warnings.push(format!(
-            "the primary key of {t} changes from ({}) to ({}): its index is rebuilt, and the migration fails on duplicate keys",
-            old.primary_key.join(", "),
-            new.primary_key.join(", ")
-        ));
-    }
-    // Constraints and indexes, by name: dropped ones first, then added ones.
-    for u in old.uniques.iter().filter(|u| !new.uniques.contains(u)) {
-        plan.upgrade.push(Operation::DropConstraint {
-            table: t.clone(),
-            name: u.name.clone(),
-        });
-    }
-    for f in old
-        .foreign_keys
-        .iter()
-        .filter(|f| !new.foreign_keys.contains(f))
-    {
-        plan.upgrade.push(Operation::DropConstraint {
-            table: t.clone(),
-            name: f.name.clone(),
-        });
-    }
-    // Against a database, checks are matched by name: databases rewrite their expressions.
-    let same_check = |a: &crate::schema::Check, b: &crate::schema::Check| {
-        a.name == b.name && (!exact || a.expr == b.expr)
-    };
-    for c in old
-        .checks
-        .iter()
-        .filter(|c| !new.checks.iter().any(|n| same_check(c, n)))
-    {
-        plan.upgrade.push(Operation::DropConstraint {
-            table: t.clone(),
-            name: c.name.clone(),
-        });
-    }
-    // Against a database, partial indexes are matched by having a predicate, not by its text.
-    let same_index = |a: &Index, b: &Index| {
-        if exact {
-            a == b
-        } else {
-            (&a.name, &a.columns, a.unique, a.predicate.is_some())
-                == (&b.name, &b.columns, b.unique, b.predicate.is_some())
-        }
-    };
-    for i in old
-        .indexes
-        .iter()
-        .filter(|i| !new.indexes.iter().any(|n| same_index(i, n)))
-    {
-        plan.upgrade.push(Operation::DropIndex {
-            name: i.name.clone(),
-            concurrently: false,
-        });
-    }
-    for u in new.uniques.iter().filter(|u| !old.uniques.contains(u)) {
-        plan.upgrade.push(Operation::AddUnique {
-            table: t.clone(),
-            unique: u.clone(),
-        });
-    }
-    for f in new
-        .foreign_keys
-        .iter()
-        .filter(|f| !old.foreign_keys.contains(f))
-    {
-        plan.upgrade.push(Operation::AddForeignKey {
-            table: t.clone(),
-            foreign_key: f.clone(),
-        });
-    }
-    for c in new
-        .checks
-        .iter()
-        .filter(|c| !old.checks.iter().any(|o| same_check(c, o)))
-    {
-        plan.upgrade.push(Operation::AddCheck {
-            table: t.clone(),
-            check: c.clone(),
-        });
-    }
-    for i in new
-        .indexes
-        .iter()
-        .filter(|i| !old.indexes.iter().any(|o| same_index(i, o)))
-    {
-        plan.upgrade.push(Operation::CreateIndex {
-            index: i.clone(),
-            concurrently: false,
-        });
-    }
+    primary_key_change(old, new, rules, plan);
+    constraint_and_index_changes(old, new, rules, plan);
 }
 
-fn column_change(t: &str, before: &Column, after: &Column, plan: &mut Plan) {
+/// The declared renames that apply (the old column exists, the new one does not yet): renamed, not
+/// dropped and added. Returns the old names of the renamed columns.
+fn column_renames<'a>(
+    old: &Table,
+    new: &Table,
+    renames: &[(&'a str, &str)],
+    plan: &mut Plan,
+) -> BTreeSet<&'a str> {
+    let mut renamed_old = BTreeSet::new();
+    for (from, to) in renames {
+        if old.get_column(from).is_some()
+            && old.get_column(to).is_none()
+            && new.get_column(to).is_some()
+        {
+            plan.upgrade.push(Operation::RenameColumn {
+                table: new.name.clone(),
+                from: (*from).to_owned(),
+                to: (*to).to_owned(),
+            });
+            renamed_old.insert(*from);
+        }
+    }
+    renamed_old
+}
+
+fn primary_key_change(old: &Table, new: &Table, rules: Equality, plan: &mut Plan) {
+    if rules.same_primary_key(&old.primary_key, &new.primary_key) {
+        return;
+    }
+    let t = &new.name;
+    plan.upgrade.push(Operation::SetPrimaryKey {
+        table: t.clone(),
+        columns: new.primary_key.clone(),
+    });
+    plan.warnings.push(format!(
+        "the primary key of {t} changes from ({}) to ({}): its index is rebuilt, and the migration fails on duplicate keys",
+        old.primary_key.join(", "),
+        new.primary_key.join(", ")
+    ));
+}
+
+/// The items of `items` that `others` has no same one of.
+fn unmatched<'a, T>(
+    items: &'a [T],
+    others: &'a [T],
+    same: impl Fn(&T, &T) -> bool + 'a,
+) -> impl Iterator<Item = &'a T> + 'a {
+    items
+        .iter()
+        .filter(move |i| !others.iter().any(|o| same(i, o)))
+}
+
+/// Constraints and indexes, by name: dropped ones first, then added ones. A changed one is dropped
+/// and added again.
+fn constraint_and_index_changes(old: &Table, new: &Table, rules: Equality, plan: &mut Plan) {
+    let t = &new.name;
+    let drop = |name: &String| Operation::DropConstraint {
+        table: t.clone(),
+        name: name.clone(),
+    };
+    let same_unique = move |a: &Unique, b: &Unique| rules.same_unique(a, b);
+    let same_fk = move |a: &ForeignKey, b: &ForeignKey| rules.same_foreign_key(a, b);
+    let same_check = move |a: &Check, b: &Check| rules.same_check(a, b);
+    let same_index = move |a: &Index, b: &Index| rules.same_index(a, b);
+    let up = &mut plan.upgrade;
+    up.extend(unmatched(&old.uniques, &new.uniques, same_unique).map(|u| drop(&u.name)));
+    up.extend(unmatched(&old.foreign_keys, &new.foreign_keys, same_fk).map(|f| drop(&f.name)));
+    up.extend(unmatched(&old.checks, &new.checks, same_check).map(|c| drop(&c.name)));
+    up.extend(
+        unmatched(&old.indexes, &new.indexes, same_index).map(|i| Operation::DropIndex {
+            name: i.name.clone(),
+            concurrently: false,
+        }),
+    );
+    up.extend(
+        unmatched(&new.uniques, &old.uniques, same_unique).map(|u| Operation::AddUnique {
+            table: t.clone(),
+            unique: u.clone(),
+        }),
+    );
+    up.extend(
+        unmatched(&new.foreign_keys, &old.foreign_keys, same_fk).map(|f| {
+            Operation::AddForeignKey {
+                table: t.clone(),
+                foreign_key: f.clone(),
+            }
+        }),
+    );
+    up.extend(
+        unmatched(&new.checks, &old.checks, same_check).map(|c| Operation::AddCheck {
+            table: t.clone(),
+            check: c.clone(),
+        }),
+    );
+    up.extend(
+        unmatched(&new.indexes, &old.indexes, same_index).map(|i| Operation::CreateIndex {
+            index: i.clone(),
+            concurrently: false,
+        }),
+    );
+}
+
+fn column_change(t: &str, before: &Column, after: &Column, rules: Equality, plan: &mut Plan) {
     let mut change = ColumnChange::default();
-    if before.ty != after.ty {
+    if !rules.same_type(&before.ty, &after.ty) {
         change.ty = Some(after.ty.clone());
         plan.warnings.push(format!(
             "column {t}.{} changes type from {} to {}: the table may be rewritten and values that do not convert make the migration fail",
-            after.name, before.ty, after.ty
+            after.name, before.ty.sql_name(), after.ty.sql_name()
         ));
     }
     if before.nullable != after.nullable {
@@ -387,8 +413,7 @@ fn column_change(t: &str, before: &Column, after: &Column, plan: &mut Plan) {
             ));
         }
     }
-    let normal = |d: &Option<String>| d.as_deref().map(crate::compare::normalize_default);
-    if normal(&before.default) != normal(&after.default) {
+    if !rules.same_default(before.default.as_deref(), after.default.as_deref()) {
         change.default = Some(after.default.clone());
     }
     if change != ColumnChange::default() {
@@ -406,7 +431,8 @@ fn strs(items: &[String]) -> TokenStream {
     quote!([#(#items),*])
 }
 
-fn column_type(ty: &ColumnType) -> TokenStream {
+/// A column type as the Rust expression that builds it.
+fn column_type_tokens(ty: &ColumnType) -> TokenStream {
     let n = |v: u32| proc_macro2::Literal::u32_unsuffixed(v);
     match ty {
         ColumnType::SmallInt => quote!(ColumnType::SmallInt),
@@ -439,7 +465,8 @@ fn column_settings(column: &Column) -> TokenStream {
     quote!(#not_null #default)
 }
 
-fn action(a: Action) -> TokenStream {
+/// A foreign-key action as the Rust expression that names it.
+fn action_tokens(a: Action) -> TokenStream {
     match a {
         Action::NoAction => quote!(Action::NoAction),
         Action::Restrict => quote!(Action::Restrict),
@@ -451,11 +478,11 @@ fn action(a: Action) -> TokenStream {
 
 fn fk_actions(fk: &ForeignKey) -> TokenStream {
     let on_delete = (fk.on_delete != Action::NoAction).then(|| {
-        let a = action(fk.on_delete);
+        let a = action_tokens(fk.on_delete);
         quote!(.on_delete(#a))
     });
     let on_update = (fk.on_update != Action::NoAction).then(|| {
-        let a = action(fk.on_update);
+        let a = action_tokens(fk.on_update);
         quote!(.on_update(#a))
     });
     quote!(#on_delete #on_update)
@@ -467,48 +494,71 @@ fn index_settings(index: &Index) -> TokenStream {
     quote!(#unique #predicate)
 }
 
+/// `op.create_table(...)` with the table's columns, keys, constraints and indexes.
+fn create_table_tokens(table: &Table) -> TokenStream {
+    let name = &table.name;
+    let columns = table.columns.iter().map(|c| {
+        let (n, ty, settings) = (&c.name, column_type_tokens(&c.ty), column_settings(c));
+        quote!(t.column(#n, #ty) #settings;)
+    });
+    let pk = (!table.primary_key.is_empty()).then(|| {
+        let cols = strs(&table.primary_key);
+        quote!(t.primary_key(#cols);)
+    });
+    let uniques = table.uniques.iter().map(|u| {
+        let (n, cols) = (&u.name, strs(&u.columns));
+        quote!(t.unique(#n, #cols);)
+    });
+    let fks = table.foreign_keys.iter().map(|f| {
+        let (n, cols, rt, rcols, actions) = (
+            &f.name,
+            strs(&f.columns),
+            &f.ref_table,
+            strs(&f.ref_columns),
+            fk_actions(f),
+        );
+        quote!(t.foreign_key(#n, #cols, #rt, #rcols) #actions;)
+    });
+    let checks = table.checks.iter().map(|c| {
+        let (n, e) = (&c.name, &c.expr);
+        quote!(t.check(#n, #e);)
+    });
+    let indexes = table.indexes.iter().map(|i| {
+        let (n, cols, settings) = (&i.name, strs(&i.columns), index_settings(i));
+        quote!(t.index(#n, #cols) #settings;)
+    });
+    quote!(op.create_table(#name, |t| { #(#columns)* #pk #(#uniques)* #(#fks)* #(#checks)* #(#indexes)* });)
+}
+
+/// `op.alter_column(...)` with what changes.
+fn alter_column_tokens(table: &str, column: &str, change: &ColumnChange) -> TokenStream {
+    let ty = change.ty.as_ref().map(|t| {
+        let t = column_type_tokens(t);
+        quote!(.ty(#t))
+    });
+    let nullable = change.nullable.map(|n| {
+        if n {
+            quote!(.nullable())
+        } else {
+            quote!(.not_null())
+        }
+    });
+    let default = change.default.as_ref().map(|d| match d {
+        Some(d) => quote!(.default_sql(#d)),
+        None => quote!(.drop_default()),
+    });
+    quote!(op.alter_column(#table, #column) #ty #nullable #default;)
+}
+
 fn op_tokens(op: &Operation) -> TokenStream {
     match op {
-        Operation::CreateTable(table) => {
-            let name = &table.name;
-            let columns = table.columns.iter().map(|c| {
-                let (n, ty, settings) = (&c.name, column_type(&c.ty), column_settings(c));
-                quote!(t.column(#n, #ty) #settings;)
-            });
-            let pk = (!table.primary_key.is_empty()).then(|| {
-                let cols = strs(&table.primary_key);
-                quote!(t.primary_key(#cols);)
-            });
-            let uniques = table.uniques.iter().map(|u| {
-                let (n, cols) = (&u.name, strs(&u.columns));
-                quote!(t.unique(#n, #cols);)
-            });
-            let fks = table.foreign_keys.iter().map(|f| {
-                let (n, cols, rt, rcols, actions) = (
-                    &f.name,
-                    strs(&f.columns),
-                    &f.ref_table,
-                    strs(&f.ref_columns),
-                    fk_actions(f),
-                );
-                quote!(t.foreign_key(#n, #cols, #rt, #rcols) #actions;)
-            });
-            let checks = table.checks.iter().map(|c| {
-                let (n, e) = (&c.name, &c.expr);
-                quote!(t.check(#n, #e);)
-            });
-            let indexes = table.indexes.iter().map(|i| {
-                let (n, cols, settings) = (&i.name, strs(&i.columns), index_settings(i));
-                quote!(t.index(#n, #cols) #settings;)
-            });
-            quote!(op.create_table(#name, |t| { #(#columns)* #pk #(#uniques)* #(#fks)* #(#checks)* #(#indexes)* });)
-        }
+        Operation::CreateTable(table) => create_table_tokens(table),
         Operation::DropTable { name } => quote!(op.drop_table(#name);),
         Operation::RenameTable { from, to } => quote!(op.rename_table(#from, #to);),
         Operation::AddColumn { table, column } => {
             let (n, ty, settings) = (
                 &column.name,
-                column_type(&column.ty),
+                column_type_tokens(&column.ty),
                 column_settings(column),
             );
             quote!(op.add_column(#table, #n, #ty) #settings;)
@@ -521,24 +571,7 @@ fn op_tokens(op: &Operation) -> TokenStream {
             table,
             column,
             change,
-        } => {
-            let ty = change.ty.as_ref().map(|t| {
-                let t = column_type(t);
-                quote!(.ty(#t))
-            });
-            let nullable = change.nullable.map(|n| {
-                if n {
-                    quote!(.nullable())
-                } else {
-                    quote!(.not_null())
-                }
-            });
-            let default = change.default.as_ref().map(|d| match d {
-                Some(d) => quote!(.default_sql(#d)),
-                None => quote!(.drop_default()),
-            });
-            quote!(op.alter_column(#table, #column) #ty #nullable #default;)
-        }
+        } => alter_column_tokens(table, column, change),
         Operation::CreateIndex { index, .. } => {
             let (n, t, cols, settings) = (
                 &index.name,
@@ -748,5 +781,50 @@ mod tests {
         assert_eq!(plan.downgrade, [drop, add("amount > 0")]);
         // Against a database, whose rewritten expressions cannot be compared, names decide.
         assert!(plan_against_database(&head, &models("amount >= 0")).is_empty());
+    }
+
+    #[test]
+    fn enum_values_autogenerate_cannot_reorder_are_a_warning() {
+        let models = |values: &[&str]| Models::default().enum_type("kyc", values);
+        let head = models(&["pending", "verified"]).schema();
+        let appended = plan(&head, &models(&["pending", "verified", "rejected"]));
+        assert_eq!(appended.upgrade.len(), 1);
+        assert!(
+            !appended
+                .warnings
+                .iter()
+                .any(|w| w.contains("cannot reorder"))
+        );
+        let inserted = plan(&head, &models(&["pending", "rejected", "verified"]));
+        assert_eq!(inserted.upgrade.len(), 1);
+        assert!(
+            inserted
+                .warnings
+                .iter()
+                .any(|w| w.contains("cannot reorder"))
+        );
+        let reordered = plan(&head, &models(&["verified", "pending"]));
+        assert!(reordered.is_empty());
+        assert!(
+            reordered
+                .warnings
+                .iter()
+                .any(|w| w.contains("cannot reorder"))
+        );
+    }
+
+    #[test]
+    fn autogenerate_finds_changes_exactly_when_the_diff_does() {
+        let head = models("amount > 0").schema();
+        for target in [models("amount > 0"), models("amount >= 0")] {
+            assert_eq!(
+                plan(&head, &target).is_empty(),
+                head.diff_as_written(&target.schema()).is_empty()
+            );
+            assert_eq!(
+                plan_against_database(&head, &target).is_empty(),
+                head.diff(&target.schema()).is_empty()
+            );
+        }
     }
 }

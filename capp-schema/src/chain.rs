@@ -1,13 +1,14 @@
 //! The chain of migrations collected by `inventory`, validated and ordered from base to head.
 
 use std::any::TypeId;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use sha2::{Digest, Sha256};
 
-use crate::__private::{Downgrade, Location, Recording, Registration};
+use crate::__private::{Downgrade, Registration};
 use crate::error::ChainError;
+use crate::ops::Operation;
 
 /// The marker type of one migration history. Declare it once, at the root of the crate that holds
 /// the migrations:
@@ -28,14 +29,79 @@ pub trait Chain: 'static {
     }
 }
 
+/// Where a migration is declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    pub file: &'static str,
+    pub line: u32,
+    pub module_path: &'static str,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// The operations one function records, and whether they run inside a transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recording {
+    pub transactional: bool,
+    pub operations: Vec<Operation>,
+}
+
+/// A revision id's numeric value, which orders the chain. Ids are 1 to 19 decimal digits, not all
+/// zero (0 stands for base), so `"0002"` and `"2"` name the same revision. The one parser of
+/// revision ids at run time; `#[migration]` applies the same rules at compile time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct RevisionId(u64);
+
+impl RevisionId {
+    /// The longest id whose value always fits in a `u64` (10^19 - 1 < 2^64).
+    pub(crate) const MAX_DIGITS: usize = 19;
+
+    /// The id written as `rev`, or `None` if it is not one.
+    pub(crate) fn parse(rev: &str) -> Option<RevisionId> {
+        if rev.is_empty()
+            || rev.len() > Self::MAX_DIGITS
+            || !rev.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        rev.parse().ok().filter(|&v| v != 0).map(RevisionId)
+    }
+
+    /// The numeric value.
+    pub(crate) fn value(self) -> u64 {
+        self.0
+    }
+}
+
 /// A migration's checksum: SHA-256 over its revision, parent, flags and the source tokens of both
 /// directions. Formatting and comments do not change it; editing either function does.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Checksum(pub [u8; 32]);
+pub struct Checksum(
+    // Crate-visible only until `runner`'s digest uses `as_bytes` and `from_bytes`.
+    pub(crate) [u8; 32],
+);
+
+impl Checksum {
+    /// The 32 bytes of the SHA-256 digest.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// A checksum from the bytes of a SHA-256 digest.
+    pub(crate) fn from_bytes(bytes: [u8; 32]) -> Checksum {
+        Checksum(bytes)
+    }
+}
 
 impl fmt::Display for Checksum {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+        self.as_bytes()
+            .iter()
+            .try_for_each(|b| write!(f, "{b:02x}"))
     }
 }
 
@@ -49,7 +115,7 @@ impl fmt::Debug for Checksum {
 #[derive(Clone, Copy)]
 pub struct Migration {
     registration: &'static Registration,
-    value: u64,
+    id: RevisionId,
 }
 
 impl fmt::Debug for Migration {
@@ -75,7 +141,7 @@ impl Migration {
 
     /// The numeric value of the revision id, which orders the chain.
     pub fn rev_value(&self) -> u64 {
-        self.value
+        self.id.value()
     }
 
     /// What the migration does.
@@ -132,8 +198,89 @@ impl Migration {
                 h.update(reason.as_bytes());
             }
         }
-        Checksum(h.finalize().into())
+        Checksum::from_bytes(h.finalize().into())
     }
+}
+
+impl Migration {
+    /// The migration a registration declares, if its revision id is valid.
+    fn new(registration: &'static Registration) -> Result<Migration, ChainError> {
+        let id =
+            RevisionId::parse(registration.rev).ok_or_else(|| ChainError::InvalidRevision {
+                rev: registration.rev.to_owned(),
+                location: registration.location,
+            })?;
+        Ok(Migration { registration, id })
+    }
+}
+
+/// The revisions of `migrations` (sorted by revision), each of which must be defined once.
+fn distinct_revisions(migrations: &[Migration]) -> Result<HashSet<RevisionId>, ChainError> {
+    let mut first_of: HashMap<RevisionId, &Migration> = HashMap::with_capacity(migrations.len());
+    for m in migrations {
+        if let Some(first) = first_of.insert(m.id, m) {
+            return Err(ChainError::DuplicateRevision {
+                rev: m.rev().to_owned(),
+                first: first.location(),
+                second: m.location(),
+            });
+        }
+    }
+    Ok(first_of.into_keys().collect())
+}
+
+/// The base migration, and the migration that revises each revision: at most one base, and each
+/// parent defined, older than its child, and revised once.
+fn links(
+    migrations: &[Migration],
+    known: &HashSet<RevisionId>,
+) -> Result<(Option<Migration>, HashMap<RevisionId, Migration>), ChainError> {
+    let mut base: Option<Migration> = None;
+    let mut child_of: HashMap<RevisionId, Migration> = HashMap::with_capacity(migrations.len());
+    for m in migrations {
+        let Some(down) = m.down_rev() else {
+            if let Some(first) = base {
+                return Err(ChainError::MultipleBases {
+                    first: first.rev().to_owned(),
+                    second: m.rev().to_owned(),
+                });
+            }
+            base = Some(*m);
+            continue;
+        };
+        let parent = parent_of(m, down, known)?;
+        if let Some(first) = child_of.insert(parent, *m) {
+            return Err(ChainError::Branch {
+                parent: down.to_owned(),
+                first: first.rev().to_owned(),
+                second: m.rev().to_owned(),
+            });
+        }
+    }
+    Ok((base, child_of))
+}
+
+/// The revision `m` revises (its `down_rev`, written `down`), which must be defined and older.
+fn parent_of(
+    m: &Migration,
+    down: &str,
+    known: &HashSet<RevisionId>,
+) -> Result<RevisionId, ChainError> {
+    let parent = RevisionId::parse(down)
+        .filter(|id| known.contains(id))
+        .ok_or_else(|| ChainError::MissingParent {
+            rev: m.rev().to_owned(),
+            down_rev: down.to_owned(),
+            location: m.location(),
+        })?;
+    if parent >= m.id {
+        return Err(ChainError::NotOlder {
+            rev: m.rev().to_owned(),
+            down_rev: down.to_owned(),
+            location: m.location(),
+        });
+    }
+    Ok(parent)
 }
 
 /// A validated chain of migrations, ordered from base to head.
@@ -142,12 +289,11 @@ pub struct MigrationChain {
     migrations: Vec<Migration>,
 }
 
-/// The numeric value of a revision id: 1 to 19 decimal digits, not 0.
+/// The numeric value of a revision id (see [`RevisionId`]); kept for `cli` until it uses
+/// `RevisionId` itself.
+#[cfg(feature = "cli")]
 pub(crate) fn rev_value(rev: &str) -> Option<u64> {
-    if rev.is_empty() || rev.len() > 19 || !rev.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    rev.parse().ok().filter(|&v| v != 0)
+    RevisionId::parse(rev).map(RevisionId::value)
 }
 
 impl MigrationChain {
@@ -165,87 +311,24 @@ impl MigrationChain {
         chain: &'static str,
         registrations: impl IntoIterator<Item = &'static Registration>,
     ) -> Result<MigrationChain, ChainError> {
-        let mut migrations = Vec::new();
-        for registration in registrations {
-            let value = rev_value(registration.rev).ok_or_else(|| ChainError::InvalidRevision {
-                rev: registration.rev.to_owned(),
-                location: registration.location,
-            })?;
-            migrations.push(Migration {
-                registration,
-                value,
-            });
-        }
+        let mut migrations = registrations
+            .into_iter()
+            .map(Migration::new)
+            .collect::<Result<Vec<_>, _>>()?;
         if migrations.is_empty() {
             return Err(ChainError::Empty { chain });
         }
         // Sorting by revision makes the checks and their messages independent of link order.
-        migrations.sort_by_key(|m| {
-            (
-                m.value,
-                m.registration.location.file,
-                m.registration.location.line,
-            )
-        });
-        let mut by_value: HashMap<u64, usize> = HashMap::with_capacity(migrations.len());
-        for (i, m) in migrations.iter().enumerate() {
-            if let Some(&first) = by_value.get(&m.value) {
-                return Err(ChainError::DuplicateRevision {
-                    rev: m.rev().to_owned(),
-                    first: migrations[first].location(),
-                    second: m.location(),
-                });
-            }
-            by_value.insert(m.value, i);
-        }
-        let mut base: Option<Migration> = None;
-        let mut child_of: HashMap<u64, Migration> = HashMap::with_capacity(migrations.len());
-        for m in &migrations {
-            match m.down_rev() {
-                None => {
-                    if let Some(first) = base {
-                        return Err(ChainError::MultipleBases {
-                            first: first.rev().to_owned(),
-                            second: m.rev().to_owned(),
-                        });
-                    }
-                    base = Some(*m);
-                }
-                Some(down) => {
-                    let parent = match rev_value(down) {
-                        Some(v) if by_value.contains_key(&v) => v,
-                        _ => {
-                            return Err(ChainError::MissingParent {
-                                rev: m.rev().to_owned(),
-                                down_rev: down.to_owned(),
-                                location: m.location(),
-                            });
-                        }
-                    };
-                    if parent >= m.value {
-                        return Err(ChainError::NotOlder {
-                            rev: m.rev().to_owned(),
-                            down_rev: down.to_owned(),
-                            location: m.location(),
-                        });
-                    }
-                    if let Some(first) = child_of.insert(parent, *m) {
-                        return Err(ChainError::Branch {
-                            parent: down.to_owned(),
-                            first: first.rev().to_owned(),
-                            second: m.rev().to_owned(),
-                        });
-                    }
-                }
-            }
-        }
+        migrations.sort_by_key(|m| (m.id, m.location().file, m.location().line));
+        let known = distinct_revisions(&migrations)?;
+        let (base, child_of) = links(&migrations, &known)?;
         // One base, every parent present and older, no parent revised twice: the migrations form a
         // single line, and walking it from the base reaches every one of them.
         let mut ordered = Vec::with_capacity(migrations.len());
         let mut next = base;
         while let Some(m) = next {
             ordered.push(m);
-            next = child_of.get(&m.value).copied();
+            next = child_of.get(&m.id).copied();
         }
         debug_assert_eq!(ordered.len(), migrations.len());
         Ok(MigrationChain {
@@ -282,10 +365,8 @@ impl MigrationChain {
 
     /// The position (0 = base) of a revision given exactly or by numeric value.
     pub fn position(&self, rev: &str) -> Option<usize> {
-        let value = rev_value(rev)?;
-        self.migrations
-            .binary_search_by_key(&value, |m| m.value)
-            .ok()
+        let id = RevisionId::parse(rev)?;
+        self.migrations.binary_search_by_key(&id, |m| m.id).ok()
     }
 
     /// The migration with this revision.
@@ -418,5 +499,35 @@ mod tests {
             err.to_string(),
             "can't locate revision identified by '0009'; known revisions are 0001, 0002"
         );
+    }
+
+    #[test]
+    fn revision_ids_are_digits_compared_by_value() {
+        assert_eq!(RevisionId::parse("0002"), RevisionId::parse("2"));
+        assert_eq!(RevisionId::parse("0002").map(RevisionId::value), Some(2));
+        assert!(RevisionId::parse("0010") > RevisionId::parse("9"));
+        assert_eq!(
+            RevisionId::parse("9999999999999999999").map(RevisionId::value),
+            Some(9_999_999_999_999_999_999)
+        );
+        for bad in [
+            "",
+            "0",
+            "000",
+            "12a",
+            "-1",
+            "+1",
+            " 1",
+            "12345678901234567890",
+        ] {
+            assert_eq!(RevisionId::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_checksum_shows_its_bytes_in_hex() {
+        let checksum = Checksum::from_bytes([0xab; 32]);
+        assert_eq!(checksum.as_bytes(), &[0xab; 32]);
+        assert_eq!(checksum.to_string(), "ab".repeat(32));
     }
 }

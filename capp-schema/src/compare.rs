@@ -1,17 +1,22 @@
-//! Comparing schemas: the canonical form both sides are brought to, and a readable diff.
+//! Comparing schemas: the canonical form both sides are brought to, the rules by which two
+//! objects are the same, and a readable diff.
 //!
 //! Databases spell some things their own way, so comparison is over a canonical form:
-//! - check constraints and partial-index predicates are compared by name and presence, not by
-//!   expression (PostgreSQL rewrites `amount > 0` as `(amount > (0)::numeric)`);
 //! - defaults lose PostgreSQL's casts (`'pending'::character varying` is `'pending'`);
 //! - on SQLite, which keeps no names for unique and foreign-key constraints and no checks in its
 //!   catalog, those are compared by their columns, and checks not at all; enum types are TEXT.
+//!
+//! and under one set of rules ([`Equality`]), which `check`, drift detection, round trips and
+//! `revision --autogenerate` all apply: check constraints and partial-index predicates are compared
+//! as written when both sides are written by people (the history and the models), and by name and
+//! presence when a side comes from a database (PostgreSQL rewrites `amount > 0` as
+//! `(amount > (0)::numeric)`).
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::render::Dialect;
-use crate::schema::{Schema, Table};
+use crate::schema::{Check, ColumnType, ForeignKey, Index, Schema, Table, Unique};
 
 /// Strips PostgreSQL's casts from a default: `'x'::character varying` is `'x'`, `(0)::numeric`
 /// is `0`.
@@ -64,6 +69,75 @@ fn balanced(s: &str) -> bool {
     depth == 0
 }
 
+/// When two schema objects are the same: one rule per kind of object, shared by [`Schema::diff`]
+/// and autogenerate, so that a diff and a plan agree on what changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Equality {
+    /// Compare check expressions and partial-index predicates as text; otherwise by presence.
+    exact_expressions: bool,
+}
+
+impl Equality {
+    /// Both sides as migrations and models write them (the folded history, the models): check
+    /// expressions and index predicates are compared as text.
+    pub(crate) const AS_WRITTEN: Equality = Equality {
+        exact_expressions: true,
+    };
+
+    /// A side introspected from a database, which rewrites expressions: checks are matched by
+    /// name, partial indexes by having a predicate.
+    pub(crate) const AGAINST_DATABASE: Equality = Equality {
+        exact_expressions: false,
+    };
+
+    /// Types are equal as the model holds them.
+    pub(crate) fn same_type(self, a: &ColumnType, b: &ColumnType) -> bool {
+        a == b
+    }
+
+    /// Defaults are equal without PostgreSQL's casts.
+    pub(crate) fn same_default(self, a: Option<&str>, b: Option<&str>) -> bool {
+        a.map(normalize_default) == b.map(normalize_default)
+    }
+
+    /// The key's columns, in order.
+    pub(crate) fn same_primary_key(self, a: &[String], b: &[String]) -> bool {
+        a == b
+    }
+
+    /// Name and columns, in order.
+    pub(crate) fn same_unique(self, a: &Unique, b: &Unique) -> bool {
+        a == b
+    }
+
+    /// Name, columns, referenced table and columns, and both actions.
+    pub(crate) fn same_foreign_key(self, a: &ForeignKey, b: &ForeignKey) -> bool {
+        a == b
+    }
+
+    /// Name, and the expression if compared as written.
+    pub(crate) fn same_check(self, a: &Check, b: &Check) -> bool {
+        a.name == b.name && (!self.exact_expressions || a.expr == b.expr)
+    }
+
+    /// Name, table, columns in order, uniqueness, and the predicate: as text if compared as
+    /// written, else whether there is one.
+    pub(crate) fn same_index(self, a: &Index, b: &Index) -> bool {
+        let predicates = if self.exact_expressions {
+            a.predicate == b.predicate
+        } else {
+            a.predicate.is_some() == b.predicate.is_some()
+        };
+        (&a.name, &a.table, &a.columns, a.unique) == (&b.name, &b.table, &b.columns, b.unique)
+            && predicates
+    }
+
+    /// An enum type's values, in order: the order is the type's sort order.
+    pub(crate) fn same_enum_values(self, a: &[String], b: &[String]) -> bool {
+        a == b
+    }
+}
+
 impl Schema {
     /// The form in which schemas of one dialect are compared (see the module documentation).
     pub fn canonical(&self, dialect: Dialect) -> Schema {
@@ -77,8 +151,21 @@ impl Schema {
     }
 
     /// The differences from `self` (expected) to `actual`, one readable line each; empty when
-    /// they are the same. Compare canonical forms of one dialect.
+    /// they are the same. Compare canonical forms of one dialect. For a database on either side:
+    /// check constraints are matched by name and partial indexes by having a predicate, since
+    /// databases rewrite expressions.
     pub fn diff(&self, actual: &Schema) -> Vec<Difference> {
+        self.diff_by(actual, Equality::AGAINST_DATABASE)
+    }
+
+    /// [`Schema::diff`] for two schemas written by people (the history's head and the models):
+    /// check expressions and index predicates are compared as written, as `revision
+    /// --autogenerate` compares them.
+    pub fn diff_as_written(&self, other: &Schema) -> Vec<Difference> {
+        self.diff_by(other, Equality::AS_WRITTEN)
+    }
+
+    fn diff_by(&self, actual: &Schema, rules: Equality) -> Vec<Difference> {
         let mut out = Vec::new();
         for (name, values) in &self.enums {
             match actual.enums.get(name) {
@@ -86,7 +173,7 @@ impl Schema {
                     "enum type {name} ({})",
                     values.join(", ")
                 ))),
-                Some(v) if v != values => out.push(Difference::changed(
+                Some(v) if !rules.same_enum_values(values, v) => out.push(Difference::changed(
                     format!("enum type {name}"),
                     values.join(", "),
                     v.join(", "),
@@ -100,7 +187,7 @@ impl Schema {
         for (name, table) in &self.tables {
             match actual.tables.get(name) {
                 None => out.push(Difference::missing(format!("table {name}"))),
-                Some(other) => diff_table(table, other, &mut out),
+                Some(other) => diff_table(table, other, rules, &mut out),
             }
         }
         for name in actual
@@ -118,21 +205,47 @@ fn canonical_table(table: &mut Table) {
     for column in &mut table.columns {
         column.default = column.default.as_deref().map(normalize_default);
     }
-    for check in &mut table.checks {
-        check.expr.clear();
-    }
-    for index in &mut table.indexes {
-        if index.predicate.is_some() {
-            index.predicate = Some(String::new());
-        }
-    }
     table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
     table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
     table.checks.sort_by(|a, b| a.name.cmp(&b.name));
     table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
 }
 
-fn diff_table(expected: &Table, actual: &Table, out: &mut Vec<Difference>) {
+fn diff_table(expected: &Table, actual: &Table, rules: Equality, out: &mut Vec<Difference>) {
+    let t = &expected.name;
+    diff_columns(expected, actual, rules, out);
+    if !rules.same_primary_key(&expected.primary_key, &actual.primary_key) {
+        out.push(Difference::changed(
+            format!("primary key of {t}"),
+            format!("({})", expected.primary_key.join(", ")),
+            format!("({})", actual.primary_key.join(", ")),
+        ));
+    }
+    diff_constraints(expected, actual, rules, out);
+    let describe_index = |i: &Index| {
+        format!(
+            "{}index {} on {t} ({}){}",
+            if i.unique { "unique " } else { "" },
+            i.name,
+            i.columns.join(", "),
+            if i.predicate.is_some() {
+                " partial"
+            } else {
+                ""
+            }
+        )
+    };
+    list_diff(
+        &expected.indexes,
+        &actual.indexes,
+        |a, b| rules.same_index(a, b),
+        describe_index,
+        out,
+    );
+}
+
+/// Columns by name: missing, changed (type, nullability, default) and extra ones.
+fn diff_columns(expected: &Table, actual: &Table, rules: Equality, out: &mut Vec<Difference>) {
     let t = &expected.name;
     let actual_columns: BTreeMap<&str, _> = actual
         .columns
@@ -147,11 +260,11 @@ fn diff_table(expected: &Table, actual: &Table, out: &mut Vec<Difference>) {
             )));
             continue;
         };
-        if a.ty != c.ty {
+        if !rules.same_type(&c.ty, &a.ty) {
             out.push(Difference::changed(
                 format!("column {t}.{} type", c.name),
-                c.ty.to_string(),
-                a.ty.to_string(),
+                c.ty.sql_name(),
+                a.ty.sql_name(),
             ));
         }
         if a.nullable != c.nullable {
@@ -162,7 +275,7 @@ fn diff_table(expected: &Table, actual: &Table, out: &mut Vec<Difference>) {
                 word(a.nullable),
             ));
         }
-        if a.default != c.default {
+        if !rules.same_default(c.default.as_deref(), a.default.as_deref()) {
             let show = |d: &Option<String>| d.clone().unwrap_or_else(|| "no default".into());
             out.push(Difference::changed(
                 format!("column {t}.{} default", c.name),
@@ -178,13 +291,11 @@ fn diff_table(expected: &Table, actual: &Table, out: &mut Vec<Difference>) {
     {
         out.push(Difference::extra(format!("column {t}.{} {}", c.name, c.ty)));
     }
-    if expected.primary_key != actual.primary_key {
-        out.push(Difference::changed(
-            format!("primary key of {t}"),
-            format!("({})", expected.primary_key.join(", ")),
-            format!("({})", actual.primary_key.join(", ")),
-        ));
-    }
+}
+
+/// Unique, foreign-key and check constraints: missing and extra ones.
+fn diff_constraints(expected: &Table, actual: &Table, rules: Equality, out: &mut Vec<Difference>) {
+    let t = &expected.name;
     // SQLite's canonical form has no constraint names.
     let label = |kind: &str, name: &str| {
         if name.is_empty() {
@@ -193,15 +304,21 @@ fn diff_table(expected: &Table, actual: &Table, out: &mut Vec<Difference>) {
             format!("{kind} {name}")
         }
     };
-    let describe_unique = |u: &crate::schema::Unique| {
+    let describe_unique = |u: &Unique| {
         format!(
             "{} ({}) on {t}",
             label("unique", &u.name),
             u.columns.join(", ")
         )
     };
-    list_diff(&expected.uniques, &actual.uniques, describe_unique, out);
-    let describe_fk = |f: &crate::schema::ForeignKey| {
+    list_diff(
+        &expected.uniques,
+        &actual.uniques,
+        |a, b| rules.same_unique(a, b),
+        describe_unique,
+        out,
+    );
+    let describe_fk = |f: &ForeignKey| {
         format!(
             "{} ({}) on {t} -> {} ({}) on delete {} on update {}",
             label("foreign key", &f.name),
@@ -215,41 +332,38 @@ fn diff_table(expected: &Table, actual: &Table, out: &mut Vec<Difference>) {
     list_diff(
         &expected.foreign_keys,
         &actual.foreign_keys,
+        |a, b| rules.same_foreign_key(a, b),
         describe_fk,
         out,
     );
     list_diff(
         &expected.checks,
         &actual.checks,
+        |a, b| rules.same_check(a, b),
         |c| format!("check {} on {t}", c.name),
         out,
     );
-    let describe_index = |i: &crate::schema::Index| {
-        format!(
-            "{}index {} on {t} ({}){}",
-            if i.unique { "unique " } else { "" },
-            i.name,
-            i.columns.join(", "),
-            if i.predicate.is_some() {
-                " partial"
-            } else {
-                ""
-            }
-        )
-    };
-    list_diff(&expected.indexes, &actual.indexes, describe_index, out);
 }
 
-fn list_diff<T: PartialEq>(
+/// The items of `expected` that `actual` lacks (missing), and those of `actual` that `expected`
+/// lacks (extra), under `same`.
+fn list_diff<T>(
     expected: &[T],
     actual: &[T],
+    same: impl Fn(&T, &T) -> bool,
     describe: impl Fn(&T) -> String,
     out: &mut Vec<Difference>,
 ) {
-    for item in expected.iter().filter(|i| !actual.contains(i)) {
+    for item in expected
+        .iter()
+        .filter(|i| !actual.iter().any(|a| same(i, a)))
+    {
         out.push(Difference::missing(describe(item)));
     }
-    for item in actual.iter().filter(|i| !expected.contains(i)) {
+    for item in actual
+        .iter()
+        .filter(|i| !expected.iter().any(|e| same(e, i)))
+    {
         out.push(Difference::extra(describe(item)));
     }
 }
@@ -301,7 +415,8 @@ impl fmt::Display for Difference {
 
 #[cfg(test)]
 mod tests {
-    use super::normalize_default;
+    use super::{Equality, normalize_default};
+    use crate::schema::{Action, Check, ColumnType, ForeignKey, Index, Schema, Table, Unique};
 
     #[test]
     fn postgres_casts_are_dropped_from_defaults() {
@@ -313,5 +428,97 @@ mod tests {
         assert_eq!(normalize_default("'a::b'::text"), "'a::b'");
         assert_eq!(normalize_default("CURRENT_TIMESTAMP"), "CURRENT_TIMESTAMP");
         assert_eq!(normalize_default("true"), "true");
+    }
+
+    fn index(predicate: Option<&str>) -> Index {
+        Index {
+            name: "ix_payments_open".into(),
+            table: "payments".into(),
+            columns: vec!["status".into()],
+            unique: false,
+            predicate: predicate.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn expressions_compare_as_text_as_written_and_by_presence_against_a_database() {
+        let check = |expr: &str| Check {
+            name: "ck_amount".into(),
+            expr: expr.into(),
+        };
+        let rewritten = check("(amount > (0)::numeric)");
+        assert!(Equality::AS_WRITTEN.same_check(&check("amount > 0"), &check("amount > 0")));
+        assert!(!Equality::AS_WRITTEN.same_check(&check("amount > 0"), &rewritten));
+        assert!(Equality::AGAINST_DATABASE.same_check(&check("amount > 0"), &rewritten));
+        let other_name = Check {
+            name: "ck_other".into(),
+            ..check("amount > 0")
+        };
+        for rules in [Equality::AS_WRITTEN, Equality::AGAINST_DATABASE] {
+            assert!(!rules.same_check(&check("amount > 0"), &other_name));
+            assert!(!rules.same_index(&index(Some("open")), &index(None)));
+            assert!(rules.same_index(&index(None), &index(None)));
+        }
+        assert!(!Equality::AS_WRITTEN.same_index(&index(Some("open")), &index(Some("closed"))));
+        assert!(
+            Equality::AGAINST_DATABASE.same_index(&index(Some("open")), &index(Some("(open)")))
+        );
+    }
+
+    #[test]
+    fn the_other_rules_are_the_same_either_way() {
+        for rules in [Equality::AS_WRITTEN, Equality::AGAINST_DATABASE] {
+            assert!(rules.same_default(Some("'pending'::character varying"), Some("'pending'")));
+            assert!(rules.same_default(None, None));
+            assert!(!rules.same_default(Some("0"), None));
+            assert!(rules.same_type(&ColumnType::Varchar(50), &ColumnType::Varchar(50)));
+            assert!(!rules.same_type(&ColumnType::Varchar(50), &ColumnType::Text));
+            let (a, b) = (
+                ["a".to_owned(), "b".to_owned()],
+                ["b".to_owned(), "a".to_owned()],
+            );
+            assert!(
+                !rules.same_primary_key(&a, &b),
+                "the key's column order counts"
+            );
+            assert!(
+                !rules.same_enum_values(&a, &b),
+                "an enum's value order counts"
+            );
+            let unique = |name: &str| Unique {
+                name: name.into(),
+                columns: a.to_vec(),
+            };
+            assert!(rules.same_unique(&unique("uq"), &unique("uq")));
+            assert!(!rules.same_unique(&unique("uq"), &unique("uq2")));
+            let mut fk = ForeignKey::new("fk", ["user_id"], "users", ["id"]);
+            let plain = fk.clone();
+            fk.on_delete(Action::Cascade);
+            assert!(!rules.same_foreign_key(&plain, &fk));
+        }
+    }
+
+    #[test]
+    fn diff_matches_expressions_by_presence_and_diff_as_written_by_text() {
+        let schema = |expr: &str| {
+            let mut table = Table::new("payments");
+            table.column("amount", ColumnType::Integer);
+            table.check("ck_amount", expr);
+            let mut schema = Schema::default();
+            schema.tables.insert("payments".into(), table);
+            schema
+        };
+        let (head, models) = (schema("amount > 0"), schema("amount >= 0"));
+        assert!(head.diff(&models).is_empty());
+        assert_eq!(
+            head.diff_as_written(&models)
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            [
+                "- check ck_amount on payments (expected, missing)",
+                "+ check ck_amount on payments (not expected)"
+            ]
+        );
     }
 }

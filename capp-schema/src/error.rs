@@ -1,6 +1,6 @@
 //! Errors of the migration chain.
 
-use crate::__private::Location;
+use crate::chain::Location;
 
 /// A problem with the collected chain of migrations, found at run time.
 ///

@@ -89,9 +89,8 @@ pub mod testing;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use __private::{Location, Recording};
 pub use capp_schema_macros::{Chain, PgEnum, TableModel, downgrade, migration};
-pub use chain::{Chain, Checksum, Migration, MigrationChain};
+pub use chain::{Chain, Checksum, Location, Migration, MigrationChain, Recording};
 pub use compare::Difference;
 pub use error::ChainError;
 pub use model::{Model, Models, PgEnum, TableModel};

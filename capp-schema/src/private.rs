@@ -2,31 +2,11 @@
 
 use std::any::TypeId;
 
-use crate::ops::{Operation, Recorder};
+use crate::ops::Recorder;
 use crate::rules::{DowngradeOf, Revision, UpgradeOf};
 
+pub use crate::chain::{Location, Recording};
 pub use inventory;
-
-/// Where a migration is declared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Location {
-    pub file: &'static str,
-    pub line: u32,
-    pub module_path: &'static str,
-}
-
-impl std::fmt::Display for Location {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", self.file, self.line)
-    }
-}
-
-/// The operations one function records, and whether they run inside a transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recording {
-    pub transactional: bool,
-    pub operations: Vec<Operation>,
-}
 
 /// One direction of a migration: the function and the checksum of its source tokens.
 ///

@@ -42,25 +42,90 @@ pub enum ColumnType {
     Other(String),
 }
 
-impl fmt::Display for ColumnType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ColumnType {
+    /// The type as SQL spells it, PostgreSQL's way: `NUMERIC(20, 8)`, `TIMESTAMPTZ`; an enum type
+    /// by its name. (Rendering for SQLite, which has no enum types and calls bytes `BLOB`, adapts
+    /// this per dialect.)
+    pub fn sql_name(&self) -> String {
         match self {
-            ColumnType::SmallInt => f.write_str("SMALLINT"),
-            ColumnType::Integer => f.write_str("INTEGER"),
-            ColumnType::BigInt => f.write_str("BIGINT"),
-            ColumnType::Numeric { precision, scale } => write!(f, "NUMERIC({precision}, {scale})"),
-            ColumnType::Double => f.write_str("DOUBLE PRECISION"),
-            ColumnType::Boolean => f.write_str("BOOLEAN"),
-            ColumnType::Text => f.write_str("TEXT"),
-            ColumnType::Varchar(n) => write!(f, "VARCHAR({n})"),
-            ColumnType::Uuid => f.write_str("UUID"),
-            ColumnType::Date => f.write_str("DATE"),
-            ColumnType::TimestampTz => f.write_str("TIMESTAMPTZ"),
-            ColumnType::Jsonb => f.write_str("JSONB"),
-            ColumnType::Bytes => f.write_str("BYTEA"),
-            ColumnType::Enum(name) => write!(f, "ENUM {name}"),
-            ColumnType::Other(name) => f.write_str(name),
+            ColumnType::SmallInt => "SMALLINT".to_owned(),
+            ColumnType::Integer => "INTEGER".to_owned(),
+            ColumnType::BigInt => "BIGINT".to_owned(),
+            ColumnType::Numeric { precision, scale } => format!("NUMERIC({precision}, {scale})"),
+            ColumnType::Double => "DOUBLE PRECISION".to_owned(),
+            ColumnType::Boolean => "BOOLEAN".to_owned(),
+            ColumnType::Text => "TEXT".to_owned(),
+            ColumnType::Varchar(n) => format!("VARCHAR({n})"),
+            ColumnType::Uuid => "UUID".to_owned(),
+            ColumnType::Date => "DATE".to_owned(),
+            ColumnType::TimestampTz => "TIMESTAMPTZ".to_owned(),
+            ColumnType::Jsonb => "JSONB".to_owned(),
+            ColumnType::Bytes => "BYTEA".to_owned(),
+            ColumnType::Enum(name) | ColumnType::Other(name) => name.clone(),
         }
+    }
+
+    /// A type as it is spelled in SQL: by [`ColumnType::sql_name`], by PostgreSQL's `format_type`
+    /// (`character varying(255)`, `timestamp with time zone`, `numeric(20,8)`) or in a SQLite
+    /// declaration (`int8`, `blob`), in any case. A name of `enums` (the schema's enum types) is
+    /// that enum type; anything else is [`ColumnType::Other`], spelled as given.
+    pub fn from_sql(spelled: &str, enums: &BTreeMap<String, Vec<String>>) -> ColumnType {
+        let lower = spelled.trim().to_ascii_lowercase();
+        let base = lower.split('(').next().unwrap_or("").trim();
+        let other = || ColumnType::Other(spelled.to_owned());
+        let byte = |n: u32| u8::try_from(n).ok();
+        match base {
+            "smallint" | "int2" => ColumnType::SmallInt,
+            "integer" | "int" | "int4" => ColumnType::Integer,
+            "bigint" | "int8" => ColumnType::BigInt,
+            "numeric" | "decimal" => match type_arguments(&lower)[..] {
+                [p, s] => match (byte(p), byte(s)) {
+                    (Some(precision), Some(scale)) => ColumnType::Numeric { precision, scale },
+                    _ => other(),
+                },
+                [p] => byte(p).map_or_else(other, |precision| ColumnType::Numeric {
+                    precision,
+                    scale: 0,
+                }),
+                _ => other(),
+            },
+            "double precision" | "float8" => ColumnType::Double,
+            "boolean" | "bool" => ColumnType::Boolean,
+            "text" => ColumnType::Text,
+            "character varying" | "varchar" => match type_arguments(&lower)[..] {
+                [n] => ColumnType::Varchar(n),
+                _ => other(),
+            },
+            "uuid" => ColumnType::Uuid,
+            "date" => ColumnType::Date,
+            "timestamp with time zone" | "timestamptz" => ColumnType::TimestampTz,
+            "jsonb" => ColumnType::Jsonb,
+            "bytea" | "blob" => ColumnType::Bytes,
+            _ => {
+                let name = spelled.trim().trim_matches('"');
+                if enums.contains_key(name) {
+                    ColumnType::Enum(name.to_owned())
+                } else {
+                    other()
+                }
+            }
+        }
+    }
+}
+
+/// The numbers in the parentheses of a type: `[20, 8]` for `numeric(20,8)`.
+fn type_arguments(spelled: &str) -> Vec<u32> {
+    spelled
+        .split_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .map(|a| a.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_default()
+}
+
+impl fmt::Display for ColumnType {
+    /// [`ColumnType::sql_name`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.sql_name())
     }
 }
 
@@ -122,7 +187,7 @@ pub enum Action {
 }
 
 impl Action {
-    /// The SQL words.
+    /// The SQL words: `NO ACTION`, `SET NULL`, ...
     pub fn sql(self) -> &'static str {
         match self {
             Action::NoAction => "NO ACTION",
@@ -130,6 +195,19 @@ impl Action {
             Action::Cascade => "CASCADE",
             Action::SetNull => "SET NULL",
             Action::SetDefault => "SET DEFAULT",
+        }
+    }
+
+    /// An action as SQL spells it ([`Action::sql`], in any case, as SQLite's
+    /// `pragma_foreign_key_list` reports it) or as PostgreSQL's one-letter code in `pg_constraint`
+    /// (`a`, `r`, `c`, `n`, `d`). Anything else is `NO ACTION`, the default.
+    pub fn from_sql(spelled: &str) -> Action {
+        match spelled.trim().to_ascii_lowercase().as_str() {
+            "r" | "restrict" => Action::Restrict,
+            "c" | "cascade" => Action::Cascade,
+            "n" | "set null" => Action::SetNull,
+            "d" | "set default" => Action::SetDefault,
+            _ => Action::NoAction,
         }
     }
 }
@@ -331,6 +409,17 @@ impl Table {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// The column with this name, to change; `table` names the table in the error.
+    fn column_mut(&mut self, table: &str, name: &str) -> Result<&mut Column, FoldError> {
+        self.columns
+            .iter_mut()
+            .find(|c| c.name == name)
+            .ok_or_else(|| FoldError::NoColumn {
+                table: table.to_owned(),
+                column: name.to_owned(),
+            })
+    }
+
     fn has_constraint(&self, name: &str) -> bool {
         self.uniques.iter().any(|u| u.name == name)
             || self.foreign_keys.iter().any(|f| f.name == name)
@@ -400,224 +489,205 @@ impl Schema {
     pub fn apply(&mut self, op: &crate::Operation) -> Result<(), FoldError> {
         use crate::Operation as Op;
         match op {
-            Op::CreateTable(table) => {
-                if self.tables.contains_key(&table.name) {
-                    return Err(FoldError::TableExists(table.name.clone()));
-                }
-                for index in &table.indexes {
-                    if self.index_exists(&index.name) {
-                        return Err(FoldError::IndexExists(index.name.clone()));
-                    }
-                }
-                self.tables.insert(table.name.clone(), table.clone());
-            }
-            Op::DropTable { name } => {
-                self.tables
-                    .remove(name)
-                    .ok_or_else(|| FoldError::NoTable(name.clone()))?;
-            }
-            Op::RenameTable { from, to } => {
-                if self.tables.contains_key(to) {
-                    return Err(FoldError::TableExists(to.clone()));
-                }
-                let mut table = self
-                    .tables
-                    .remove(from)
-                    .ok_or_else(|| FoldError::NoTable(from.clone()))?;
-                table.name = to.clone();
-                for index in &mut table.indexes {
-                    index.table = to.clone();
-                }
-                self.tables.insert(to.clone(), table);
-                for t in self.tables.values_mut() {
-                    for fk in &mut t.foreign_keys {
-                        if &fk.ref_table == from {
-                            fk.ref_table = to.clone();
-                        }
-                    }
-                }
-            }
-            Op::AddColumn { table, column } => {
-                let t = self.table_mut(table)?;
-                if t.get_column(&column.name).is_some() {
-                    return Err(FoldError::ColumnExists {
-                        table: table.clone(),
-                        column: column.name.clone(),
-                    });
-                }
-                t.columns.push(column.clone());
-            }
-            Op::DropColumn { table, column } => {
-                let t = self.table_mut(table)?;
-                let before = t.columns.len();
-                t.columns.retain(|c| &c.name != column);
-                if t.columns.len() == before {
-                    return Err(FoldError::NoColumn {
-                        table: table.clone(),
-                        column: column.clone(),
-                    });
-                }
-                // Like the databases: indexes and constraints over the column go with it.
-                t.indexes.retain(|i| !i.columns.contains(column));
-                t.uniques.retain(|u| !u.columns.contains(column));
-                t.foreign_keys.retain(|f| !f.columns.contains(column));
-                t.primary_key.retain(|c| c != column);
-            }
-            Op::RenameColumn { table, from, to } => {
-                let t = self.table_mut(table)?;
-                if t.get_column(to).is_some() {
-                    return Err(FoldError::ColumnExists {
-                        table: table.clone(),
-                        column: to.clone(),
-                    });
-                }
-                let column = t
-                    .columns
-                    .iter_mut()
-                    .find(|c| &c.name == from)
-                    .ok_or_else(|| FoldError::NoColumn {
-                        table: table.clone(),
-                        column: from.clone(),
-                    })?;
-                column.name = to.clone();
-                let rename = |cols: &mut Vec<String>| {
-                    for c in cols.iter_mut().filter(|c| *c == from) {
-                        *c = to.clone();
-                    }
-                };
-                rename(&mut t.primary_key);
-                t.indexes.iter_mut().for_each(|i| rename(&mut i.columns));
-                t.uniques.iter_mut().for_each(|u| rename(&mut u.columns));
-                t.foreign_keys
-                    .iter_mut()
-                    .for_each(|f| rename(&mut f.columns));
-                let table_name = table.clone();
-                for t in self.tables.values_mut() {
-                    for fk in t
-                        .foreign_keys
-                        .iter_mut()
-                        .filter(|f| f.ref_table == table_name)
-                    {
-                        rename(&mut fk.ref_columns);
-                    }
-                }
-            }
+            Op::CreateTable(table) => self.create_table(table),
+            Op::DropTable { name } => self.drop_table(name),
+            Op::RenameTable { from, to } => self.rename_table(from, to),
+            Op::AddColumn { table, column } => self.add_column(table, column),
+            Op::DropColumn { table, column } => self.drop_column(table, column),
+            Op::RenameColumn { table, from, to } => self.rename_column(table, from, to),
             Op::AlterColumn {
                 table,
                 column,
                 change,
-            } => {
-                let t = self.table_mut(table)?;
-                let c = t
-                    .columns
-                    .iter_mut()
-                    .find(|c| &c.name == column)
-                    .ok_or_else(|| FoldError::NoColumn {
-                        table: table.clone(),
-                        column: column.clone(),
-                    })?;
-                if let Some(ty) = &change.ty {
-                    c.ty = ty.clone();
-                }
-                if let Some(nullable) = change.nullable {
-                    c.nullable = nullable;
-                }
-                if let Some(default) = &change.default {
-                    c.default = default.clone();
-                }
-            }
-            Op::CreateIndex { index, .. } => {
-                if self.index_exists(&index.name) {
-                    return Err(FoldError::IndexExists(index.name.clone()));
-                }
-                self.table_mut(&index.table)?.indexes.push(index.clone());
-            }
-            Op::DropIndex { name, .. } => {
-                let table = self
-                    .tables
-                    .values_mut()
-                    .find(|t| t.indexes.iter().any(|i| &i.name == name))
-                    .ok_or_else(|| FoldError::NoIndex(name.clone()))?;
-                table.indexes.retain(|i| &i.name != name);
-            }
+            } => self.alter_column(table, column, change),
+            Op::SetPrimaryKey { table, columns } => self.set_primary_key(table, columns),
+            Op::CreateIndex { index, .. } => self.create_index(index),
+            Op::DropIndex { name, .. } => self.drop_index(name),
             Op::AddUnique { table, unique } => {
                 let t = self.constraint_slot(table, &unique.name)?;
                 t.uniques.push(unique.clone());
+                Ok(())
             }
             Op::AddForeignKey { table, foreign_key } => {
                 let t = self.constraint_slot(table, &foreign_key.name)?;
                 t.foreign_keys.push(foreign_key.clone());
+                Ok(())
             }
             Op::AddCheck { table, check } => {
                 let t = self.constraint_slot(table, &check.name)?;
                 t.checks.push(check.clone());
+                Ok(())
             }
-            Op::DropConstraint { table, name } => {
-                let t = self.table_mut(table)?;
-                if !t.has_constraint(name) {
-                    return Err(FoldError::NoConstraint {
-                        table: table.clone(),
-                        constraint: name.clone(),
-                    });
-                }
-                t.uniques.retain(|u| &u.name != name);
-                t.foreign_keys.retain(|f| &f.name != name);
-                t.checks.retain(|c| &c.name != name);
-            }
-            Op::CreateEnum { name, values } => {
-                if self.enums.contains_key(name) {
-                    return Err(FoldError::EnumExists(name.clone()));
-                }
-                self.enums.insert(name.clone(), values.clone());
-            }
-            Op::DropEnum { name } => {
-                self.enums
-                    .remove(name)
-                    .ok_or_else(|| FoldError::NoEnum(name.clone()))?;
-            }
-            Op::AddEnumValue { name, value } => {
-                let values = self
-                    .enums
-                    .get_mut(name)
-                    .ok_or_else(|| FoldError::NoEnum(name.clone()))?;
-                if values.contains(value) {
-                    return Err(FoldError::EnumValueExists {
-                        name: name.clone(),
-                        value: value.clone(),
-                    });
-                }
-                values.push(value.clone());
-            }
-            Op::SetPrimaryKey { table, columns } => {
-                let t = self.table_mut(table)?;
-                for name in columns {
-                    if t.get_column(name).is_none() {
-                        return Err(FoldError::NoColumn {
-                            table: table.clone(),
-                            column: name.clone(),
-                        });
-                    }
-                }
-                t.primary_key(columns.iter().cloned());
-            }
-            Op::DropEnumValue { name, value } => {
-                let values = self
-                    .enums
-                    .get_mut(name)
-                    .ok_or_else(|| FoldError::NoEnum(name.clone()))?;
-                let before = values.len();
-                values.retain(|v| v != value);
-                if values.len() == before {
-                    return Err(FoldError::NoEnumValue {
-                        name: name.clone(),
-                        value: value.clone(),
-                    });
-                }
-            }
-            Op::Execute { .. } => {}
+            Op::DropConstraint { table, name } => self.drop_constraint(table, name),
+            Op::CreateEnum { name, values } => self.create_enum(name, values),
+            Op::DropEnum { name } => self.drop_enum(name),
+            Op::AddEnumValue { name, value } => self.add_enum_value(name, value),
+            Op::DropEnumValue { name, value } => self.drop_enum_value(name, value),
+            Op::Execute { .. } => Ok(()),
             #[cfg(feature = "runner")]
-            Op::RunRust { .. } => {}
+            Op::RunRust { .. } => Ok(()),
         }
+    }
+
+    // Tables.
+
+    fn create_table(&mut self, table: &Table) -> Result<(), FoldError> {
+        if self.tables.contains_key(&table.name) {
+            return Err(FoldError::TableExists(table.name.clone()));
+        }
+        for index in &table.indexes {
+            if self.index_exists(&index.name) {
+                return Err(FoldError::IndexExists(index.name.clone()));
+            }
+        }
+        self.tables.insert(table.name.clone(), table.clone());
+        Ok(())
+    }
+
+    fn drop_table(&mut self, name: &str) -> Result<(), FoldError> {
+        self.tables
+            .remove(name)
+            .map(drop)
+            .ok_or_else(|| FoldError::NoTable(name.to_owned()))
+    }
+
+    /// Renames a table; its indexes and the foreign keys that reference it follow.
+    fn rename_table(&mut self, from: &str, to: &str) -> Result<(), FoldError> {
+        if self.tables.contains_key(to) {
+            return Err(FoldError::TableExists(to.to_owned()));
+        }
+        let mut table = self
+            .tables
+            .remove(from)
+            .ok_or_else(|| FoldError::NoTable(from.to_owned()))?;
+        table.name = to.to_owned();
+        for index in &mut table.indexes {
+            index.table = to.to_owned();
+        }
+        self.tables.insert(to.to_owned(), table);
+        for t in self.tables.values_mut() {
+            for fk in &mut t.foreign_keys {
+                if fk.ref_table == from {
+                    fk.ref_table = to.to_owned();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    // Columns.
+
+    fn add_column(&mut self, table: &str, column: &Column) -> Result<(), FoldError> {
+        let t = self.table_mut(table)?;
+        if t.get_column(&column.name).is_some() {
+            return Err(FoldError::ColumnExists {
+                table: table.to_owned(),
+                column: column.name.clone(),
+            });
+        }
+        t.columns.push(column.clone());
+        Ok(())
+    }
+
+    fn drop_column(&mut self, table: &str, column: &str) -> Result<(), FoldError> {
+        let t = self.table_mut(table)?;
+        let before = t.columns.len();
+        t.columns.retain(|c| c.name != column);
+        if t.columns.len() == before {
+            return Err(FoldError::NoColumn {
+                table: table.to_owned(),
+                column: column.to_owned(),
+            });
+        }
+        // Like the databases: indexes and constraints over the column go with it.
+        let over = |columns: &Vec<String>| columns.iter().any(|c| c == column);
+        t.indexes.retain(|i| !over(&i.columns));
+        t.uniques.retain(|u| !over(&u.columns));
+        t.foreign_keys.retain(|f| !over(&f.columns));
+        t.primary_key.retain(|c| c != column);
+        Ok(())
+    }
+
+    /// Renames a column; the keys, indexes and constraints over it, and the foreign keys that
+    /// reference it, follow.
+    fn rename_column(&mut self, table: &str, from: &str, to: &str) -> Result<(), FoldError> {
+        let t = self.table_mut(table)?;
+        if t.get_column(to).is_some() {
+            return Err(FoldError::ColumnExists {
+                table: table.to_owned(),
+                column: to.to_owned(),
+            });
+        }
+        t.column_mut(table, from)?.name = to.to_owned();
+        let rename = |cols: &mut Vec<String>| {
+            for c in cols.iter_mut().filter(|c| *c == from) {
+                *c = to.to_owned();
+            }
+        };
+        rename(&mut t.primary_key);
+        t.indexes.iter_mut().for_each(|i| rename(&mut i.columns));
+        t.uniques.iter_mut().for_each(|u| rename(&mut u.columns));
+        t.foreign_keys
+            .iter_mut()
+            .for_each(|f| rename(&mut f.columns));
+        for t in self.tables.values_mut() {
+            for fk in t.foreign_keys.iter_mut().filter(|f| f.ref_table == table) {
+                rename(&mut fk.ref_columns);
+            }
+        }
+        Ok(())
+    }
+
+    fn alter_column(
+        &mut self,
+        table: &str,
+        column: &str,
+        change: &crate::ColumnChange,
+    ) -> Result<(), FoldError> {
+        let c = self.table_mut(table)?.column_mut(table, column)?;
+        if let Some(ty) = &change.ty {
+            c.ty = ty.clone();
+        }
+        if let Some(nullable) = change.nullable {
+            c.nullable = nullable;
+        }
+        if let Some(default) = &change.default {
+            c.default = default.clone();
+        }
+        Ok(())
+    }
+
+    fn set_primary_key(&mut self, table: &str, columns: &[String]) -> Result<(), FoldError> {
+        let t = self.table_mut(table)?;
+        for name in columns {
+            if t.get_column(name).is_none() {
+                return Err(FoldError::NoColumn {
+                    table: table.to_owned(),
+                    column: name.clone(),
+                });
+            }
+        }
+        t.primary_key(columns.iter().cloned());
+        Ok(())
+    }
+
+    // Indexes and constraints.
+
+    fn create_index(&mut self, index: &Index) -> Result<(), FoldError> {
+        if self.index_exists(&index.name) {
+            return Err(FoldError::IndexExists(index.name.clone()));
+        }
+        self.table_mut(&index.table)?.indexes.push(index.clone());
+        Ok(())
+    }
+
+    fn drop_index(&mut self, name: &str) -> Result<(), FoldError> {
+        let table = self
+            .tables
+            .values_mut()
+            .find(|t| t.indexes.iter().any(|i| i.name == name))
+            .ok_or_else(|| FoldError::NoIndex(name.to_owned()))?;
+        table.indexes.retain(|i| i.name != name);
         Ok(())
     }
 
@@ -630,5 +700,164 @@ impl Schema {
             });
         }
         Ok(t)
+    }
+
+    fn drop_constraint(&mut self, table: &str, name: &str) -> Result<(), FoldError> {
+        let t = self.table_mut(table)?;
+        if !t.has_constraint(name) {
+            return Err(FoldError::NoConstraint {
+                table: table.to_owned(),
+                constraint: name.to_owned(),
+            });
+        }
+        t.uniques.retain(|u| u.name != name);
+        t.foreign_keys.retain(|f| f.name != name);
+        t.checks.retain(|c| c.name != name);
+        Ok(())
+    }
+
+    // Enum types.
+
+    fn create_enum(&mut self, name: &str, values: &[String]) -> Result<(), FoldError> {
+        if self.enums.contains_key(name) {
+            return Err(FoldError::EnumExists(name.to_owned()));
+        }
+        self.enums.insert(name.to_owned(), values.to_vec());
+        Ok(())
+    }
+
+    fn drop_enum(&mut self, name: &str) -> Result<(), FoldError> {
+        self.enums
+            .remove(name)
+            .map(drop)
+            .ok_or_else(|| FoldError::NoEnum(name.to_owned()))
+    }
+
+    fn enum_values_mut(&mut self, name: &str) -> Result<&mut Vec<String>, FoldError> {
+        self.enums
+            .get_mut(name)
+            .ok_or_else(|| FoldError::NoEnum(name.to_owned()))
+    }
+
+    fn add_enum_value(&mut self, name: &str, value: &str) -> Result<(), FoldError> {
+        let values = self.enum_values_mut(name)?;
+        if values.iter().any(|v| v == value) {
+            return Err(FoldError::EnumValueExists {
+                name: name.to_owned(),
+                value: value.to_owned(),
+            });
+        }
+        values.push(value.to_owned());
+        Ok(())
+    }
+
+    fn drop_enum_value(&mut self, name: &str, value: &str) -> Result<(), FoldError> {
+        let values = self.enum_values_mut(name)?;
+        let before = values.len();
+        values.retain(|v| v != value);
+        if values.len() == before {
+            return Err(FoldError::NoEnumValue {
+                name: name.to_owned(),
+                value: value.to_owned(),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_column_type() -> Vec<ColumnType> {
+        vec![
+            ColumnType::SmallInt,
+            ColumnType::Integer,
+            ColumnType::BigInt,
+            ColumnType::Numeric {
+                precision: 20,
+                scale: 8,
+            },
+            ColumnType::Numeric {
+                precision: 255,
+                scale: 0,
+            },
+            ColumnType::Double,
+            ColumnType::Boolean,
+            ColumnType::Text,
+            ColumnType::Varchar(255),
+            ColumnType::Uuid,
+            ColumnType::Date,
+            ColumnType::TimestampTz,
+            ColumnType::Jsonb,
+            ColumnType::Bytes,
+            ColumnType::Enum("kyc_status".into()),
+            ColumnType::Other("tsvector".into()),
+            ColumnType::Other("timestamp(3) with time zone".into()),
+        ]
+    }
+
+    #[test]
+    fn every_column_type_reads_back_from_its_sql_name() {
+        let enums = BTreeMap::from([("kyc_status".to_owned(), vec!["pending".to_owned()])]);
+        for ty in every_column_type() {
+            assert_eq!(ColumnType::from_sql(&ty.sql_name(), &enums), ty, "{ty:?}");
+            assert_eq!(ty.to_string(), ty.sql_name());
+        }
+    }
+
+    #[test]
+    fn column_types_read_as_the_databases_spell_them() {
+        let enums = BTreeMap::from([("kyc_status".to_owned(), Vec::new())]);
+        let read = |spelled: &str| ColumnType::from_sql(spelled, &enums);
+        // PostgreSQL's format_type.
+        assert_eq!(read("character varying(255)"), ColumnType::Varchar(255));
+        assert_eq!(
+            read("numeric(20,8)"),
+            ColumnType::Numeric {
+                precision: 20,
+                scale: 8
+            }
+        );
+        assert_eq!(read("timestamp with time zone"), ColumnType::TimestampTz);
+        assert_eq!(read("double precision"), ColumnType::Double);
+        assert_eq!(
+            read("\"kyc_status\""),
+            ColumnType::Enum("kyc_status".into())
+        );
+        // SQLite declarations.
+        assert_eq!(read("int8"), ColumnType::BigInt);
+        assert_eq!(read("BLOB"), ColumnType::Bytes);
+        assert_eq!(read("bool"), ColumnType::Boolean);
+        assert_eq!(
+            read("DECIMAL(10)"),
+            ColumnType::Numeric {
+                precision: 10,
+                scale: 0
+            }
+        );
+        // What the model cannot hold stays as spelled.
+        assert_eq!(read("varchar"), ColumnType::Other("varchar".into()));
+        assert_eq!(
+            read("numeric(300,2)"),
+            ColumnType::Other("numeric(300,2)".into())
+        );
+        assert_eq!(read("kyc"), ColumnType::Other("kyc".into()));
+    }
+
+    #[test]
+    fn every_action_reads_back_from_its_sql_and_its_postgres_code() {
+        let actions = [
+            (Action::NoAction, "a"),
+            (Action::Restrict, "r"),
+            (Action::Cascade, "c"),
+            (Action::SetNull, "n"),
+            (Action::SetDefault, "d"),
+        ];
+        for (action, code) in actions {
+            assert_eq!(Action::from_sql(action.sql()), action);
+            assert_eq!(Action::from_sql(&action.sql().to_lowercase()), action);
+            assert_eq!(Action::from_sql(code), action);
+        }
     }
 }

@@ -15,7 +15,6 @@ mod db;
 mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
-mod types;
 mod url;
 
 use std::future::Future;

@@ -137,8 +137,8 @@ impl Migrator {
         for m in &self.chain.migrations()[..=position] {
             h.update(m.rev().as_bytes());
             h.update(b"\0");
-            h.update(m.checksum().0);
+            h.update(m.checksum().as_bytes());
         }
-        Checksum(h.finalize().into()).to_string()
+        Checksum::from_bytes(h.finalize().into()).to_string()
     }
 }

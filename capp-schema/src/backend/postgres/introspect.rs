@@ -2,11 +2,19 @@
 
 use sqlx::PgConnection;
 
-use crate::backend::types::{action, column_type};
-use crate::schema::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
+use crate::schema::{Action, Check, Column, ColumnType, ForeignKey, Index, Schema, Table, Unique};
 
 pub(super) async fn schema(conn: &mut PgConnection) -> Result<Schema, sqlx::Error> {
     let mut schema = Schema::default();
+    enums(conn, &mut schema).await?;
+    columns(conn, &mut schema).await?;
+    constraints(conn, &mut schema).await?;
+    indexes(conn, &mut schema).await?;
+    Ok(schema)
+}
+
+/// Enum types and their values, in order.
+async fn enums(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sqlx::Error> {
     let enums: Vec<(String, String)> = sqlx::query_as(
         "SELECT t.typname::text, e.enumlabel::text FROM pg_type t
          JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace
@@ -17,6 +25,11 @@ pub(super) async fn schema(conn: &mut PgConnection) -> Result<Schema, sqlx::Erro
     for (name, value) in enums {
         schema.enums.entry(name).or_default().push(value);
     }
+    Ok(())
+}
+
+/// Columns with their types, nullability and defaults.
+async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sqlx::Error> {
     let columns: Vec<(String, String, String, bool, Option<String>)> = sqlx::query_as(
         "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
                 pg_get_expr(d.adbin, d.adrelid)
@@ -29,7 +42,7 @@ pub(super) async fn schema(conn: &mut PgConnection) -> Result<Schema, sqlx::Erro
     .fetch_all(&mut *conn)
     .await?;
     for (table, name, ty, nullable, default) in columns {
-        let ty = column_type(&ty, &schema.enums);
+        let ty = ColumnType::from_sql(&ty, &schema.enums);
         let t = schema
             .tables
             .entry(table.clone())
@@ -41,6 +54,11 @@ pub(super) async fn schema(conn: &mut PgConnection) -> Result<Schema, sqlx::Erro
             default,
         });
     }
+    Ok(())
+}
+
+/// Primary keys, unique, foreign-key and check constraints.
+async fn constraints(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sqlx::Error> {
     type ConstraintRow = (
         String,
         String,
@@ -81,8 +99,8 @@ pub(super) async fn schema(conn: &mut PgConnection) -> Result<Schema, sqlx::Erro
                 columns,
                 ref_table: ref_table.unwrap_or_default(),
                 ref_columns,
-                on_delete: action(&on_delete),
-                on_update: action(&on_update),
+                on_delete: Action::from_sql(&on_delete),
+                on_update: Action::from_sql(&on_update),
             }),
             _ => t.checks.push(Check {
                 name,
@@ -90,6 +108,11 @@ pub(super) async fn schema(conn: &mut PgConnection) -> Result<Schema, sqlx::Erro
             }),
         }
     }
+    Ok(())
+}
+
+/// Indexes that back no constraint.
+async fn indexes(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sqlx::Error> {
     type IndexRow = (String, String, bool, Vec<String>, Option<String>);
     let indexes: Vec<IndexRow> = sqlx::query_as(
         "SELECT t.relname::text, i.relname::text, ix.indisunique,
@@ -115,5 +138,5 @@ pub(super) async fn schema(conn: &mut PgConnection) -> Result<Schema, sqlx::Erro
             });
         }
     }
-    Ok(schema)
+    Ok(())
 }

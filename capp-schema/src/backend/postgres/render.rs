@@ -20,7 +20,7 @@ impl SqlDialect for Postgres {
         match ty {
             ColumnType::Enum(name) => ident(name),
             ColumnType::Other(name) => name.clone(),
-            ty => ty.to_string(),
+            ty => ty.sql_name(),
         }
     }
 

@@ -4,12 +4,21 @@ use std::collections::BTreeMap;
 
 use sqlx::{AssertSqlSafe, SqliteConnection};
 
-use crate::backend::types::{action, column_type};
-use crate::schema::{Column, ForeignKey, Index, Schema, Table, Unique};
+use crate::schema::{Action, Column, ColumnType, ForeignKey, Index, Schema, Table, Unique};
+
+/// The application's tables (joined with a pragma by replacing ` WHERE`).
+const TABLES: &str = "sqlite_master m WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'";
 
 pub(super) async fn schema(conn: &mut SqliteConnection) -> Result<Schema, sqlx::Error> {
     let mut schema = Schema::default();
-    const TABLES: &str = "sqlite_master m WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'";
+    columns(conn, &mut schema).await?;
+    foreign_keys(conn, &mut schema).await?;
+    indexes(conn, &mut schema).await?;
+    Ok(schema)
+}
+
+/// Columns with their types, nullability, defaults, and the primary key.
+async fn columns(conn: &mut SqliteConnection, schema: &mut Schema) -> Result<(), sqlx::Error> {
     let columns: Vec<(String, String, String, bool, Option<String>, i64)> =
         sqlx::query_as(AssertSqlSafe(format!(
             "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk
@@ -20,7 +29,7 @@ pub(super) async fn schema(conn: &mut SqliteConnection) -> Result<Schema, sqlx::
         .await?;
     let mut pk: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
     for (table, name, ty, not_null, default, pk_position) in columns {
-        let ty = column_type(&ty, &schema.enums);
+        let ty = ColumnType::from_sql(&ty, &schema.enums);
         if pk_position > 0 {
             pk.entry(table.clone())
                 .or_default()
@@ -43,6 +52,11 @@ pub(super) async fn schema(conn: &mut SqliteConnection) -> Result<Schema, sqlx::
             t.primary_key = columns.into_iter().map(|(_, c)| c).collect();
         }
     }
+    Ok(())
+}
+
+/// Foreign keys (SQLite keeps no names for them).
+async fn foreign_keys(conn: &mut SqliteConnection, schema: &mut Schema) -> Result<(), sqlx::Error> {
     let fks: Vec<(String, i64, String, String, String, String, String)> =
         sqlx::query_as(AssertSqlSafe(format!(
             "SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete
@@ -58,8 +72,8 @@ pub(super) async fn schema(conn: &mut SqliteConnection) -> Result<Schema, sqlx::
             columns: Vec::new(),
             ref_table,
             ref_columns: Vec::new(),
-            on_delete: action(&on_delete),
-            on_update: action(&on_update),
+            on_delete: Action::from_sql(&on_delete),
+            on_update: Action::from_sql(&on_update),
         });
         fk.columns.push(from);
         fk.ref_columns.push(to);
@@ -69,6 +83,11 @@ pub(super) async fn schema(conn: &mut SqliteConnection) -> Result<Schema, sqlx::
             t.foreign_keys.push(fk);
         }
     }
+    Ok(())
+}
+
+/// Indexes, and the unique constraints SQLite keeps as indexes.
+async fn indexes(conn: &mut SqliteConnection, schema: &mut Schema) -> Result<(), sqlx::Error> {
     let indexes: Vec<(String, String, bool, String, bool, String)> =
         sqlx::query_as(AssertSqlSafe(format!(
             "SELECT m.name, il.name, il.\"unique\", il.origin, il.partial, ii.name
@@ -108,5 +127,5 @@ pub(super) async fn schema(conn: &mut SqliteConnection) -> Result<Schema, sqlx::
             _ => {}
         }
     }
-    Ok(schema)
+    Ok(())
 }

@@ -22,7 +22,7 @@ impl SqlDialect for Sqlite {
             ColumnType::Enum(_) => "TEXT".to_owned(),
             ColumnType::Bytes => "BLOB".to_owned(),
             ColumnType::Other(name) => name.clone(),
-            ty => ty.to_string(),
+            ty => ty.sql_name(),
         }
     }
 

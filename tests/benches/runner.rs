@@ -57,22 +57,11 @@ async fn timed_upgrade(migrator: &Migrator) -> Duration {
     elapsed
 }
 
-#[tokio::main]
-async fn main() {
-    let chain = Bench::load().unwrap();
-    let n = chain.len();
-    let per = Migrator::new(chain.clone(), Config::default());
-    let single = Migrator::new(
-        chain,
-        Config {
-            transaction_mode: TransactionMode::Single,
-            ..Config::default()
-        },
-    );
-
+/// `psql -1 -f` on the plain statements: the floor.
+async fn timed_psql(migrator: &Migrator) -> Vec<Duration> {
     let script = std::env::temp_dir().join("capp_bench_plain.sql");
-    std::fs::write(&script, plain_sql(&per)).unwrap();
-    let mut psql = Vec::new();
+    std::fs::write(&script, plain_sql(migrator)).unwrap();
+    let mut times = Vec::new();
     for _ in 0..RUNS {
         let db = PgDb::create()
             .await
@@ -92,105 +81,80 @@ async fn main() {
             .arg(&script)
             .output()
             .unwrap();
-        psql.push(start.elapsed());
+        times.push(start.elapsed());
         assert!(
             out.status.success(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let mut one = Vec::new();
-    let mut each = Vec::new();
-    for _ in 0..RUNS {
-        one.push(timed_upgrade(&single).await);
-        each.push(timed_upgrade(&per).await);
-    }
-    // sqlx-cli's `migrate run` on the same statements, one file per migration, when given.
-    let sqlx = match std::env::var("SQLX_CLI") {
-        Ok(cli) => {
-            let dir = std::env::temp_dir().join("capp_bench_sqlx_migrations");
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir).unwrap();
-            let mut schema = Schema::default();
-            for (i, m) in per.chain().migrations().iter().enumerate() {
-                let mut sql = String::new();
-                for op in m.upgrade().operations {
-                    for statement in
-                        capp_schema::render::render(&op, Dialect::POSTGRES, &mut schema).unwrap()
-                    {
-                        sql.push_str(&statement);
-                        sql.push_str(";\n");
-                    }
-                }
-                std::fs::write(dir.join(format!("{:04}_create_t{}.sql", i + 1, i + 1)), sql)
-                    .unwrap();
-            }
-            let mut times = Vec::new();
-            for _ in 0..RUNS {
-                let db = PgDb::create().await.unwrap();
-                let start = Instant::now();
-                let out = Command::new(&cli)
-                    .args(["migrate", "run", "--source"])
-                    .arg(&dir)
-                    .args(["--database-url", &db.url])
-                    .output()
-                    .unwrap();
-                times.push(start.elapsed());
-                assert!(
-                    out.status.success(),
-                    "{}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-            }
-            Some(median(times))
-        }
-        Err(_) => None,
-    };
-    let (psql, one, each) = (median(psql), median(one), median(each));
-    println!("upgrade head, {n} migrations, median of {RUNS}:");
-    println!(
-        "  psql -1 -f (floor)             {:>8.1} ms",
-        psql.as_secs_f64() * 1e3
-    );
-    println!(
-        "  capp-schema, one transaction   {:>8.1} ms  ({:.2}x the floor)",
-        one.as_secs_f64() * 1e3,
-        one.as_secs_f64() / psql.as_secs_f64()
-    );
-    println!(
-        "  capp-schema, per migration     {:>8.1} ms  ({:.2}x the floor)",
-        each.as_secs_f64() * 1e3,
-        each.as_secs_f64() / psql.as_secs_f64()
-    );
+    times
+}
 
-    if let Some(sqlx) = sqlx {
-        println!(
-            "  sqlx-cli migrate run            {:>8.1} ms  ({:.2}x the floor; capp-schema per migration is {:.2}x of it)",
-            sqlx.as_secs_f64() * 1e3,
-            sqlx.as_secs_f64() / psql.as_secs_f64(),
-            each.as_secs_f64() / sqlx.as_secs_f64()
+/// sqlx-cli's `migrate run` on the same statements, one file per migration.
+async fn timed_sqlx_cli(cli: &str, migrator: &Migrator) -> Vec<Duration> {
+    let dir = std::env::temp_dir().join("capp_bench_sqlx_migrations");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut schema = Schema::default();
+    for (i, m) in migrator.chain().migrations().iter().enumerate() {
+        let mut sql = String::new();
+        for op in m.upgrade().operations {
+            for statement in
+                capp_schema::render::render(&op, Dialect::POSTGRES, &mut schema).unwrap()
+            {
+                sql.push_str(&statement);
+                sql.push_str(";\n");
+            }
+        }
+        std::fs::write(dir.join(format!("{:04}_create_t{}.sql", i + 1, i + 1)), sql).unwrap();
+    }
+    let mut times = Vec::new();
+    for _ in 0..RUNS {
+        let db = PgDb::create().await.unwrap();
+        let start = Instant::now();
+        let out = Command::new(cli)
+            .args(["migrate", "run", "--source"])
+            .arg(&dir)
+            .args(["--database-url", &db.url])
+            .output()
+            .unwrap();
+        times.push(start.elapsed());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
         );
     }
+    times
+}
 
-    // An application start at head, on a database already at head.
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// An application start at head, on a database already at head: with and without connecting.
+async fn start_at_head(migrator: &Migrator) -> (Duration, Duration) {
     let db = PgDb::create().await.unwrap();
-    per.upgrade_url(&db.database_url(), "head").await.unwrap();
+    migrator
+        .upgrade_url(&db.database_url(), "head")
+        .await
+        .unwrap();
     let mut with_connect = Vec::new();
     let mut without = Vec::new();
     let mut conn = Db::connect(&db.database_url()).await.unwrap();
     for _ in 0..50 {
         let start = Instant::now();
-        assert!(
-            per.upgrade_url(&db.database_url(), "head")
-                .await
-                .unwrap()
-                .applied
-                .is_empty()
-        );
+        let report = migrator
+            .upgrade_url(&db.database_url(), "head")
+            .await
+            .unwrap();
+        assert!(report.applied.is_empty());
         with_connect.push(start.elapsed());
         let start = Instant::now();
         assert!(
-            per.upgrade(&mut conn, "head")
+            migrator
+                .upgrade(&mut conn, "head")
                 .await
                 .unwrap()
                 .applied
@@ -198,13 +162,55 @@ async fn main() {
         );
         without.push(start.elapsed());
     }
+    (median(with_connect), median(without))
+}
+
+#[tokio::main]
+async fn main() {
+    let chain = Bench::load().unwrap();
+    let n = chain.len();
+    let per = Migrator::new(chain.clone(), Config::default());
+    let single = Migrator::new(
+        chain,
+        Config {
+            transaction_mode: TransactionMode::Single,
+            ..Config::default()
+        },
+    );
+    let psql = median(timed_psql(&per).await);
+    let mut one = Vec::new();
+    let mut each = Vec::new();
+    for _ in 0..RUNS {
+        one.push(timed_upgrade(&single).await);
+        each.push(timed_upgrade(&per).await);
+    }
+    let (one, each) = (median(one), median(each));
+    println!("upgrade head, {n} migrations, median of {RUNS}:");
+    println!("  psql -1 -f (floor)             {:>8.1} ms", ms(psql));
+    println!(
+        "  capp-schema, one transaction   {:>8.1} ms  ({:.2}x the floor)",
+        ms(one),
+        ms(one) / ms(psql)
+    );
+    println!(
+        "  capp-schema, per migration     {:>8.1} ms  ({:.2}x the floor)",
+        ms(each),
+        ms(each) / ms(psql)
+    );
+    if let Ok(cli) = std::env::var("SQLX_CLI") {
+        let sqlx = median(timed_sqlx_cli(&cli, &per).await);
+        println!(
+            "  sqlx-cli migrate run            {:>8.1} ms  ({:.2}x the floor; capp-schema per migration is {:.2}x of it)",
+            ms(sqlx),
+            ms(sqlx) / ms(psql),
+            ms(each) / ms(sqlx)
+        );
+    }
+    let (with_connect, without) = start_at_head(&per).await;
     println!("start at head ({n} migrations applied), median of 50:");
     println!(
         "  connect + lock + read + unlock {:>8.2} ms",
-        median(with_connect).as_secs_f64() * 1e3
+        ms(with_connect)
     );
-    println!(
-        "  lock + read + unlock           {:>8.2} ms",
-        median(without).as_secs_f64() * 1e3
-    );
+    println!("  lock + read + unlock           {:>8.2} ms", ms(without));
 }

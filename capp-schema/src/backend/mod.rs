@@ -57,8 +57,12 @@ pub(crate) struct Driver {
     /// Whether the database is a file that does not exist yet.
     pub(crate) missing: fn(location: &str) -> bool,
     /// Connects (a file database is created on first use).
-    pub(crate) connect: for<'a> fn(&'a str) -> BoxFuture<'a, Result<Box<dyn Backend>, sqlx::Error>>,
+    pub(crate) connect: Connect,
 }
+
+/// A driver's connect function: from its location to a backend.
+pub(crate) type Connect =
+    for<'a> fn(&'a str) -> BoxFuture<'a, Result<Box<dyn Backend>, sqlx::Error>>;
 
 /// What opening a migration's transaction found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

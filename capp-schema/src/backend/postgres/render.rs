@@ -205,3 +205,41 @@ fn drop_enum_value(name: &str, after: &Schema) -> Vec<String> {
     out.push(format!("DROP TYPE {}", ident(&old)));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Operations;
+    use crate::render::{Dialect, ident, render};
+    use crate::schema::{ColumnType, FoldError};
+    use crate::testing::fixtures::users;
+
+    #[test]
+    fn identifiers_are_quoted_and_values_escaped() {
+        assert_eq!(ident("we\"ird"), "\"we\"\"ird\"");
+        let mut op = Operations::default();
+        op.add_column("users", "status", ColumnType::Varchar(50))
+            .default_str("it's");
+        op.create_enum("kyc", ["o'k"]);
+        let mut schema = users();
+        let sql = render(&op.operations()[0], Dialect::POSTGRES, &mut schema).unwrap();
+        assert_eq!(
+            sql,
+            ["ALTER TABLE \"users\" ADD COLUMN \"status\" VARCHAR(50) DEFAULT 'it''s'"]
+        );
+        let sql = render(&op.operations()[1], Dialect::POSTGRES, &mut schema).unwrap();
+        assert_eq!(sql, ["CREATE TYPE \"kyc\" AS ENUM ('o''k')"]);
+    }
+
+    #[test]
+    fn an_operation_that_does_not_fit_the_schema_is_an_error() {
+        let mut op = Operations::default();
+        op.drop_column("users", "nope");
+        assert_eq!(
+            render(&op.operations()[0], Dialect::POSTGRES, &mut users()),
+            Err(FoldError::NoColumn {
+                table: "users".into(),
+                column: "nope".into()
+            })
+        );
+    }
+}

@@ -179,3 +179,28 @@ fn batch(d: &Sqlite, old: &Table, new: &Table) -> Vec<String> {
     out.extend(new.indexes.iter().map(|i| create_index(i, false)));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Operations;
+    use crate::render::{Dialect, render};
+    use crate::schema::ColumnType;
+    use crate::testing::fixtures::users;
+
+    #[test]
+    fn sqlite_alters_in_batch_and_keeps_the_rows() {
+        let mut op = Operations::default();
+        op.alter_column("users", "email").ty(ColumnType::Text);
+        let sql = render(&op.operations()[0], Dialect::SQLITE, &mut users()).unwrap();
+        assert_eq!(
+            sql,
+            [
+                "CREATE TABLE \"_capp_batch_users\" (\n    \"id\" UUID NOT NULL,\n    \"email\" TEXT NOT NULL,\n    CONSTRAINT \"users_pkey\" PRIMARY KEY (\"id\")\n)",
+                "INSERT INTO \"_capp_batch_users\" (\"id\", \"email\") SELECT \"id\", \"email\" FROM \"users\"",
+                "DROP TABLE \"users\"",
+                "ALTER TABLE \"_capp_batch_users\" RENAME TO \"users\"",
+                "CREATE UNIQUE INDEX \"ix_users_email\" ON \"users\" (\"email\")",
+            ]
+        );
+    }
+}

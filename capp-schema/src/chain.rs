@@ -19,6 +19,20 @@ use crate::ops::Operation;
 /// ```
 ///
 /// `#[migration]` refers to `crate::Migrations` unless given `chain = path::To::Marker`.
+///
+/// A chain lives in one crate: the one that declares its marker. The compile-time checks are
+/// trait impls on the marker, which Rust's orphan rule allows only in the marker's own crate, so
+/// a migration naming another crate's marker does not compile (E0117). Split a large history
+/// into modules of one crate, not into crates.
+///
+/// ```compile_fail,E0117
+/// # use capp_schema::{migration, downgrade, Operations};
+/// // `String` stands for a marker declared in another crate.
+/// #[migration(rev = "0001", down_rev = None, message = "a", chain = String)]
+/// fn a(op: &mut Operations) {}
+/// # #[downgrade(rev = "0001", chain = String)] fn a_down(op: &mut Operations) {}
+/// # fn main() {}
+/// ```
 pub trait Chain: 'static {
     /// The migrations of this chain, validated and ordered from base to head.
     fn load() -> Result<MigrationChain, ChainError>

@@ -4,8 +4,9 @@ use crate::chain::Location;
 
 /// A problem with the collected chain of migrations, found at run time.
 ///
-/// `#[migration]` already rejects these at compile time within one crate; the runtime checks
-/// again because a chain can be assembled from several crates.
+/// `#[migration]` already rejects these at compile time; the runtime checks the registrations
+/// again (it costs microseconds) because they are what the runner trusts, and a registration
+/// can reach `inventory` without the macro's checks (written by hand against `__private`).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ChainError {

@@ -6,7 +6,7 @@
 //! -p capp-schema-tests --test autogenerate`, then read the diff.
 
 use capp_schema::autogen::{migration_file, plan};
-use capp_schema::runner::{Config, Migrator};
+use capp_schema::runner::{Config, Migrator, Position};
 use capp_schema::{Chain, ColumnType, Models, Operations, TableModel, downgrade, migration};
 use capp_schema_tests::on_both;
 
@@ -107,7 +107,9 @@ fn migrator() -> Migrator {
 #[test]
 fn the_generated_file_matches_the_reviewed_one() {
     let m = migrator();
-    let head_before = m.expected_schema(Some(0)).unwrap();
+    let head_before = m
+        .expected_schema(m.resolve("+1", Position::BASE).unwrap())
+        .unwrap();
     let plan = plan(&head_before, &models());
     let generated = migration_file("0002", Some("0001"), "user preferences", &plan);
     if std::env::var_os("CAPP_OVERWRITE_FIXTURES").is_some() {
@@ -127,7 +129,7 @@ fn the_generated_file_matches_the_reviewed_one() {
 #[test]
 fn after_the_generated_migration_nothing_is_left_to_generate() {
     let m = migrator();
-    let head = m.expected_schema(Some(m.chain().len() - 1)).unwrap();
+    let head = m.expected_schema(Position::head(m.chain())).unwrap();
     let plan = plan(&head, &models());
     assert!(plan.is_empty(), "{:?}", plan.upgrade);
 }
@@ -145,7 +147,7 @@ async fn the_generated_migration_round_trips() {
 #[test]
 fn warnings_name_what_needs_a_person() {
     let m = migrator();
-    let head = m.expected_schema(Some(m.chain().len() - 1)).unwrap();
+    let head = m.expected_schema(Position::head(m.chain())).unwrap();
     // Dropping the preferences model, making nickname NOT NULL and changing its type.
     #[derive(TableModel)]
     #[table(name = "users", index(name = "ix_users_nickname", columns(nickname)))]
@@ -197,7 +199,11 @@ async fn against_a_live_postgres_database_the_same_operations_come_out() {
     m.upgrade(&mut db, "0001").await.unwrap();
     let live = db.introspect(m.config()).await.unwrap();
     let from_live = capp_schema::autogen::plan_against_database(&live, &models());
-    let from_history = plan(&m.expected_schema(Some(0)).unwrap(), &models());
+    let from_history = plan(
+        &m.expected_schema(m.resolve("+1", Position::BASE).unwrap())
+            .unwrap(),
+        &models(),
+    );
     assert_eq!(from_live.upgrade, from_history.upgrade);
     assert_eq!(from_live.downgrade, from_history.downgrade);
 }

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use capp_migrations::Migrations;
 use capp_schema::render::render;
-use capp_schema::runner::{Config, Db, Migrator};
+use capp_schema::runner::{Config, Db, Migrator, Position};
 use capp_schema::{Chain, Dialect, Schema};
 use capp_schema_tests::{PgDb, SqliteDb, execute, strings};
 
@@ -67,8 +67,11 @@ async fn the_postgres_script_builds_the_same_schema_as_upgrade() {
     };
     let m = capp();
     m.upgrade_url(&online.database_url(), "head").await.unwrap();
-    let head = Some(m.chain().len() - 1);
-    psql_file(&offline, &m.script(Dialect::POSTGRES, None, head).unwrap());
+    let head = Position::head(m.chain());
+    psql_file(
+        &offline,
+        &m.script(Dialect::POSTGRES, Position::BASE, head).unwrap(),
+    );
     assert_eq!(pg_dump(&online), pg_dump(&offline));
     let url = offline.database_url();
     assert_eq!(
@@ -76,7 +79,10 @@ async fn the_postgres_script_builds_the_same_schema_as_upgrade() {
         ["0003"]
     );
     // And the downgrade script takes it back to base.
-    psql_file(&offline, &m.script(Dialect::POSTGRES, head, None).unwrap());
+    psql_file(
+        &offline,
+        &m.script(Dialect::POSTGRES, head, Position::BASE).unwrap(),
+    );
     assert!(
         strings(&url, "SELECT version_num FROM alembic_version")
             .await
@@ -96,7 +102,7 @@ async fn the_sqlite_script_builds_the_same_schema_as_upgrade() {
     let m = capp();
     m.upgrade_url(&online.database_url(), "head").await.unwrap();
     let script = m
-        .script(Dialect::SQLITE, None, Some(m.chain().len() - 1))
+        .script(Dialect::SQLITE, Position::BASE, Position::head(m.chain()))
         .unwrap();
     let out = Command::new("sqlite3")
         .arg(&offline.path)

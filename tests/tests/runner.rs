@@ -1,7 +1,7 @@
 //! The runner on real databases: every scenario runs on a SQLite file and on PostgreSQL.
 
 use capp_migrations::Migrations;
-use capp_schema::runner::{Config, DatabaseUrl, Db, Migrator, RunError};
+use capp_schema::runner::{Config, DatabaseUrl, Db, Migrator, Position, RunError};
 use capp_schema::{
     Chain, ColumnType, DataConnection, NonTransactionalOperations, Operations, downgrade, migration,
 };
@@ -518,7 +518,7 @@ async fn a_rust_data_step_runs_inside_the_migration_transaction() {
         assert_eq!(strings(&url, "SELECT email FROM people ORDER BY id").await, ["ada@capp.io", "bob@capp.io"]);
         assert_eq!(versions(&url).await, ["0002"]);
         // It has no SQL form.
-        let err = m.script(url.dialect(), None, Some(1)).unwrap_err();
+        let err = m.script(url.dialect(), Position::BASE, m.resolve("0002", Position::BASE).unwrap()).unwrap_err();
         assert!(matches!(&err, RunError::OnlineOnly { rev, .. } if rev == "0002"), "{err}");
     })
     .await;

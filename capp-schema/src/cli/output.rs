@@ -1,8 +1,8 @@
 //! What the commands print: migrations in Alembic's form, reports of runs, the status.
 
-use crate::chain::{Migration, MigrationChain};
+use crate::chain::Migration;
 use crate::error::ChainError;
-use crate::runner::{DatabaseUrl, Direction, Migrator, Position, Report, Status};
+use crate::runner::{DatabaseUrl, Direction, Migrator, Report, Status};
 
 /// `0001 -> 0002, add kyc_verified_at timestamp to users`, as Alembic prints it.
 pub(crate) fn line(m: &Migration) -> String {
@@ -12,11 +12,6 @@ pub(crate) fn line(m: &Migration) -> String {
         m.rev(),
         m.message()
     )
-}
-
-/// A position as users write it: `base`, or the revision there.
-pub(crate) fn rev_at(chain: &MigrationChain, position: Position) -> &'static str {
-    position.map_or("base", |i| chain.migrations()[i].rev())
 }
 
 /// Where the database is, then a line for a failed and for each edited migration.

@@ -6,7 +6,7 @@ use std::fmt;
 use crate::compare::Difference;
 use crate::schema::Schema;
 
-use super::{Db, Migrator, RunError};
+use super::{Db, Migrator, Position, RunError};
 
 /// What [`Migrator::check`] found: every problem, in the order it looks for them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,12 +140,16 @@ impl Migrator {
         let edited = status.edited.iter().cloned();
         problems.extend(edited.map(|rev| CheckProblem::Edited { rev }));
         if let Some(models) = models {
-            let at_head = self.expected_schema(self.resolve("head", None)?)?;
-            let differences = at_head.canonical(dialect).diff(&models.canonical(dialect));
+            let at_head = self.expected_schema(Position::head(&self.chain))?;
+            // Both sides are written by people: expressions compare as written, as autogenerate
+            // compares them.
+            let differences = at_head
+                .canonical(dialect)
+                .diff_as_written(&models.canonical(dialect));
             problems.extend(differences.into_iter().map(CheckProblem::ModelsDiffer));
         }
         let at = status.current.as_deref().unwrap_or("base");
-        let expected = self.expected_schema(self.resolve(at, None)?)?;
+        let expected = self.expected_schema(self.resolve(at, Position::BASE)?)?;
         let actual = db.introspect(self.config()).await?;
         let differences = expected.canonical(dialect).diff(&actual.canonical(dialect));
         problems.extend(

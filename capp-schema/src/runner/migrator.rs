@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::plan::{Direction, Plan, schema_at};
-use super::{Config, Position, RunError, target};
+use super::{Config, Index, Position, RunError, target};
 use crate::backend::{Db, Event, HistoryRow};
 use crate::chain::{Migration, MigrationChain};
 use crate::schema::Schema;
@@ -62,12 +62,12 @@ impl Migrator {
         &self.config
     }
 
-    pub(crate) fn rev_at(&self, position: Position) -> Option<String> {
+    pub(crate) fn rev_at(&self, position: Index) -> Option<String> {
         position.map(|i| self.chain.migrations()[i].rev().to_owned())
     }
 
     /// The revision at `position`, or `base`.
-    pub fn describe(&self, position: Position) -> String {
+    pub(crate) fn describe(&self, position: Index) -> String {
         self.rev_at(position).unwrap_or_else(|| "base".to_owned())
     }
 
@@ -189,11 +189,12 @@ impl Migrator {
     /// The schema the history builds up to `position` (`None`: base), folded in memory without a
     /// database. `execute` and Rust data steps change data only, by contract.
     pub fn expected_schema(&self, position: Position) -> Result<Schema, RunError> {
-        schema_at(&self.chain, position)
+        schema_at(&self.chain, position.index())
     }
 
     /// Resolves a target for offline scripts, where there is no database to ask.
     pub fn resolve(&self, target: &str, current: Position) -> Result<Position, RunError> {
-        target::resolve(&self.chain, target, current)
+        let index = target::resolve(&self.chain, target, current.index())?;
+        Ok(Position::at(&self.chain, index))
     }
 }

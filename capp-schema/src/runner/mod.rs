@@ -43,4 +43,5 @@ pub use config::{Config, TransactionMode};
 pub use error::RunError;
 pub use migrator::{Applied, Migrator, Report, Status};
 pub use plan::Direction;
+pub(crate) use target::Index;
 pub use target::Position;

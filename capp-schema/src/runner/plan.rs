@@ -2,7 +2,7 @@
 //! I/O. The online executor ([`super::execute`]) and the script writer ([`super::script`]) both
 //! consume it.
 
-use super::{Position, RunError};
+use super::{Index, RunError};
 use crate::backend::{Event, HistoryRow};
 use crate::chain::{Migration, MigrationChain};
 use crate::ops::{DataStep, Operation};
@@ -41,7 +41,7 @@ pub(crate) struct Step {
 
 impl Step {
     /// The position the database is at before the step runs.
-    pub(crate) fn before(self) -> Position {
+    pub(crate) fn before(self) -> Index {
         match self.direction {
             Direction::Upgrade => self.index.checked_sub(1),
             Direction::Downgrade => Some(self.index),
@@ -49,7 +49,7 @@ impl Step {
     }
 
     /// The position the database is at once the step has run.
-    pub(crate) fn after(self) -> Position {
+    pub(crate) fn after(self) -> Index {
         match self.direction {
             Direction::Upgrade => Some(self.index),
             Direction::Downgrade => self.index.checked_sub(1),
@@ -66,14 +66,14 @@ impl Step {
 /// The steps from one position to another.
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
-    pub(crate) from: Position,
-    pub(crate) to: Position,
+    pub(crate) from: Index,
+    pub(crate) to: Index,
     pub(crate) steps: Vec<Step>,
 }
 
 impl Plan {
     /// The upgrade steps from `from` to `to` (`to >= from`).
-    pub(crate) fn upgrade(from: Position, to: Position) -> Plan {
+    pub(crate) fn upgrade(from: Index, to: Index) -> Plan {
         let steps = (from.map_or(0, |c| c + 1)..to.map_or(0, |t| t + 1))
             .map(|index| Step {
                 index,
@@ -87,8 +87,8 @@ impl Plan {
     /// way is an error.
     pub(crate) fn downgrade(
         chain: &MigrationChain,
-        from: Position,
-        to: Position,
+        from: Index,
+        to: Index,
     ) -> Result<Plan, RunError> {
         let first = to.map_or(0, |t| t + 1);
         let steps: Vec<Step> = match from {
@@ -116,8 +116,8 @@ impl Plan {
     /// Either way, from `from` to `to`.
     pub(crate) fn between(
         chain: &MigrationChain,
-        from: Position,
-        to: Position,
+        from: Index,
+        to: Index,
     ) -> Result<Plan, RunError> {
         if to >= from {
             Ok(Plan::upgrade(from, to))
@@ -186,7 +186,7 @@ impl<'c> Renderer<'c> {
     pub(crate) fn new(
         chain: &'c MigrationChain,
         dialect: Dialect,
-        from: Position,
+        from: Index,
     ) -> Result<Renderer<'c>, RunError> {
         Ok(Renderer {
             chain,
@@ -234,7 +234,7 @@ impl<'c> Renderer<'c> {
 
 /// The schema the history builds up to `upto` (`None`: base), folded in memory without a
 /// database. `execute` and Rust data steps change data only, by contract.
-pub(crate) fn schema_at(chain: &MigrationChain, upto: Position) -> Result<Schema, RunError> {
+pub(crate) fn schema_at(chain: &MigrationChain, upto: Index) -> Result<Schema, RunError> {
     let mut schema = Schema::default();
     for m in &chain.migrations()[..upto.map_or(0, |i| i + 1)] {
         for op in m.upgrade().operations {

@@ -16,6 +16,7 @@ impl Migrator {
         from: Position,
         to: Position,
     ) -> Result<String, RunError> {
+        let (from, to) = (from.index(), to.index());
         let plan = Plan::between(&self.chain, from, to)?;
         let tables = self.config.tables();
         let mut renderer = Renderer::new(&self.chain, dialect, from)?;

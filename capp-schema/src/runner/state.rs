@@ -1,6 +1,6 @@
 //! Reading where a database stands, and refusing to go on from a doubtful state.
 
-use super::{Migrator, Position, RunError};
+use super::{Index, Migrator, RunError};
 use crate::backend::{Db, Event, Outcome, State};
 use crate::chain::Checksum;
 
@@ -13,7 +13,7 @@ impl Migrator {
     }
 
     /// The position the version table names.
-    pub(crate) fn position(&self, state: &State) -> Result<Position, RunError> {
+    pub(crate) fn position(&self, state: &State) -> Result<Index, RunError> {
         match state.versions.as_slice() {
             [] => Ok(None),
             [rev] => self
@@ -32,7 +32,7 @@ impl Migrator {
     pub(crate) fn check_history(
         &self,
         state: &State,
-        current: Position,
+        current: Index,
     ) -> Result<Vec<String>, RunError> {
         let mut edited = Vec::new();
         for row in &state.latest {
@@ -62,7 +62,7 @@ impl Migrator {
         &self,
         db: &mut Db,
         create: bool,
-    ) -> Result<Position, RunError> {
+    ) -> Result<Index, RunError> {
         let tables = self.config.tables();
         let state = self.read_state(db).await?;
         if !state.version_table_exists {

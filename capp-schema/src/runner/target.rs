@@ -4,16 +4,51 @@ use crate::chain::MigrationChain;
 
 use super::RunError;
 
-/// A position in a chain: `None` is base (no migration applied), `Some(i)` is after the i-th
-/// migration (0 = the base migration).
-pub type Position = Option<usize>;
+/// A position as the runner computes with it: `None` is base (no migration applied), `Some(i)` is
+/// after the i-th migration (0 = the base migration). The public face is [`Position`].
+pub(crate) type Index = Option<usize>;
+
+/// Where a database stands in a chain: at base (no migration applied) or after one migration.
+/// Prints as `base` or the revision; ordered from base to head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Position(Option<(usize, &'static str)>);
+
+impl Position {
+    /// No migration applied.
+    pub const BASE: Position = Position(None);
+
+    pub(crate) fn at(chain: &MigrationChain, index: Index) -> Position {
+        Position(index.map(|i| (i, chain.migrations()[i].rev())))
+    }
+
+    /// The head of `chain`.
+    pub fn head(chain: &MigrationChain) -> Position {
+        Position::at(chain, Some(chain.len() - 1))
+    }
+
+    /// The migration's index in its chain (0 is the base migration); `None` at base.
+    pub fn index(self) -> Option<usize> {
+        self.0.map(|(i, _)| i)
+    }
+
+    /// The revision; `None` at base.
+    pub fn rev(self) -> Option<&'static str> {
+        self.0.map(|(_, rev)| rev)
+    }
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.rev().unwrap_or("base"))
+    }
+}
 
 /// Resolves a target against the chain, relative to `current` for `+N`/`-N`.
 pub(crate) fn resolve(
     chain: &MigrationChain,
     target: &str,
-    current: Position,
-) -> Result<Position, RunError> {
+    current: Index,
+) -> Result<Index, RunError> {
     let target = target.trim();
     match target {
         "head" | "heads" => return Ok(Some(chain.len() - 1)),
@@ -47,7 +82,7 @@ fn split_relative(target: &str) -> Option<(&str, char, i64)> {
 }
 
 /// An exact revision, or a unique prefix of one.
-fn resolve_rev(chain: &MigrationChain, rev: &str) -> Result<Position, RunError> {
+fn resolve_rev(chain: &MigrationChain, rev: &str) -> Result<Index, RunError> {
     // The exact id, or the same number written with other leading zeros.
     if let Some(i) = chain.position(rev) {
         return Ok(Some(i));

@@ -73,7 +73,7 @@ fn history_range(migrator: &Migrator, range: Option<&str>) -> Result<(usize, usi
         match rev {
             "" => Ok(default),
             "base" => Ok(0),
-            rev => Ok(migrator.resolve(rev, None)?.unwrap_or(0)),
+            rev => Ok(migrator.resolve(rev, Position::BASE)?.index().unwrap_or(0)),
         }
     };
     Ok((at(a, 0)?, at(b, last)?))
@@ -90,7 +90,8 @@ pub(super) async fn show(cx: &Context, rev: &str) -> Result<(), Error> {
     let migrator = &cx.migrator;
     let chain = migrator.chain();
     let position = migrator
-        .resolve(rev, None)?
+        .resolve(rev, Position::BASE)?
+        .index()
         .ok_or_else(|| RunError::RelativeOutOfRange {
             target: rev.to_owned(),
             len: chain.len(),
@@ -145,20 +146,19 @@ fn show_sql(
     position: usize,
     m: &Migration,
 ) -> Result<(), RunError> {
+    let chain = migrator.chain();
+    let (before, after) = (
+        Position::at(chain, position.checked_sub(1)),
+        Position::at(chain, Some(position)),
+    );
     println!("\n    {}\n", m.message());
     println!("-- Upgrade ({dialect}):");
-    print!(
-        "{}",
-        script_or_note(migrator, dialect, position.checked_sub(1), Some(position))?
-    );
+    print!("{}", script_or_note(migrator, dialect, before, after)?);
     match m.irreversible_reason() {
         Some(reason) => println!("-- Downgrade: irreversible ({reason})"),
         None => {
             println!("-- Downgrade ({dialect}):");
-            print!(
-                "{}",
-                script_or_note(migrator, dialect, Some(position), position.checked_sub(1))?
-            );
+            print!("{}", script_or_note(migrator, dialect, after, before)?);
         }
     }
     Ok(())

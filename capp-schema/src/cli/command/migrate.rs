@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use crate::runner::{Config, Db, Direction, Migrator, Position, RunError, TransactionMode};
 
 use super::super::error::Error;
-use super::super::output::{print_report, print_status, rev_at};
+use super::super::output::{print_report, print_status};
 use super::Context;
 
 /// `upgrade TARGET`, with `--single-transaction`: all pending migrations or none.
@@ -44,8 +44,8 @@ pub(super) async fn downgrade(cx: &Context, target: &str, yes: bool) -> Result<(
 pub(super) fn script(cx: &Context, target: &str, direction: Direction) -> Result<(), Error> {
     let migrator = &cx.migrator;
     let (from, to) = match target.split_once(':') {
-        Some((from, to)) => (migrator.resolve(from, None)?, to),
-        None if direction == Direction::Upgrade => (None, target),
+        Some((from, to)) => (migrator.resolve(from, Position::BASE)?, to),
+        None if direction == Direction::Upgrade => (Position::BASE, target),
         None => {
             return Err(RunError::RelativeOutOfRange {
                 target: format!("{target} (offline downgrade needs FROM:TO, e.g. 0003:0001)"),
@@ -55,7 +55,7 @@ pub(super) fn script(cx: &Context, target: &str, direction: Direction) -> Result
         }
     };
     let to: Position = migrator.resolve(to, from)?;
-    let current = || rev_at(migrator.chain(), from).to_owned();
+    let current = || from.to_string();
     match direction {
         Direction::Upgrade if to < from => {
             return Err(RunError::TargetBehind {

@@ -7,7 +7,7 @@ use crate::chain::Location;
 /// `#[migration]` already rejects these at compile time; the runtime checks the registrations
 /// again (it costs microseconds) because they are what the runner trusts, and a registration
 /// can reach `inventory` without the macro's checks (written by hand against `__private`).
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ChainError {
     /// No migration is registered for the chain.

@@ -1,7 +1,9 @@
 //! The runner on real databases: every scenario runs on a SQLite file and on PostgreSQL.
 
 use capp_migrations::Migrations;
-use capp_schema::runner::{Config, DatabaseUrl, Db, Migrator, Position, RunError};
+use capp_schema::runner::{
+    Config, DatabaseUrl, Db, Migrator, Position, RunError, StateError, TargetError,
+};
 use capp_schema::{
     Chain, ColumnType, DataConnection, NonTransactionalOperations, Operations, downgrade, migration,
 };
@@ -73,20 +75,20 @@ async fn every_target_form_on_capp_history() {
         );
         assert!(matches!(
             m.upgrade(&mut db, "000").await,
-            Err(RunError::AmbiguousRevision { .. })
+            Err(RunError::Target(TargetError::Ambiguous { .. }))
         ));
         assert!(matches!(
             m.downgrade(&mut db, "-1").await,
-            Err(RunError::RelativeOutOfRange { .. })
+            Err(RunError::Target(TargetError::OutOfRange { .. }))
         ));
         m.upgrade(&mut db, "head").await.unwrap();
         assert!(matches!(
             m.upgrade(&mut db, "0001").await,
-            Err(RunError::TargetBehind { .. })
+            Err(RunError::Target(TargetError::Behind { .. }))
         ));
         assert!(matches!(
             m.downgrade(&mut db, "+1").await,
-            Err(RunError::RelativeOutOfRange { .. })
+            Err(RunError::Target(TargetError::OutOfRange { .. }))
         ));
 
         // Stamp moves the version only.
@@ -220,13 +222,13 @@ async fn an_edited_migration_is_refused_until_accepted() {
         before.upgrade(&mut db, "head").await.unwrap();
         let err = after.upgrade(&mut db, "head").await.unwrap_err();
         assert!(
-            matches!(&err, RunError::ChecksumMismatch { rev, .. } if rev == "0001"),
+            matches!(&err, RunError::State(StateError::ChecksumMismatch { rev, .. }) if rev == "0001"),
             "{err}"
         );
         assert!(err.to_string().contains("capp-migrate accept 0001"));
         assert!(matches!(
             after.downgrade(&mut db, "base").await,
-            Err(RunError::ChecksumMismatch { .. })
+            Err(RunError::State(StateError::ChecksumMismatch { .. }))
         ));
         assert_eq!(after.status(&mut db).await.unwrap().edited, ["0001"]);
         after.accept(&mut db, "0001").await.unwrap();
@@ -244,8 +246,8 @@ async fn a_database_ahead_of_the_code_is_refused() {
         m.upgrade(&mut db, "head").await.unwrap();
         execute(&url, "UPDATE alembic_version SET version_num = '0099'").await;
         let err = m.upgrade(&mut db, "head").await.unwrap_err();
-        assert!(matches!(&err, RunError::DatabaseAhead { rev, head } if rev == "0099" && head == "0003"), "{err}");
-        assert!(matches!(m.downgrade(&mut db, "-1").await, Err(RunError::DatabaseAhead { .. })));
+        assert!(matches!(&err, RunError::State(StateError::DatabaseAhead { rev, head }) if rev == "0099" && head == "0003"), "{err}");
+        assert!(matches!(m.downgrade(&mut db, "-1").await, Err(RunError::State(StateError::DatabaseAhead { .. }))));
     })
     .await;
 }
@@ -258,7 +260,7 @@ async fn tables_without_a_version_table_suggest_stamp() {
         let mut db = Db::connect(&url).await.unwrap();
         let err = m.upgrade(&mut db, "head").await.unwrap_err();
         assert!(
-            matches!(&err, RunError::NotStamped { tables, .. } if tables == "users"),
+            matches!(&err, RunError::State(StateError::NotStamped { tables, .. }) if tables == "users"),
             "{err}"
         );
         assert!(err.to_string().contains("capp-migrate stamp"));
@@ -392,7 +394,7 @@ async fn a_failure_outside_a_transaction_is_recorded_until_repaired() {
     );
     assert!(matches!(
         m.upgrade(&mut db, "head").await,
-        Err(RunError::FailedState { .. })
+        Err(RunError::State(StateError::FailedState { .. }))
     ));
     // Repaired by hand: the index is dropped, then the failed state is cleared.
     execute(&url, "DROP INDEX ix_t_a").await;
@@ -592,7 +594,7 @@ async fn a_start_at_head_is_recognised_without_the_long_way_only_when_verified()
             "INSERT INTO capp_schema_history (rev, direction, checksum, status) VALUES ('0003', 'upgrade', NULL, 'failed')",
         )
         .await;
-        assert!(matches!(m.upgrade(&mut db, "head").await, Err(RunError::FailedState { .. })));
+        assert!(matches!(m.upgrade(&mut db, "head").await, Err(RunError::State(StateError::FailedState { .. }))));
     })
     .await;
 }

@@ -107,7 +107,7 @@ impl Db {
 
     /// Reads the version table and the newest history row of each revision: two queries, one to
     /// find the tables and one to read both.
-    pub(crate) async fn state(&mut self, tables: &Tables) -> Result<State, StateError> {
+    pub(crate) async fn state(&mut self, tables: &Tables) -> Result<State, ReadError> {
         let (version_exists, history_exists) = self.backend.tables_exist(tables).await?;
         if !version_exists {
             return Ok(State {
@@ -126,7 +126,7 @@ impl Db {
 
     /// The version and the newest history row, in one query that assumes both tables exist (the
     /// steady state); an error sends the caller the long way.
-    pub(crate) async fn newest(&mut self, tables: &Tables) -> Result<State, StateError> {
+    pub(crate) async fn newest(&mut self, tables: &Tables) -> Result<State, ReadError> {
         let rows = self.backend.bookkeeping_rows(tables.newest_sql()).await?;
         Ok(State::from_rows(rows)?)
     }
@@ -156,7 +156,7 @@ impl Db {
 
 /// Reading the bookkeeping tables failed.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum StateError {
+pub(crate) enum ReadError {
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]

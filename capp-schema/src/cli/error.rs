@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::error::ChainError;
-use crate::runner::{ConnectError, RunError, UrlError};
+use crate::runner::{ConnectError, RunError, TargetError, UrlError};
 
 /// Exit codes, as documented in `--help`. (2, bad arguments, is clap's own.)
 pub mod exit {
@@ -56,6 +56,10 @@ pub(crate) enum Error {
         error: std::io::Error,
     },
 
+    /// A destructive step was not confirmed.
+    #[error("destructive step not confirmed: {0}; pass --yes to proceed")]
+    NotConfirmed(String),
+
     /// `check` found problems; its `FAILED: ...` lines are already on stdout.
     #[error("the check failed")]
     CheckFailed,
@@ -75,7 +79,8 @@ impl Error {
             | Error::RevisionExists { .. }
             | Error::RevisionNotAfterHead { .. }
             | Error::FileExists { .. }
-            | Error::Write { .. } => exit::ERROR,
+            | Error::Write { .. }
+            | Error::NotConfirmed(_) => exit::ERROR,
         }
     }
 
@@ -96,5 +101,11 @@ impl Error {
             source = cause.source();
         }
         eprintln!("{message}");
+    }
+}
+
+impl From<TargetError> for Error {
+    fn from(error: TargetError) -> Error {
+        Error::Run(error.into())
     }
 }

@@ -1,5 +1,7 @@
-//! Errors of the runner.
+//! Errors of the runner: [`RunError`], with what resolving a target ([`TargetError`]) and
+//! reading the database's bookkeeping ([`StateError`]) can find wrong.
 
+use crate::backend::{ConnectError, ExecError, UnreadableRow, UrlError};
 use crate::error::ChainError;
 use crate::schema::FoldError;
 
@@ -7,18 +9,28 @@ use crate::schema::FoldError;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RunError {
+    /// The chain does not load.
     #[error(transparent)]
     Chain(#[from] ChainError),
 
+    /// The URL names no database this build supports.
     #[error(transparent)]
-    Url(#[from] crate::backend::UrlError),
+    Url(#[from] UrlError),
 
+    /// The database cannot be reached.
     #[error(transparent)]
-    Connect(#[from] crate::backend::ConnectError),
+    Connect(#[from] ConnectError),
 
+    /// The target names no position of the history, or one the command cannot go to.
     #[error(transparent)]
-    UnreadableHistory(#[from] crate::backend::UnreadableRow),
+    Target(#[from] TargetError),
 
+    /// The version and history tables say the database is in a state the runner will not go on
+    /// from.
+    #[error(transparent)]
+    State(#[from] StateError),
+
+    /// A query of the runner's own failed.
     #[error("{context}")]
     Database {
         context: String,
@@ -26,15 +38,17 @@ pub enum RunError {
         source: sqlx::Error,
     },
 
+    /// A migration failed in its transaction, which was rolled back.
     #[error("migration {rev} ({direction}) failed; the database stays at {at}")]
     MigrationFailed {
         rev: String,
         direction: &'static str,
         at: String,
         #[source]
-        source: crate::backend::ExecError,
+        source: ExecError,
     },
 
+    /// A `transactional = false` migration failed part way.
     #[error(
         "migration {rev} ran outside a transaction and failed; the database may be partly changed. Repair it by hand, then run `capp-migrate repair {rev}`"
     )]
@@ -44,11 +58,7 @@ pub enum RunError {
         source: sqlx::Error,
     },
 
-    #[error(
-        "migration {rev} failed outside a transaction earlier and is marked failed; check the database, then run `capp-migrate repair {rev}`"
-    )]
-    FailedState { rev: String },
-
+    /// A migration's operations do not fit the schema its predecessors build.
     #[error("migration {rev} does not fit the schema its predecessors build")]
     Fold {
         rev: String,
@@ -56,6 +66,51 @@ pub enum RunError {
         source: FoldError,
     },
 
+    /// The plan would undo an irreversible migration.
+    #[error("cannot downgrade past {rev}: it is irreversible ({reason})")]
+    Irreversible { rev: String, reason: String },
+
+    #[error(
+        "migration {rev} runs outside a transaction and cannot be part of a single-transaction run; run without --single-transaction"
+    )]
+    NonTransactionalInSingleTransaction { rev: String },
+
+    #[error(
+        "migration {rev} has a Rust data step (\"{name}\") that runs only online; it has no SQL form for --sql: run it with `capp-migrate upgrade`"
+    )]
+    OnlineOnly { rev: String, name: String },
+}
+
+/// A target that names no position of the history, or one the command cannot go to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TargetError {
+    /// No migration has this revision.
+    #[error(transparent)]
+    Unknown(ChainError),
+
+    #[error("revision prefix `{prefix}` is ambiguous: {}", candidates.join(", "))]
+    Ambiguous {
+        prefix: String,
+        candidates: Vec<String>,
+    },
+
+    #[error("relative target `{target}` goes outside the history (base and {len} migrations)")]
+    OutOfRange { target: String, len: usize },
+
+    /// An upgrade to a target behind the current revision.
+    #[error("{target} is behind the current revision {current}; use `downgrade {target}`")]
+    Behind { target: String, current: String },
+
+    /// A downgrade to a target ahead of the current revision.
+    #[error("{target} is ahead of the current revision {current}; use `upgrade {target}`")]
+    Ahead { target: String, current: String },
+}
+
+/// What the version and history tables say that stops the runner.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StateError {
     #[error(
         "the database is at revision {rev}, which this build does not know (its head is {head}): the database is ahead of the code or belongs to another history; deploy the code that has {rev}"
     )]
@@ -83,36 +138,14 @@ pub enum RunError {
         version_table: String,
     },
 
-    #[error("cannot downgrade past {rev}: it is irreversible ({reason})")]
-    Irreversible { rev: String, reason: String },
-
-    #[error("{target} is behind the current revision {current}; use `downgrade {target}`")]
-    TargetBehind { target: String, current: String },
-
-    #[error("{target} is ahead of the current revision {current}; use `upgrade {target}`")]
-    TargetAhead { target: String, current: String },
-
-    #[error("relative target `{target}` goes outside the history (base and {len} migrations)")]
-    RelativeOutOfRange { target: String, len: usize },
-
-    #[error("revision prefix `{prefix}` is ambiguous: {}", candidates.join(", "))]
-    AmbiguousRevision {
-        prefix: String,
-        candidates: Vec<String>,
-    },
-
     #[error(
-        "migration {rev} runs outside a transaction and cannot be part of a single-transaction run; run without --single-transaction"
+        "migration {rev} failed outside a transaction earlier and is marked failed; check the database, then run `capp-migrate repair {rev}`"
     )]
-    NonTransactionalInSingleTransaction { rev: String },
+    FailedState { rev: String },
 
-    #[error(
-        "migration {rev} has a Rust data step (\"{name}\") that runs only online; it has no SQL form for --sql: run it with `capp-migrate upgrade`"
-    )]
-    OnlineOnly { rev: String, name: String },
-
-    #[error("destructive step not confirmed: {0}; pass --yes to proceed")]
-    NotConfirmed(String),
+    /// A history row this version cannot read.
+    #[error(transparent)]
+    Unreadable(#[from] UnreadableRow),
 }
 
 impl RunError {
@@ -121,13 +154,13 @@ impl RunError {
         move |source| RunError::Database { context, source }
     }
 
-    pub(crate) fn state(
+    pub(crate) fn read(
         context: impl Into<String>,
-    ) -> impl FnOnce(crate::backend::StateError) -> RunError {
+    ) -> impl FnOnce(crate::backend::ReadError) -> RunError {
         let context = context.into();
         move |error| match error {
-            crate::backend::StateError::Database(source) => RunError::Database { context, source },
-            crate::backend::StateError::Unreadable(row) => RunError::UnreadableHistory(row),
+            crate::backend::ReadError::Database(source) => RunError::Database { context, source },
+            crate::backend::ReadError::Unreadable(row) => StateError::Unreadable(row).into(),
         }
     }
 }

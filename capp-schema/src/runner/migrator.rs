@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::plan::{Direction, Plan, schema_at};
-use super::{Config, Index, Position, RunError, target};
+use super::{Config, Index, Position, RunError, StateError, target};
 use crate::backend::{Db, Event, HistoryRow};
 use crate::chain::{Migration, MigrationChain};
 use crate::schema::Schema;
@@ -77,7 +77,7 @@ impl Migrator {
         let current = self.position(&state)?;
         let (failed, edited) = match self.check_history(&state, current) {
             Ok(edited) => (None, edited),
-            Err(RunError::FailedState { rev }) => (Some(rev), Vec::new()),
+            Err(RunError::State(StateError::FailedState { rev })) => (Some(rev), Vec::new()),
             Err(e) => return Err(e),
         };
         Ok(Status {

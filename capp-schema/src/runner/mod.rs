@@ -40,7 +40,7 @@ pub use crate::backend::{
 };
 pub use check::{CheckProblem, CheckReport};
 pub use config::{Config, TransactionMode};
-pub use error::RunError;
+pub use error::{RunError, StateError, TargetError};
 pub use migrator::{Applied, Migrator, Report, Status};
 pub use plan::Direction;
 pub(crate) use target::Index;

@@ -1,6 +1,6 @@
 //! Reading where a database stands, and refusing to go on from a doubtful state.
 
-use super::{Index, Migrator, RunError};
+use super::{Index, Migrator, RunError, StateError};
 use crate::backend::{Db, Event, Outcome, State};
 use crate::chain::Checksum;
 
@@ -9,22 +9,21 @@ impl Migrator {
     pub(crate) async fn read_state(&self, db: &mut Db) -> Result<State, RunError> {
         db.state(&self.config.tables())
             .await
-            .map_err(RunError::state("cannot read the version table"))
+            .map_err(RunError::read("cannot read the version table"))
     }
 
     /// The position the version table names.
     pub(crate) fn position(&self, state: &State) -> Result<Index, RunError> {
         match state.versions.as_slice() {
             [] => Ok(None),
-            [rev] => self
-                .chain
-                .position(rev)
-                .map(Some)
-                .ok_or_else(|| RunError::DatabaseAhead {
+            [rev] => self.chain.position(rev).map(Some).ok_or_else(|| {
+                StateError::DatabaseAhead {
                     rev: rev.clone(),
                     head: self.chain.head().rev().to_owned(),
-                }),
-            many => Err(RunError::SeveralVersions(many.join(", "))),
+                }
+                .into()
+            }),
+            many => Err(StateError::SeveralVersions(many.join(", ")).into()),
         }
     }
 
@@ -37,9 +36,10 @@ impl Migrator {
         let mut edited = Vec::new();
         for row in &state.latest {
             if row.outcome != Outcome::Ok {
-                return Err(RunError::FailedState {
+                return Err(StateError::FailedState {
                     rev: row.rev.clone(),
-                });
+                }
+                .into());
             }
             let Some(position) = self.chain.position(&row.rev) else {
                 continue;
@@ -71,10 +71,11 @@ impl Migrator {
                 .await
                 .map_err(RunError::db("cannot list tables"))?;
             if !user_tables.is_empty() {
-                return Err(RunError::NotStamped {
+                return Err(StateError::NotStamped {
                     tables: user_tables.join(", "),
                     version_table: self.config.version_table.clone(),
-                });
+                }
+                .into());
             }
             if create {
                 self.create_tables(db).await?;
@@ -90,11 +91,12 @@ impl Migrator {
                 .find(|r| r.rev == rev)
                 .and_then(|r| r.checksum.clone())
                 .unwrap_or_default();
-            return Err(RunError::ChecksumMismatch {
+            return Err(StateError::ChecksumMismatch {
                 rev,
                 recorded,
                 current: m.checksum().to_string(),
-            });
+            }
+            .into());
         }
         if create && !state.history_table_exists {
             // Version table taken over from Alembic: add the history table beside it.

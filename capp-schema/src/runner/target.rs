@@ -2,7 +2,7 @@
 
 use crate::chain::MigrationChain;
 
-use super::RunError;
+use super::TargetError;
 
 /// A position as the runner computes with it: `None` is base (no migration applied), `Some(i)` is
 /// after the i-th migration (0 = the base migration). The public face is [`Position`].
@@ -48,7 +48,7 @@ pub(crate) fn resolve(
     chain: &MigrationChain,
     target: &str,
     current: Index,
-) -> Result<Index, RunError> {
+) -> Result<Index, TargetError> {
     let target = target.trim();
     match target {
         "head" | "heads" => return Ok(Some(chain.len() - 1)),
@@ -64,7 +64,7 @@ pub(crate) fn resolve(
         let from = from.map_or(-1, |i| i as i64);
         let to = if sign == '+' { from + n } else { from - n };
         if to < -1 || to >= chain.len() as i64 {
-            return Err(RunError::RelativeOutOfRange {
+            return Err(TargetError::OutOfRange {
                 target: target.to_owned(),
                 len: chain.len(),
             });
@@ -82,7 +82,7 @@ fn split_relative(target: &str) -> Option<(&str, char, i64)> {
 }
 
 /// An exact revision, or a unique prefix of one.
-fn resolve_rev(chain: &MigrationChain, rev: &str) -> Result<Index, RunError> {
+fn resolve_rev(chain: &MigrationChain, rev: &str) -> Result<Index, TargetError> {
     // The exact id, or the same number written with other leading zeros.
     if let Some(i) = chain.position(rev) {
         return Ok(Some(i));
@@ -101,10 +101,10 @@ fn resolve_rev(chain: &MigrationChain, rev: &str) -> Result<Index, RunError> {
     match matches.as_slice() {
         [i] => Ok(Some(*i)),
         [] => Err(match chain.get(rev) {
-            Err(e) => RunError::Chain(e),
+            Err(e) => TargetError::Unknown(e),
             Ok(_) => unreachable!("position() found no migration with this id"),
         }),
-        many => Err(RunError::AmbiguousRevision {
+        many => Err(TargetError::Ambiguous {
             prefix: rev.to_owned(),
             candidates: many
                 .iter()

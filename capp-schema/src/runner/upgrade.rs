@@ -1,7 +1,7 @@
 //! Upgrades and downgrades: resolve the target under the lock, plan, run.
 
 use super::plan::Plan;
-use super::{DatabaseUrl, Db, Migrator, Report, RunError, target};
+use super::{DatabaseUrl, Db, Migrator, Report, RunError, TargetError, target};
 use crate::backend::{Event, HistoryRow};
 
 impl Migrator {
@@ -52,9 +52,12 @@ impl Migrator {
             };
             if to < current {
                 // Another process (SQLite) went further meanwhile; nothing is left to do.
-                return total.ok_or_else(|| RunError::TargetBehind {
-                    target: target.to_owned(),
-                    current: self.describe(current),
+                return total.ok_or_else(|| {
+                    TargetError::Behind {
+                        target: target.to_owned(),
+                        current: self.describe(current),
+                    }
+                    .into()
                 });
             }
             let report = self.run(db, &Plan::upgrade(current, to)).await?;
@@ -98,10 +101,11 @@ impl Migrator {
         let current = self.checked_position(db, false).await?;
         let to = target::resolve(&self.chain, target, current)?;
         if to > current {
-            return Err(RunError::TargetAhead {
+            return Err(TargetError::Ahead {
                 target: target.to_owned(),
                 current: self.describe(current),
-            });
+            }
+            .into());
         }
         let plan = Plan::downgrade(&self.chain, current, to)?;
         self.run(db, &plan).await

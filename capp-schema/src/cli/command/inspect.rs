@@ -2,7 +2,7 @@
 
 use crate::chain::Migration;
 use crate::render::Dialect;
-use crate::runner::{Db, Migrator, Position, RunError};
+use crate::runner::{Db, Migrator, Position, RunError, TargetError};
 
 use super::super::error::Error;
 use super::super::output::{line, print_status};
@@ -92,7 +92,7 @@ pub(super) async fn show(cx: &Context, rev: &str) -> Result<(), Error> {
     let position = migrator
         .resolve(rev, Position::BASE)?
         .index()
-        .ok_or_else(|| RunError::RelativeOutOfRange {
+        .ok_or_else(|| TargetError::OutOfRange {
             target: rev.to_owned(),
             len: chain.len(),
         })?;

@@ -3,7 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use crate::runner::{Config, Db, Direction, Migrator, Position, RunError, TransactionMode};
+use crate::runner::{Config, Db, Direction, Migrator, Position, TargetError, TransactionMode};
 
 use super::super::error::Error;
 use super::super::output::{print_report, print_status};
@@ -47,7 +47,7 @@ pub(super) fn script(cx: &Context, target: &str, direction: Direction) -> Result
         Some((from, to)) => (migrator.resolve(from, Position::BASE)?, to),
         None if direction == Direction::Upgrade => (Position::BASE, target),
         None => {
-            return Err(RunError::RelativeOutOfRange {
+            return Err(TargetError::OutOfRange {
                 target: format!("{target} (offline downgrade needs FROM:TO, e.g. 0003:0001)"),
                 len: migrator.chain().len(),
             }
@@ -58,14 +58,14 @@ pub(super) fn script(cx: &Context, target: &str, direction: Direction) -> Result
     let current = || from.to_string();
     match direction {
         Direction::Upgrade if to < from => {
-            return Err(RunError::TargetBehind {
+            return Err(TargetError::Behind {
                 target: target.to_owned(),
                 current: current(),
             }
             .into());
         }
         Direction::Downgrade if to > from => {
-            return Err(RunError::TargetAhead {
+            return Err(TargetError::Ahead {
                 target: target.to_owned(),
                 current: current(),
             }
@@ -135,7 +135,7 @@ async fn confirm_downgrade(
     db: &mut Db,
     target: &str,
     yes: bool,
-) -> Result<(), RunError> {
+) -> Result<(), Error> {
     let (migrations, destructive) = migrator.downgrade_preview(db, target).await?;
     if !destructive || yes || migrations.is_empty() {
         return Ok(());
@@ -146,7 +146,7 @@ async fn confirm_downgrade(
         revs.join(", ")
     );
     if !std::io::stdin().is_terminal() {
-        return Err(RunError::NotConfirmed(what));
+        return Err(Error::NotConfirmed(what));
     }
     eprint!("WARNING: {what}. Back up first (pg_dump). Continue? [y/N] ");
     let _ = std::io::stderr().flush();
@@ -155,6 +155,6 @@ async fn confirm_downgrade(
     if matches!(answer.trim(), "y" | "Y" | "yes") {
         Ok(())
     } else {
-        Err(RunError::NotConfirmed(what))
+        Err(Error::NotConfirmed(what))
     }
 }

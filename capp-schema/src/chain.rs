@@ -6,9 +6,9 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
-use crate::__private::{Downgrade, Registration};
 use crate::error::ChainError;
-use crate::ops::Operation;
+use crate::registration::{Downgrade, Registration};
+pub use crate::registration::{Location, Recording};
 
 /// The marker type of one migration history. Declare it once, at the root of the crate that holds
 /// the migrations:
@@ -41,27 +41,6 @@ pub trait Chain: 'static {
     {
         MigrationChain::load::<Self>()
     }
-}
-
-/// Where a migration is declared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Location {
-    pub file: &'static str,
-    pub line: u32,
-    pub module_path: &'static str,
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.file, self.line)
-    }
-}
-
-/// The operations one function records, and whether they run inside a transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recording {
-    pub transactional: bool,
-    pub operations: Vec<Operation>,
 }
 
 /// A revision id's numeric value, which orders the chain. Ids are 1 to 19 decimal digits, not all
@@ -412,8 +391,9 @@ impl MigrationChain {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::__private::{RecordFn, Step, function};
+    use crate::__private::function;
     use crate::ops::Operations;
+    use crate::registration::{RecordFn, Step};
 
     fn noop(_: &mut Operations) {}
 

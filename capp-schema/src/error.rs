@@ -1,6 +1,6 @@
 //! Errors of the migration chain.
 
-use crate::chain::Location;
+use crate::registration::Location;
 
 /// A problem with the collected chain of migrations, found at run time.
 ///

@@ -75,8 +75,10 @@ mod chain;
 pub mod cli;
 mod compare;
 mod error;
+mod fold;
 mod model;
 mod ops;
+mod registration;
 pub mod render;
 pub mod rules;
 #[cfg(feature = "runner")]

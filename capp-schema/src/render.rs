@@ -248,3 +248,25 @@ pub(crate) fn create_index(index: &Index, concurrently: bool) -> String {
     }
     sql
 }
+
+/// Schemas the backends' unit tests start from.
+#[cfg(all(test, any(feature = "postgres", feature = "sqlite")))]
+pub(crate) mod fixtures {
+    use crate::{ColumnType, Operations, Schema};
+
+    /// `users (id UUID PRIMARY KEY, email VARCHAR(255) NOT NULL UNIQUE INDEX)`, folded.
+    pub(crate) fn users() -> Schema {
+        let mut op = Operations::default();
+        op.create_table("users", |t| {
+            t.column("id", ColumnType::Uuid);
+            t.column("email", ColumnType::Varchar(255)).not_null();
+            t.primary_key(["id"]);
+            t.index("ix_users_email", ["email"]).unique();
+        });
+        let mut schema = Schema::default();
+        for o in op.operations() {
+            schema.apply(o).unwrap();
+        }
+        schema
+    }
+}

@@ -60,5 +60,5 @@ pub trait DowngradeOf<const REV: u64> {
     #[doc(hidden)]
     const TRANSACTIONAL: bool;
     #[doc(hidden)]
-    const DOWNGRADE: crate::__private::Downgrade;
+    const DOWNGRADE: crate::registration::Downgrade;
 }

@@ -209,9 +209,9 @@ fn drop_enum_value(name: &str, after: &Schema) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use crate::Operations;
+    use crate::render::fixtures::users;
     use crate::render::{Dialect, ident, render};
     use crate::schema::{ColumnType, FoldError};
-    use crate::testing::fixtures::users;
 
     #[test]
     fn identifiers_are_quoted_and_values_escaped() {

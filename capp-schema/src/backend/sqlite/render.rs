@@ -183,9 +183,9 @@ fn batch(d: &Sqlite, old: &Table, new: &Table) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use crate::Operations;
+    use crate::render::fixtures::users;
     use crate::render::{Dialect, render};
     use crate::schema::ColumnType;
-    use crate::testing::fixtures::users;
 
     #[test]
     fn sqlite_alters_in_batch_and_keeps_the_rows() {

@@ -1,0 +1,306 @@
+//! The fold: [`Schema::apply`] advances the schema model by one operation, checking that it fits.
+//! Folding a history in memory gives the schema it builds, without a database.
+
+use crate::ops::{ColumnChange, Operation};
+use crate::schema::{Column, FoldError, Index, Schema, Table};
+
+impl Schema {
+    /// The table with this name.
+    pub fn table(&self, name: &str) -> Result<&Table, FoldError> {
+        self.tables
+            .get(name)
+            .ok_or_else(|| FoldError::NoTable(name.to_owned()))
+    }
+
+    fn table_mut(&mut self, name: &str) -> Result<&mut Table, FoldError> {
+        self.tables
+            .get_mut(name)
+            .ok_or_else(|| FoldError::NoTable(name.to_owned()))
+    }
+
+    fn index_exists(&self, name: &str) -> bool {
+        self.tables
+            .values()
+            .any(|t| t.indexes.iter().any(|i| i.name == name))
+    }
+
+    /// Applies one operation. `execute` changes data only, by contract, so it leaves the model as
+    /// it is.
+    pub fn apply(&mut self, op: &Operation) -> Result<(), FoldError> {
+        use Operation as Op;
+        match op {
+            Op::CreateTable(table) => self.create_table(table),
+            Op::DropTable { name } => self.drop_table(name),
+            Op::RenameTable { from, to } => self.rename_table(from, to),
+            Op::AddColumn { table, column } => self.add_column(table, column),
+            Op::DropColumn { table, column } => self.drop_column(table, column),
+            Op::RenameColumn { table, from, to } => self.rename_column(table, from, to),
+            Op::AlterColumn {
+                table,
+                column,
+                change,
+            } => self.alter_column(table, column, change),
+            Op::SetPrimaryKey { table, columns } => self.set_primary_key(table, columns),
+            Op::CreateIndex { index, .. } => self.create_index(index),
+            Op::DropIndex { name, .. } => self.drop_index(name),
+            Op::AddUnique { table, unique } => {
+                let t = self.constraint_slot(table, &unique.name)?;
+                t.uniques.push(unique.clone());
+                Ok(())
+            }
+            Op::AddForeignKey { table, foreign_key } => {
+                let t = self.constraint_slot(table, &foreign_key.name)?;
+                t.foreign_keys.push(foreign_key.clone());
+                Ok(())
+            }
+            Op::AddCheck { table, check } => {
+                let t = self.constraint_slot(table, &check.name)?;
+                t.checks.push(check.clone());
+                Ok(())
+            }
+            Op::DropConstraint { table, name } => self.drop_constraint(table, name),
+            Op::CreateEnum { name, values } => self.create_enum(name, values),
+            Op::DropEnum { name } => self.drop_enum(name),
+            Op::AddEnumValue { name, value } => self.add_enum_value(name, value),
+            Op::DropEnumValue { name, value } => self.drop_enum_value(name, value),
+            Op::Execute { .. } => Ok(()),
+            #[cfg(feature = "runner")]
+            Op::RunRust { .. } => Ok(()),
+        }
+    }
+
+    // Tables.
+
+    fn create_table(&mut self, table: &Table) -> Result<(), FoldError> {
+        if self.tables.contains_key(&table.name) {
+            return Err(FoldError::TableExists(table.name.clone()));
+        }
+        for index in &table.indexes {
+            if self.index_exists(&index.name) {
+                return Err(FoldError::IndexExists(index.name.clone()));
+            }
+        }
+        self.tables.insert(table.name.clone(), table.clone());
+        Ok(())
+    }
+
+    fn drop_table(&mut self, name: &str) -> Result<(), FoldError> {
+        self.tables
+            .remove(name)
+            .map(drop)
+            .ok_or_else(|| FoldError::NoTable(name.to_owned()))
+    }
+
+    /// Renames a table; its indexes and the foreign keys that reference it follow.
+    fn rename_table(&mut self, from: &str, to: &str) -> Result<(), FoldError> {
+        if self.tables.contains_key(to) {
+            return Err(FoldError::TableExists(to.to_owned()));
+        }
+        let mut table = self
+            .tables
+            .remove(from)
+            .ok_or_else(|| FoldError::NoTable(from.to_owned()))?;
+        table.name = to.to_owned();
+        for index in &mut table.indexes {
+            index.table = to.to_owned();
+        }
+        self.tables.insert(to.to_owned(), table);
+        for t in self.tables.values_mut() {
+            for fk in &mut t.foreign_keys {
+                if fk.ref_table == from {
+                    fk.ref_table = to.to_owned();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    // Columns.
+
+    fn add_column(&mut self, table: &str, column: &Column) -> Result<(), FoldError> {
+        let t = self.table_mut(table)?;
+        if t.get_column(&column.name).is_some() {
+            return Err(FoldError::ColumnExists {
+                table: table.to_owned(),
+                column: column.name.clone(),
+            });
+        }
+        t.columns.push(column.clone());
+        Ok(())
+    }
+
+    fn drop_column(&mut self, table: &str, column: &str) -> Result<(), FoldError> {
+        let t = self.table_mut(table)?;
+        let before = t.columns.len();
+        t.columns.retain(|c| c.name != column);
+        if t.columns.len() == before {
+            return Err(FoldError::NoColumn {
+                table: table.to_owned(),
+                column: column.to_owned(),
+            });
+        }
+        // Like the databases: indexes and constraints over the column go with it.
+        let over = |columns: &Vec<String>| columns.iter().any(|c| c == column);
+        t.indexes.retain(|i| !over(&i.columns));
+        t.uniques.retain(|u| !over(&u.columns));
+        t.foreign_keys.retain(|f| !over(&f.columns));
+        t.primary_key.retain(|c| c != column);
+        Ok(())
+    }
+
+    /// Renames a column; the keys, indexes and constraints over it, and the foreign keys that
+    /// reference it, follow.
+    fn rename_column(&mut self, table: &str, from: &str, to: &str) -> Result<(), FoldError> {
+        let t = self.table_mut(table)?;
+        if t.get_column(to).is_some() {
+            return Err(FoldError::ColumnExists {
+                table: table.to_owned(),
+                column: to.to_owned(),
+            });
+        }
+        t.column_mut(table, from)?.name = to.to_owned();
+        let rename = |cols: &mut Vec<String>| {
+            for c in cols.iter_mut().filter(|c| *c == from) {
+                *c = to.to_owned();
+            }
+        };
+        rename(&mut t.primary_key);
+        t.indexes.iter_mut().for_each(|i| rename(&mut i.columns));
+        t.uniques.iter_mut().for_each(|u| rename(&mut u.columns));
+        t.foreign_keys
+            .iter_mut()
+            .for_each(|f| rename(&mut f.columns));
+        for t in self.tables.values_mut() {
+            for fk in t.foreign_keys.iter_mut().filter(|f| f.ref_table == table) {
+                rename(&mut fk.ref_columns);
+            }
+        }
+        Ok(())
+    }
+
+    fn alter_column(
+        &mut self,
+        table: &str,
+        column: &str,
+        change: &ColumnChange,
+    ) -> Result<(), FoldError> {
+        let c = self.table_mut(table)?.column_mut(table, column)?;
+        if let Some(ty) = &change.ty {
+            c.ty = ty.clone();
+        }
+        if let Some(nullable) = change.nullable {
+            c.nullable = nullable;
+        }
+        if let Some(default) = &change.default {
+            c.default = default.clone();
+        }
+        Ok(())
+    }
+
+    fn set_primary_key(&mut self, table: &str, columns: &[String]) -> Result<(), FoldError> {
+        let t = self.table_mut(table)?;
+        for name in columns {
+            if t.get_column(name).is_none() {
+                return Err(FoldError::NoColumn {
+                    table: table.to_owned(),
+                    column: name.clone(),
+                });
+            }
+        }
+        t.primary_key(columns.iter().cloned());
+        Ok(())
+    }
+
+    // Indexes and constraints.
+
+    fn create_index(&mut self, index: &Index) -> Result<(), FoldError> {
+        if self.index_exists(&index.name) {
+            return Err(FoldError::IndexExists(index.name.clone()));
+        }
+        self.table_mut(&index.table)?.indexes.push(index.clone());
+        Ok(())
+    }
+
+    fn drop_index(&mut self, name: &str) -> Result<(), FoldError> {
+        let table = self
+            .tables
+            .values_mut()
+            .find(|t| t.indexes.iter().any(|i| i.name == name))
+            .ok_or_else(|| FoldError::NoIndex(name.to_owned()))?;
+        table.indexes.retain(|i| i.name != name);
+        Ok(())
+    }
+
+    fn constraint_slot(&mut self, table: &str, name: &str) -> Result<&mut Table, FoldError> {
+        let t = self.table_mut(table)?;
+        if t.has_constraint(name) {
+            return Err(FoldError::ConstraintExists {
+                table: table.to_owned(),
+                constraint: name.to_owned(),
+            });
+        }
+        Ok(t)
+    }
+
+    fn drop_constraint(&mut self, table: &str, name: &str) -> Result<(), FoldError> {
+        let t = self.table_mut(table)?;
+        if !t.has_constraint(name) {
+            return Err(FoldError::NoConstraint {
+                table: table.to_owned(),
+                constraint: name.to_owned(),
+            });
+        }
+        t.uniques.retain(|u| u.name != name);
+        t.foreign_keys.retain(|f| f.name != name);
+        t.checks.retain(|c| c.name != name);
+        Ok(())
+    }
+
+    // Enum types.
+
+    fn create_enum(&mut self, name: &str, values: &[String]) -> Result<(), FoldError> {
+        if self.enums.contains_key(name) {
+            return Err(FoldError::EnumExists(name.to_owned()));
+        }
+        self.enums.insert(name.to_owned(), values.to_vec());
+        Ok(())
+    }
+
+    fn drop_enum(&mut self, name: &str) -> Result<(), FoldError> {
+        self.enums
+            .remove(name)
+            .map(drop)
+            .ok_or_else(|| FoldError::NoEnum(name.to_owned()))
+    }
+
+    fn enum_values_mut(&mut self, name: &str) -> Result<&mut Vec<String>, FoldError> {
+        self.enums
+            .get_mut(name)
+            .ok_or_else(|| FoldError::NoEnum(name.to_owned()))
+    }
+
+    fn add_enum_value(&mut self, name: &str, value: &str) -> Result<(), FoldError> {
+        let values = self.enum_values_mut(name)?;
+        if values.iter().any(|v| v == value) {
+            return Err(FoldError::EnumValueExists {
+                name: name.to_owned(),
+                value: value.to_owned(),
+            });
+        }
+        values.push(value.to_owned());
+        Ok(())
+    }
+
+    fn drop_enum_value(&mut self, name: &str, value: &str) -> Result<(), FoldError> {
+        let values = self.enum_values_mut(name)?;
+        let before = values.len();
+        values.retain(|v| v != value);
+        if values.len() == before {
+            return Err(FoldError::NoEnumValue {
+                name: name.to_owned(),
+                value: value.to_owned(),
+            });
+        }
+        Ok(())
+    }
+}

@@ -73,10 +73,7 @@ impl RevisionId {
 /// A migration's checksum: SHA-256 over its revision, parent, flags and the source tokens of both
 /// directions. Formatting and comments do not change it; editing either function does.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Checksum(
-    // Crate-visible only until `runner`'s digest uses `as_bytes` and `from_bytes`.
-    pub(crate) [u8; 32],
-);
+pub struct Checksum([u8; 32]);
 
 impl Checksum {
     /// The 32 bytes of the SHA-256 digest.

@@ -73,6 +73,11 @@ impl DatabaseUrl {
         (self.driver.missing)(&self.location)
     }
 
+    /// A URL for a location a backend already holds (a pool's host or file).
+    pub(crate) fn from_parts(driver: &'static Driver, location: String) -> DatabaseUrl {
+        DatabaseUrl { driver, location }
+    }
+
     pub(crate) fn driver(&self) -> &'static Driver {
         self.driver
     }

@@ -49,8 +49,8 @@ impl Db {
     /// can never be handed back to the application with the connection.
     pub async fn from_postgres_pool(pool: &sqlx::PgPool) -> Result<Db, sqlx::Error> {
         let conn = pool.acquire().await?.detach();
-        let url = DatabaseUrl::parse(&format!("postgres://{}", pool.connect_options().get_host()))
-            .expect("a postgres:// URL always parses");
+        let host = pool.connect_options().get_host().to_owned();
+        let url = DatabaseUrl::from_parts(&DRIVER, format!("postgres://{host}"));
         Ok(Db::from_backend(Box::new(Postgres { conn }), url))
     }
 }

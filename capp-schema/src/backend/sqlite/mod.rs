@@ -69,8 +69,7 @@ impl Db {
             .execute(&mut conn)
             .await?;
         let path = pool.connect_options().get_filename().display().to_string();
-        let url = DatabaseUrl::parse(&format!("sqlite://{path}"))
-            .expect("a sqlite:// URL with a file name always parses");
+        let url = DatabaseUrl::from_parts(&DRIVER, path);
         Ok(Db::from_backend(Box::new(Sqlite { conn }), url))
     }
 }

@@ -18,19 +18,8 @@ pub mod exit {
 /// What a command can fail with.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Error {
-    /// The chain does not load.
-    #[error(transparent)]
-    Chain(#[from] ChainError),
-
-    /// The database URL names no supported database.
-    #[error(transparent)]
-    Url(#[from] UrlError),
-
-    /// The database cannot be reached.
-    #[error(transparent)]
-    Connect(#[from] ConnectError),
-
-    /// The runner failed: connecting, migrating, resolving a target, folding the history.
+    /// The runner failed: the chain does not load, the URL names no database this build takes,
+    /// the database cannot be reached, a target is wrong, a migration failed.
     #[error(transparent)]
     Run(#[from] RunError),
 
@@ -70,10 +59,7 @@ impl Error {
     pub(crate) fn code(&self) -> u8 {
         match self {
             Error::CheckFailed => exit::CHECK_FAILED,
-            Error::Chain(_)
-            | Error::Url(_)
-            | Error::Connect(_)
-            | Error::Run(_)
+            Error::Run(_)
             | Error::NoVersionsDir
             | Error::NoModels
             | Error::RevisionExists { .. }
@@ -104,8 +90,15 @@ impl Error {
     }
 }
 
-impl From<TargetError> for Error {
-    fn from(error: TargetError) -> Error {
-        Error::Run(error.into())
-    }
+/// What the runner's error already covers goes through it, so each failure has one variant.
+macro_rules! through_run_error {
+    ($($error:ty),*) => {$(
+        impl From<$error> for Error {
+            fn from(error: $error) -> Error {
+                Error::Run(error.into())
+            }
+        }
+    )*};
 }
+
+through_run_error!(ChainError, UrlError, ConnectError, TargetError);

@@ -121,6 +121,57 @@ fn the_url_comes_from_the_flag_then_the_environment_then_dot_env() {
 }
 
 #[test]
+fn a_dot_env_that_does_not_parse_is_an_error_and_nothing_is_migrated() {
+    let dir = WorkDir::new("bad_dot_env");
+    std::fs::write(
+        dir.path().join(".env"),
+        "APP_NAME=capp\nDATABASE_URL=\"postgresql://u:secret@localhost/capp_db\nDEBUG=1\n",
+    )
+    .unwrap();
+    let out = dir.run(&["upgrade", "head"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: cannot read .env line 2: it does not parse"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("secret"),
+        "the line's text is never shown: {err}"
+    );
+    assert!(
+        !dir.path().join("capp.db").exists(),
+        "no fallback to the default database"
+    );
+}
+
+#[test]
+fn only_the_working_directorys_dot_env_is_read() {
+    let parent = WorkDir::new("dot_env_parent");
+    std::fs::write(
+        parent.path().join(".env"),
+        "DATABASE_URL=sqlite://from_parent.db\n",
+    )
+    .unwrap();
+    let child = parent.path().join("child");
+    std::fs::create_dir_all(&child).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_capp-migrate"))
+        .args(["upgrade", "0001"])
+        .current_dir(&child)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        child.join("capp.db").exists(),
+        "the default, not the parent's .env"
+    );
+    assert!(
+        !child.join("from_parent.db").exists() && !parent.path().join("from_parent.db").exists()
+    );
+}
+
+#[test]
 fn destructive_downgrades_need_yes_when_not_on_a_terminal() {
     let dir = WorkDir::new("confirm");
     assert!(dir.run(&["upgrade", "head"]).status.success());

@@ -91,17 +91,47 @@ impl PartialEq for DatabaseUrl {
 
 impl Eq for DatabaseUrl {}
 
-/// The URL without its password, for messages and logs.
+/// The URL without its passwords, for messages and logs: the one in the user information and
+/// any query parameter whose name contains `password` (`password`, `sslpassword`).
 pub(crate) fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let userinfo = &url[s + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
+    let (head, query) = match url.split_once('?') {
+        Some((head, query)) => (head, Some(query)),
+        None => (url, None),
+    };
+    let mut out = redact_user_info(head);
+    if let Some(query) = query {
+        let parameters: Vec<String> = query
+            .split('&')
+            .map(|parameter| match parameter.split_once('=') {
+                Some((key, _)) if key.to_ascii_lowercase().contains("password") => {
+                    format!("{key}=***")
+                }
+                _ => parameter.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&parameters.join("&"));
+    }
+    out
+}
+
+/// `scheme://user:***@host/path` for `scheme://user:password@host/path`.
+fn redact_user_info(head: &str) -> String {
+    let Some(start) = head.find("://").map(|i| i + 3) else {
+        return head.to_owned();
+    };
+    let rest = &head[start..];
+    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _)) => format!(
+                "{}{user}:***@{host}{}",
+                &head[..start],
+                &rest[authority.len()..]
+            ),
+            None => head.to_owned(),
+        },
+        None => head.to_owned(),
     }
 }
 
@@ -167,5 +197,24 @@ mod tests {
         assert!(DatabaseUrl::parse("capp.db").is_err());
         let url = DatabaseUrl::parse("postgresql://u:secret@h/d").unwrap();
         assert_eq!(url.to_string(), "postgres://u:***@h/d");
+        for (given, shown) in [
+            (
+                "postgresql://u@h/d?sslmode=require&password=secret",
+                "postgres://u@h/d?sslmode=require&password=***",
+            ),
+            (
+                "postgresql://u:se@cret@h:5433/d?sslpassword=secret",
+                "postgres://u:***@h:5433/d?sslpassword=***",
+            ),
+            (
+                "postgresql://h/d?application_name=a@b",
+                "postgres://h/d?application_name=a@b",
+            ),
+        ] {
+            let url = DatabaseUrl::parse(given).unwrap();
+            assert_eq!(url.to_string(), shown, "{given}");
+            let err = DatabaseUrl::parse(&given.replace("postgresql", "mysql")).unwrap_err();
+            assert!(!err.to_string().contains("secret"), "{err}");
+        }
     }
 }

@@ -45,6 +45,18 @@ pub(crate) enum Error {
         error: std::io::Error,
     },
 
+    /// `.env` exists but cannot be read: nothing falls back to another database.
+    #[error(
+        "cannot read {}{}: {reason}; fix it, or pass --database-url",
+        path.display(),
+        line.map(|n| format!(" line {n}")).unwrap_or_default()
+    )]
+    DotEnv {
+        path: PathBuf,
+        line: Option<usize>,
+        reason: String,
+    },
+
     /// A destructive step was not confirmed.
     #[error("destructive step not confirmed: {0}; pass --yes to proceed")]
     NotConfirmed(String),
@@ -66,7 +78,8 @@ impl Error {
             | Error::RevisionNotAfterHead { .. }
             | Error::FileExists { .. }
             | Error::Write { .. }
-            | Error::NotConfirmed(_) => exit::ERROR,
+            | Error::NotConfirmed(_)
+            | Error::DotEnv { .. } => exit::ERROR,
         }
     }
 

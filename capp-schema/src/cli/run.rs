@@ -1,6 +1,7 @@
 //! The entry points: parse or take the arguments, resolve the database URL and the runner's
 //! configuration, execute the command, and turn the outcome into an exit code.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use crate::chain::Chain;
@@ -55,7 +56,50 @@ async fn execute<C: Chain>(args: Args, project: Project) -> Result<(), Error> {
 /// the embedded default. Resolved here rather than by loading `.env` before parsing, so that an
 /// application that parses [`Args`] itself gets the same order.
 fn database_url(args: &Args) -> Result<DatabaseUrl, Error> {
-    let from_dot_env = || dotenvy::var("DATABASE_URL").ok();
-    let url = args.database_url.clone().or_else(from_dot_env);
+    let url = match &args.database_url {
+        Some(url) => Some(url.clone()),
+        None => dot_env_url(Path::new(DOT_ENV))?,
+    };
     Ok(DatabaseUrl::parse(url.as_deref().unwrap_or(DEFAULT_URL))?)
+}
+
+/// The one `.env` file read: in the working directory, never one of its parents.
+const DOT_ENV: &str = ".env";
+
+/// `DATABASE_URL` in the `.env` file at `path`, if the file exists. A line that does not parse is
+/// an error naming the file and the line (never its text, which may hold a password): falling
+/// back to the default database would migrate the wrong one.
+fn dot_env_url(path: &Path) -> Result<Option<String>, Error> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let unreadable = |line: Option<usize>, reason: String| Error::DotEnv {
+        path: path.to_owned(),
+        line,
+        reason,
+    };
+    let entries = dotenvy::from_path_iter(path).map_err(|e| unreadable(None, e.to_string()))?;
+    let mut url = None;
+    for entry in entries {
+        match entry {
+            Ok((key, value)) if key == "DATABASE_URL" => url = Some(value),
+            Ok(_) => {}
+            Err(dotenvy::Error::LineParse(text, _)) => {
+                // The text is the unparsed entry, which may run over several lines (an
+                // unclosed quote): its first line is where it starts.
+                let first = text.lines().next().unwrap_or_default().trim().to_owned();
+                let number = std::fs::read_to_string(path)
+                    .ok()
+                    .and_then(|all| all.lines().position(|l| l.trim() == first))
+                    .map(|i| i + 1);
+                return Err(unreadable(
+                    number,
+                    "it does not parse (a quote that does not close, or a stray character)"
+                        .to_owned(),
+                ));
+            }
+            Err(e) => return Err(unreadable(None, e.to_string())),
+        }
+    }
+    Ok(url)
 }

@@ -64,6 +64,12 @@ fn history_lists_newest_first_in_alembic_form() {
         marked.contains("0001 -> 0002, add kyc_verified_at timestamp to users (current)"),
         "{marked}"
     );
+    let out = dir.run(&["history", "-r", "0003:0001"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out).trim(),
+        "error: history range `0003:0001` runs backwards; write the older revision first: `0001:0003`"
+    );
 }
 
 #[test]

@@ -154,3 +154,41 @@ async fn an_alembic_managed_database_is_taken_over_without_a_stamp() {
         ["0003"]
     );
 }
+
+mod evil {
+    use capp_schema::{ColumnType, Operations, downgrade, migration};
+
+    #[derive(capp_schema::Chain)]
+    pub(crate) struct Chain;
+
+    #[migration(rev = "0001", down_rev = None, message = "create victims\nDROP TABLE victims; --", chain = crate::evil::Chain)]
+    fn up(op: &mut Operations) {
+        op.create_table("victims", |t| {
+            t.column("id", ColumnType::Integer);
+        });
+    }
+
+    #[downgrade(rev = "0001", chain = crate::evil::Chain)]
+    fn down(op: &mut Operations) {
+        op.drop_table("victims");
+    }
+}
+
+#[test]
+fn no_message_can_turn_a_script_into_other_sql() {
+    let m = Migrator::new(evil::Chain::load().unwrap(), Config::default());
+    for dialect in [Dialect::POSTGRES, Dialect::SQLITE] {
+        let script = m
+            .script(dialect, Position::BASE, Position::head(m.chain()))
+            .unwrap();
+        let live: Vec<&str> = script
+            .lines()
+            .filter(|l| l.contains("DROP TABLE"))
+            .collect();
+        assert!(
+            live.iter().all(|l| l.starts_with("--")),
+            "a line break in the message became SQL: {live:?}"
+        );
+        assert!(script.contains("-- upgrade 0001: create victims DROP TABLE victims; --\n"));
+    }
+}

@@ -2,7 +2,7 @@
 
 use capp_migrations::Migrations;
 use capp_schema::runner::{
-    Config, DatabaseUrl, Db, Migrator, Position, RunError, StateError, TargetError,
+    Config, DatabaseUrl, Db, Migrator, Position, RunError, StateError, TargetError, TransactionMode,
 };
 use capp_schema::{
     Chain, ColumnType, DataConnection, NonTransactionalOperations, Operations, downgrade, migration,
@@ -177,6 +177,12 @@ async fn a_failing_migration_leaves_the_previous_revision_and_no_lock() {
         let mut other = Db::connect(&url).await.unwrap();
         let third = tokio::time::timeout(std::time::Duration::from_secs(10), m.upgrade(&mut other, "head")).await;
         assert!(matches!(third, Ok(Err(RunError::MigrationFailed { .. }))), "not blocked by a leaked lock");
+        // In one transaction for all, the database stays where the run started, and says so.
+        let single = Config { transaction_mode: TransactionMode::Single, ..Config::default() };
+        let m = Migrator::new(failing::Failing::load().unwrap(), single);
+        let err = m.upgrade(&mut db, "head").await.unwrap_err();
+        assert!(matches!(&err, RunError::MigrationFailed { rev, at, .. } if rev == "0002" && at == "0001"), "{err}");
+        assert_eq!(versions(&url).await, ["0001"]);
     })
     .await;
 }
@@ -373,6 +379,13 @@ async fn a_failure_outside_a_transaction_is_recorded_until_repaired() {
     let url = pg.database_url();
     let m = Migrator::new(concurrently::Chain::load().unwrap(), Config::default());
     let mut db = Db::connect(&url).await.unwrap();
+    m.upgrade(&mut db, "0001").await.unwrap();
+    // Nothing failed yet: there is nothing to repair, and saying so is an error.
+    let err = m.repair(&mut db, "0002").await.unwrap_err();
+    assert!(
+        matches!(&err, RunError::State(StateError::NotFailed { rev }) if rev == "0002"),
+        "{err}"
+    );
     let err = m.upgrade(&mut db, "head").await.unwrap_err();
     assert!(
         matches!(&err, RunError::NonTransactionalFailed { rev, .. } if rev == "0002"),

@@ -57,6 +57,10 @@ pub(crate) enum Error {
         reason: String,
     },
 
+    /// `history -r` with its newer end first.
+    #[error("history range `{range}` runs backwards; write the older revision first: `{forwards}`")]
+    BackwardsRange { range: String, forwards: String },
+
     /// A destructive step was not confirmed.
     #[error("destructive step not confirmed: {0}; pass --yes to proceed")]
     NotConfirmed(String),
@@ -79,7 +83,8 @@ impl Error {
             | Error::FileExists { .. }
             | Error::Write { .. }
             | Error::NotConfirmed(_)
-            | Error::DotEnv { .. } => exit::ERROR,
+            | Error::DotEnv { .. }
+            | Error::BackwardsRange { .. } => exit::ERROR,
         }
     }
 

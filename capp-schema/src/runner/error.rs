@@ -143,6 +143,12 @@ pub enum StateError {
     )]
     FailedState { rev: String },
 
+    /// `repair` of a migration that is not marked failed.
+    #[error(
+        "migration {rev} is not marked failed, so there is nothing to repair; `capp-migrate current` shows where the database stands"
+    )]
+    NotFailed { rev: String },
+
     /// A history row this version cannot read.
     #[error(transparent)]
     Unreadable(#[from] UnreadableRow),

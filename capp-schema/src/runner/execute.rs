@@ -4,9 +4,18 @@
 use std::time::Instant;
 
 use super::plan::{Piece, Plan, RenderedStep, Renderer, Step};
-use super::{Applied, Migrator, Report, RunError, TransactionMode};
+use super::{Applied, Index, Migrator, Report, RunError, TransactionMode};
 use crate::backend::{Begun, Db, ExecError, HistoryRow, Outcome};
 use crate::chain::Migration;
+
+/// Whose transaction a migration runs in.
+#[derive(Debug, Clone, Copy)]
+enum Envelope {
+    /// Its own: a failure leaves the database where the step started.
+    Own,
+    /// The run's one transaction, open since `since`: a failure leaves the database there.
+    Shared { since: Index },
+}
 
 /// How one step ended.
 enum Ran {
@@ -39,7 +48,12 @@ impl Migrator {
             let rendered = renderer.render(step)?;
             let started = Instant::now();
             let ran = if rendered.in_transaction {
-                self.run_in_transaction(db, &m, step, &rendered, !single)
+                let envelope = if single {
+                    Envelope::Shared { since: plan.from }
+                } else {
+                    Envelope::Own
+                };
+                self.run_in_transaction(db, &m, step, &rendered, envelope)
                     .await?
             } else {
                 self.run_outside_transaction(db, &m, step, &rendered)
@@ -93,13 +107,17 @@ impl Migrator {
         m: &Migration,
         step: Step,
         rendered: &RenderedStep,
-        own_transaction: bool,
+        envelope: Envelope,
     ) -> Result<Ran, RunError> {
         let (from, to) = (step.before(), step.after());
+        let (own_transaction, stays_at) = match envelope {
+            Envelope::Own => (true, from),
+            Envelope::Shared { since } => (false, since),
+        };
         let failed = |source: ExecError| RunError::MigrationFailed {
             rev: m.rev().to_owned(),
             direction: step.direction.as_str(),
-            at: self.describe(if own_transaction { from } else { None }),
+            at: self.describe(stays_at),
             source,
         };
         let tables = self.config.tables();

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::plan::{Direction, Plan, schema_at};
 use super::{Config, Index, Position, RunError, StateError, target};
-use crate::backend::{Db, Event, HistoryRow};
+use crate::backend::{Db, Event, HistoryRow, Outcome};
 use crate::chain::{Migration, MigrationChain};
 use crate::schema::Schema;
 
@@ -168,8 +168,20 @@ impl Migrator {
 
     /// Clears the failed state of a migration that failed outside a transaction, once the
     /// database has been repaired by hand (and stamped, if need be).
+    /// A migration that is not marked failed is an error: there is nothing to clear.
     pub async fn repair(&self, db: &mut Db, rev: &str) -> Result<(), RunError> {
         let m = self.chain.get(rev)?;
+        let state = self.read_state(db).await?;
+        let failed = state
+            .latest
+            .iter()
+            .any(|row| row.rev == m.rev() && row.outcome != Outcome::Ok);
+        if !failed {
+            return Err(StateError::NotFailed {
+                rev: m.rev().to_owned(),
+            }
+            .into());
+        }
         self.record(db, HistoryRow::new(m.rev(), Event::Repair, None))
             .await
     }

@@ -33,7 +33,7 @@ impl Migrator {
                 "-- {} {}: {}",
                 step.direction.as_str(),
                 m.rev(),
-                m.message()
+                one_line(m.message())
             );
             if rendered.in_transaction {
                 let _ = writeln!(out, "{};", dialect.begin());
@@ -63,4 +63,9 @@ impl Migrator {
         }
         Ok(out)
     }
+}
+
+/// Text for an SQL comment line: a line break would end the comment and make the rest live SQL.
+fn one_line(text: &str) -> String {
+    text.split(['\n', '\r']).collect::<Vec<_>>().join(" ")
 }

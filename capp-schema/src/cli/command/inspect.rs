@@ -63,7 +63,7 @@ pub(super) async fn history(
 }
 
 /// The indices of the first and last migration of `start:end` (either side may be left out).
-fn history_range(migrator: &Migrator, range: Option<&str>) -> Result<(usize, usize), RunError> {
+fn history_range(migrator: &Migrator, range: Option<&str>) -> Result<(usize, usize), Error> {
     let last = migrator.chain().len() - 1;
     let Some(range) = range else {
         return Ok((0, last));
@@ -76,7 +76,14 @@ fn history_range(migrator: &Migrator, range: Option<&str>) -> Result<(usize, usi
             rev => Ok(migrator.resolve(rev, Position::BASE)?.index().unwrap_or(0)),
         }
     };
-    Ok((at(a, 0)?, at(b, last)?))
+    let (start, end) = (at(a, 0)?, at(b, last)?);
+    if start > end {
+        return Err(Error::BackwardsRange {
+            range: range.to_owned(),
+            forwards: format!("{b}:{a}"),
+        });
+    }
+    Ok((start, end))
 }
 
 /// `heads`: the newest migration.

@@ -55,6 +55,13 @@ pub(crate) trait SqlDialect: Sync {
     /// does not keep is dropped from both sides.
     fn canonical(&self, _schema: &mut Schema) {}
 
+    /// `statement` (one that should touch exactly one row) made to fail with `refusal` when it
+    /// touches none, inside the same statement batch. The default is the statement as it is: the
+    /// backend then checks the count itself.
+    fn one_row(&self, statement: &str, _refusal: &str) -> String {
+        statement.to_owned()
+    }
+
     /// The column types of the runner's history table: its key, and its timestamp with default.
     fn history_columns(&self) -> (&'static str, &'static str);
 }

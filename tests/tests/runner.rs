@@ -636,3 +636,96 @@ async fn the_version_table_can_live_in_its_own_postgres_schema() {
         Some("0003")
     );
 }
+
+mod moved {
+    use super::*;
+
+    #[derive(capp_schema::Chain)]
+    pub(crate) struct Chain;
+
+    #[migration(rev = "0001", down_rev = None, message = "create t", chain = crate::moved::Chain)]
+    fn create(op: &mut Operations) {
+        op.create_table("t", |t| {
+            t.column("id", ColumnType::Integer);
+        });
+        op.execute("INSERT INTO t (id) VALUES (1)");
+    }
+
+    #[downgrade(rev = "0001", chain = crate::moved::Chain)]
+    fn drop(op: &mut Operations) {
+        op.drop_table("t");
+    }
+
+    /// Stands for another process (or a hand edit) that moves the version while the step runs.
+    async fn move_the_version(db: &mut dyn DataConnection) -> Result<(), sqlx::Error> {
+        db.execute("UPDATE alembic_version SET version_num = '0007'")
+            .await
+    }
+
+    #[migration(rev = "0002", down_rev = "0001", message = "counts a run", chain = crate::moved::Chain)]
+    fn count(op: &mut Operations) {
+        op.execute("UPDATE t SET id = id + 1");
+        op.run_rust("move the version", |db| Box::pin(move_the_version(db)));
+    }
+
+    #[downgrade(rev = "0002", chain = crate::moved::Chain)]
+    fn uncount(op: &mut Operations) {
+        op.execute("UPDATE t SET id = id - 1");
+    }
+
+    #[migration(rev = "0003", down_rev = "0002", message = "counts again", chain = crate::moved::Chain)]
+    fn count_again(op: &mut Operations) {
+        op.execute("UPDATE t SET id = id + 10");
+    }
+
+    #[downgrade(rev = "0003", chain = crate::moved::Chain)]
+    fn uncount_again(op: &mut Operations) {
+        op.execute("UPDATE t SET id = id - 10");
+    }
+}
+
+#[tokio::test]
+async fn a_version_write_that_finds_no_row_fails_the_step_and_applies_nothing() {
+    on_both(|url| async move {
+        let m = Migrator::new(moved::Chain::load().unwrap(), Config::default());
+        let mut db = Db::connect(&url).await.unwrap();
+        let err = m.upgrade(&mut db, "head").await.unwrap_err();
+        assert!(
+            matches!(&err, RunError::MigrationFailed { rev, at, .. } if rev == "0002" && at == "0001"),
+            "{err}"
+        );
+        let causes = std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default();
+        assert!(causes.contains("version table"), "{causes}");
+        assert_eq!(versions(&url).await, ["0001"], "the step was rolled back");
+        assert_eq!(strings(&url, "SELECT CAST(id AS TEXT) FROM t").await, ["1"], "its data change too");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_version_row_spelled_otherwise_is_refused_and_nothing_runs_again() {
+    on_both(|url| async move {
+        let m = Migrator::new(moved::Chain::load().unwrap(), Config::default());
+        let mut db = Db::connect(&url).await.unwrap();
+        m.upgrade(&mut db, "0001").await.unwrap();
+        m.stamp(&mut db, "0002").await.unwrap();
+        // Another tool, or a hand edit, wrote the same revision without its leading zeros.
+        execute(&url, "UPDATE alembic_version SET version_num = '2'").await;
+        for _ in 0..2 {
+            let err = m.upgrade(&mut db, "head").await.unwrap_err();
+            assert!(
+                matches!(&err, RunError::State(StateError::Misspelled { found, rev }) if found == "2" && rev == "0002"),
+                "{err}"
+            );
+            assert!(err.to_string().contains("capp-migrate stamp 0002"), "{err}");
+        }
+        assert!(matches!(m.status(&mut db).await, Err(RunError::State(StateError::Misspelled { .. }))));
+        assert_eq!(strings(&url, "SELECT CAST(id AS TEXT) FROM t").await, ["1"], "nothing ran");
+        assert_eq!(versions(&url).await, ["2"]);
+        // The stamp it suggests puts it right.
+        m.stamp(&mut db, "0002").await.unwrap();
+        assert_eq!(m.upgrade(&mut db, "head").await.unwrap().applied.len(), 1);
+        assert_eq!(strings(&url, "SELECT CAST(id AS TEXT) FROM t").await, ["11"]);
+    })
+    .await;
+}

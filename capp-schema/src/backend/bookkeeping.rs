@@ -58,28 +58,59 @@ impl Tables {
         )
     }
 
-    /// The version-table statement for moving from `from` to `to`.
-    pub(crate) fn version_sql(&self, from: Option<&str>, to: Option<&str>) -> String {
+    /// The version-table statement for moving from `from` to `to`, written so that it touches
+    /// exactly one row: an update or delete names the row it expects, an insert happens only
+    /// into an empty table. The dialect makes the database refuse it when no row was touched
+    /// (PostgreSQL); a backend without that checks the count itself (SQLite).
+    pub(crate) fn version_sql(
+        &self,
+        dialect: Dialect,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> String {
         let table = self.version();
-        match (from, to) {
-            (None, None) => String::new(),
-            (None, Some(to)) => format!(
-                "INSERT INTO {table} (version_num) VALUES ({});\n",
-                sql_string(to)
+        let (statement, expected) = match (from, to) {
+            (None, None) => return String::new(),
+            (None, Some(to)) => (
+                format!(
+                    "INSERT INTO {table} (version_num) SELECT {} WHERE NOT EXISTS (SELECT 1 FROM {table})",
+                    sql_string(to)
+                ),
+                "to be empty".to_owned(),
             ),
-            (Some(_), None) => format!("DELETE FROM {table};\n"),
-            (Some(from), Some(to)) => format!(
-                "UPDATE {table} SET version_num = {} WHERE version_num = {};\n",
-                sql_string(to),
-                sql_string(from)
+            (Some(from), None) => (
+                format!(
+                    "DELETE FROM {table} WHERE version_num = {}",
+                    sql_string(from)
+                ),
+                format!("to hold {from}"),
             ),
-        }
+            (Some(from), Some(to)) => (
+                format!(
+                    "UPDATE {table} SET version_num = {} WHERE version_num = {}",
+                    sql_string(to),
+                    sql_string(from)
+                ),
+                format!("to hold {from}"),
+            ),
+        };
+        let refusal = format!(
+            "capp-schema: the version table {} was expected {expected}; another process or a hand edit changed it, and nothing of this step was applied",
+            self.version_name
+        );
+        format!("{};\n", dialect.0.one_row(&statement, &refusal))
     }
 
     /// The statement that empties the version table and sets it to `to`.
     pub(crate) fn stamp_sql(&self, to: Option<&str>) -> String {
         let mut sql = format!("DELETE FROM {};\n", self.version());
-        sql.push_str(&self.version_sql(None, to));
+        if let Some(to) = to {
+            sql.push_str(&format!(
+                "INSERT INTO {} (version_num) VALUES ({});\n",
+                self.version(),
+                sql_string(to)
+            ));
+        }
         sql
     }
 

@@ -86,6 +86,12 @@ pub enum ExecError {
     /// SQLite's foreign keys are checked before the commit (batch rebuilds need them off).
     #[error("the migration leaves rows that violate a foreign key (see PRAGMA foreign_key_check)")]
     ForeignKeyViolation,
+    /// The version row was not the one the step started from (SQLite counts the rows its
+    /// version statement touched; PostgreSQL raises in the statement itself).
+    #[error(
+        "the version table no longer holds the revision this step started from; another process or a hand edit changed it, and nothing of this step was applied"
+    )]
+    VersionMoved,
 }
 
 /// One connection to one database, and what the runner does on it that differs by database.

@@ -116,6 +116,12 @@ pub enum StateError {
     )]
     DatabaseAhead { rev: String, head: String },
 
+    /// A version row that names a revision of the history, spelled otherwise.
+    #[error(
+        "the version table holds `{found}`, which is not a revision of this history as written; it probably means {rev}: if the schema is at {rev}, run `capp-migrate stamp {rev}`"
+    )]
+    Misspelled { found: String, rev: String },
+
     #[error(
         "the version table holds several revisions ({0}); this history is linear, so stamp the one the database is at with `capp-migrate stamp REV`"
     )]

@@ -138,9 +138,11 @@ impl Migrator {
         }
         let outcome = async {
             run_pieces(db, &rendered.pieces, &mut batch).await?;
-            batch.push_str(
-                &tables.version_sql(self.rev_at(from).as_deref(), self.rev_at(to).as_deref()),
-            );
+            batch.push_str(&tables.version_sql(
+                db.dialect(),
+                self.rev_at(from).as_deref(),
+                self.rev_at(to).as_deref(),
+            ));
             db.finish_migration(
                 batch,
                 step.history_row(m),
@@ -197,7 +199,11 @@ impl Migrator {
         }
         let (from, to) = (step.before(), step.after());
         let mut sql = String::from("BEGIN;\n");
-        sql.push_str(&tables.version_sql(self.rev_at(from).as_deref(), self.rev_at(to).as_deref()));
+        sql.push_str(&tables.version_sql(
+            db.dialect(),
+            self.rev_at(from).as_deref(),
+            self.rev_at(to).as_deref(),
+        ));
         let duration = started.elapsed().as_millis().to_string();
         sql.push_str(&tables.history_sql(&row, &duration));
         sql.push_str("COMMIT;\n");

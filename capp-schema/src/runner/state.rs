@@ -12,18 +12,27 @@ impl Migrator {
             .map_err(RunError::read("cannot read the version table"))
     }
 
-    /// The position the version table names.
+    /// The position the version table names. The row must spell a revision exactly as the
+    /// history does: `2` or `02` for `0002` is refused (the version statements match the row by its
+    /// text), with the revision it probably means.
     pub(crate) fn position(&self, state: &State) -> Result<Index, RunError> {
-        match state.versions.as_slice() {
-            [] => Ok(None),
-            [rev] => self.chain.position(rev).map(Some).ok_or_else(|| {
-                StateError::DatabaseAhead {
-                    rev: rev.clone(),
-                    head: self.chain.head().rev().to_owned(),
-                }
-                .into()
-            }),
-            many => Err(StateError::SeveralVersions(many.join(", ")).into()),
+        let rev = match state.versions.as_slice() {
+            [] => return Ok(None),
+            [rev] => rev,
+            many => return Err(StateError::SeveralVersions(many.join(", ")).into()),
+        };
+        match self.chain.position(rev) {
+            Some(i) if self.chain.migrations()[i].rev() == rev => Ok(Some(i)),
+            Some(i) => Err(StateError::Misspelled {
+                found: rev.clone(),
+                rev: self.chain.migrations()[i].rev().to_owned(),
+            }
+            .into()),
+            None => Err(StateError::DatabaseAhead {
+                rev: rev.clone(),
+                head: self.chain.head().rev().to_owned(),
+            }
+            .into()),
         }
     }
 

@@ -187,6 +187,13 @@ impl Backend for Sqlite {
     ) -> BoxFuture<'a, Result<(), ExecError>> {
         Box::pin(async move {
             self.execute(&batch).await?;
+            // The batch ends with the version statement, which must have touched one row.
+            let touched: i64 = sqlx::query_scalar("SELECT changes()")
+                .fetch_one(&mut self.conn)
+                .await?;
+            if touched != 1 {
+                return Err(ExecError::VersionMoved);
+            }
             if self.foreign_keys_violated().await? {
                 return Err(ExecError::ForeignKeyViolation);
             }

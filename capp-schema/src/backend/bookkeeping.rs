@@ -18,8 +18,6 @@ pub(crate) struct Tables {
     pub(crate) history_name: String,
     /// Their schema (PostgreSQL); `None` is the search path's.
     pub(crate) schema: Option<String>,
-    /// The migration lock's key.
-    pub(crate) lock_key: i64,
 }
 
 impl Tables {

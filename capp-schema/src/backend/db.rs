@@ -80,16 +80,26 @@ impl Db {
         self.backend.introspect().await
     }
 
-    pub(crate) async fn lock(
-        &mut self,
-        tables: &Tables,
-        lock_timeout: Duration,
-    ) -> Result<(), sqlx::Error> {
-        self.backend.lock(tables, lock_timeout).await
+    pub(crate) async fn lock(&mut self, tables: &Tables) -> Result<(), sqlx::Error> {
+        self.backend.lock(tables).await
     }
 
-    pub(crate) async fn unlock(&mut self, tables: &Tables) -> Result<(), sqlx::Error> {
+    pub(crate) async fn unlock(&mut self, tables: &Tables) -> Result<(), ExecError> {
         self.backend.unlock(tables).await
+    }
+
+    /// Runs `body` as one transaction under the migration lock.
+    pub(crate) async fn execute_locked(
+        &mut self,
+        tables: &Tables,
+        body: &str,
+    ) -> Result<(), sqlx::Error> {
+        let sql = self.backend.locked_transaction(tables, body);
+        let result = self.backend.execute(&sql).await;
+        if result.is_err() {
+            let _ = self.backend.execute("ROLLBACK").await;
+        }
+        result
     }
 
     pub(crate) async fn user_tables(
@@ -102,7 +112,7 @@ impl Db {
 
     pub(crate) async fn create_tables(&mut self, tables: &Tables) -> Result<(), sqlx::Error> {
         let sql = tables.create_sql(self.dialect());
-        self.backend.execute(&sql).await
+        self.execute_locked(tables, &sql).await
     }
 
     /// Reads the version table and the newest history row of each revision: two queries, one to
@@ -135,9 +145,12 @@ impl Db {
         &mut self,
         tables: &Tables,
         expected: Option<&str>,
+        lock_timeout: Duration,
         batch: &mut String,
     ) -> Result<Begun, ExecError> {
-        self.backend.begin_migration(tables, expected, batch).await
+        self.backend
+            .begin_migration(tables, expected, lock_timeout, batch)
+            .await
     }
 
     pub(crate) async fn finish_migration(

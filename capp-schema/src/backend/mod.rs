@@ -82,32 +82,60 @@ pub(crate) enum Begun {
 pub enum ExecError {
     /// The database refused a statement.
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+    /// Another runner moved the version before this step's transaction took the migration lock:
+    /// nothing ran, and the runner plans again.
+    #[error("another runner moved the version first; nothing of this step ran")]
+    Moved,
     /// SQLite's foreign keys are checked before the commit (batch rebuilds need them off).
     #[error("the migration leaves rows that violate a foreign key (see PRAGMA foreign_key_check)")]
     ForeignKeyViolation,
     /// The version row was not the one the step started from (SQLite counts the rows its
     /// version statement touched; PostgreSQL raises in the statement itself).
+    /// Releasing the session lock of a step outside a transaction found it not held: a
+    /// transaction-pooling proxy gave the session to another server connection.
+    #[error(
+        "the migration lock was not held by this session at the end of a step outside a transaction; behind a transaction-pooling proxy (PgBouncer in transaction mode), run `transactional = false` migrations over a direct or session-mode connection"
+    )]
+    LockNotHeld,
     #[error(
         "the version table no longer holds the revision this step started from; another process or a hand edit changed it, and nothing of this step was applied"
     )]
     VersionMoved,
 }
 
+/// The SQLSTATE with which a backend's guard reports, from inside a migration's transaction,
+/// that the version is no longer where the plan started ([`ExecError::Moved`]).
+pub(crate) const MOVED_SQLSTATE: &str = "CS001";
+
+impl From<sqlx::Error> for ExecError {
+    fn from(error: sqlx::Error) -> ExecError {
+        let moved = error
+            .as_database_error()
+            .and_then(|e| e.code())
+            .is_some_and(|code| code == MOVED_SQLSTATE);
+        if moved {
+            ExecError::Moved
+        } else {
+            ExecError::Database(error)
+        }
+    }
+}
+
 /// One connection to one database, and what the runner does on it that differs by database.
 pub(crate) trait Backend: DataConnection + Send {
     fn dialect(&self) -> Dialect;
 
-    /// Takes the migration lock, held until [`Backend::unlock`] or until the connection closes,
-    /// and bounds how long DDL waits for a table lock.
-    fn lock<'a>(
-        &'a mut self,
-        tables: &'a Tables,
-        lock_timeout: Duration,
-    ) -> BoxFuture<'a, Result<(), sqlx::Error>>;
+    /// Takes the migration lock for a step that runs outside a transaction, held until
+    /// [`Backend::unlock`] or until the connection closes. (Steps in a transaction take it
+    /// inside their transaction: see [`Backend::begin_migration`].)
+    fn lock<'a>(&'a mut self, tables: &'a Tables) -> BoxFuture<'a, Result<(), sqlx::Error>>;
 
-    /// Releases the migration lock.
-    fn unlock<'a>(&'a mut self, tables: &'a Tables) -> BoxFuture<'a, Result<(), sqlx::Error>>;
+    /// Releases the lock [`Backend::lock`] took; an error if this session did not hold it.
+    fn unlock<'a>(&'a mut self, tables: &'a Tables) -> BoxFuture<'a, Result<(), ExecError>>;
+
+    /// `body` (bookkeeping statements) as one transaction under the migration lock.
+    fn locked_transaction(&self, tables: &Tables, body: &str) -> String;
 
     /// Whether the version table and the history table exist.
     fn tables_exist<'a>(
@@ -124,14 +152,17 @@ pub(crate) trait Backend: DataConnection + Send {
         sql: String,
     ) -> BoxFuture<'_, Result<Vec<bookkeeping::Row>, sqlx::Error>>;
 
-    /// Opens one migration's transaction, expecting the version to be `expected`. A backend that
-    /// defers its `BEGIN` to the migration's one round trip pushes it onto `batch`; one that must
-    /// take a write lock first does so, re-reads the version under it, and answers
-    /// [`Begun::Moved`] (rolled back) if another process moved it.
+    /// Opens one migration's transaction (or a run's one transaction), takes the migration lock
+    /// in it, and checks that the version is `expected`; DDL then waits at most `lock_timeout`
+    /// for a table lock. A backend that defers all of it to the migration's one round trip pushes
+    /// it onto `batch`, and its guard fails the batch with [`ExecError::Moved`]; one that must take
+    /// a write lock first does so, re-reads the version under it, and answers [`Begun::Moved`]
+    /// (rolled back) if another process moved it.
     fn begin_migration<'a>(
         &'a mut self,
         tables: &'a Tables,
         expected: Option<&'a str>,
+        lock_timeout: Duration,
         batch: &'a mut String,
     ) -> BoxFuture<'a, Result<Begun, ExecError>>;
 

@@ -49,24 +49,6 @@ impl Config {
             version_name: self.version_table.clone(),
             history_name: self.history_table.clone(),
             schema: self.version_schema.clone(),
-            lock_key: self.lock_key(),
         }
-    }
-
-    /// The advisory lock key: a hash of the version table's name, so that two histories in one
-    /// database do not block each other. FNV-1a, written out because the key must never change
-    /// between builds or versions of a hashing crate.
-    fn lock_key(&self) -> i64 {
-        let name = format!(
-            "capp-schema:{}:{}",
-            self.version_schema.as_deref().unwrap_or(""),
-            self.version_table
-        );
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for byte in name.bytes() {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        hash as i64
     }
 }

@@ -38,9 +38,10 @@ impl Migrator {
                     rev: m.rev().to_owned(),
                 });
             }
-            db.execute(db.dialect().begin())
-                .await
-                .map_err(RunError::db("cannot begin the transaction"))?;
+            if let Ran::Moved = self.begin_single(db, plan).await? {
+                report.complete = false;
+                return Ok(report);
+            }
         }
         let mut renderer = Renderer::new(&self.chain, db.dialect(), plan.from)?;
         for &step in &plan.steps {
@@ -56,9 +57,8 @@ impl Migrator {
                 self.run_in_transaction(db, &m, step, &rendered, envelope)
                     .await?
             } else {
-                self.run_outside_transaction(db, &m, step, &rendered)
-                    .await?;
-                Ran::Done
+                self.run_outside_transaction_locked(db, &m, step, &rendered)
+                    .await?
             };
             if let Ran::Moved = ran {
                 report.complete = false;
@@ -76,6 +76,45 @@ impl Migrator {
             self.commit_single(db, plan, &report).await?;
         }
         Ok(report)
+    }
+
+    /// Opens the one transaction of a single-transaction run, under the migration lock.
+    async fn begin_single(&self, db: &mut Db, plan: &Plan) -> Result<Ran, RunError> {
+        let tables = self.config.tables();
+        let expected = self.rev_at(plan.from);
+        let mut batch = String::new();
+        let began = db
+            .begin_migration(
+                &tables,
+                expected.as_deref(),
+                self.config.lock_timeout,
+                &mut batch,
+            )
+            .await;
+        let began = match began {
+            Ok(Begun::Ready) if !batch.is_empty() => db
+                .execute(&batch)
+                .await
+                .map_err(ExecError::from)
+                .map(|()| Begun::Ready),
+            other => other,
+        };
+        match began {
+            Ok(Begun::Ready) => Ok(Ran::Done),
+            Ok(Begun::Moved) | Err(ExecError::Moved) => {
+                let _ = db.execute("ROLLBACK").await;
+                Ok(Ran::Moved)
+            }
+            Err(source) => {
+                let _ = db.execute("ROLLBACK").await;
+                Err(RunError::MigrationFailed {
+                    rev: String::new(),
+                    direction: "begin",
+                    at: self.describe(plan.from),
+                    source,
+                })
+            }
+        }
     }
 
     async fn commit_single(
@@ -125,12 +164,13 @@ impl Migrator {
         let mut batch = String::new();
         if own_transaction {
             let expected = self.rev_at(from);
+            let lock_timeout = self.config.lock_timeout;
             match db
-                .begin_migration(&tables, expected.as_deref(), &mut batch)
+                .begin_migration(&tables, expected.as_deref(), lock_timeout, &mut batch)
                 .await
             {
                 Ok(Begun::Ready) => {}
-                Ok(Begun::Moved) => return Ok(Ran::Moved),
+                Ok(Begun::Moved) | Err(ExecError::Moved) => return Ok(Ran::Moved),
                 Err(source) => {
                     return Err(self.rolled_back(db, own_transaction, failed(source)).await);
                 }
@@ -155,6 +195,11 @@ impl Migrator {
         .await;
         match outcome {
             Ok(()) => Ok(Ran::Done),
+            // The guard found the version moved before this step took the lock: nothing ran.
+            Err(ExecError::Moved) if own_transaction => {
+                let _ = db.execute("ROLLBACK").await;
+                Ok(Ran::Moved)
+            }
             Err(source) => Err(self.rolled_back(db, own_transaction, failed(source)).await),
         }
     }
@@ -169,6 +214,42 @@ impl Migrator {
 
     /// A `transactional = false` migration: a history row marks it running, each statement runs
     /// on its own, and the version moves only when all succeeded.
+    /// A step outside a transaction, under the session lock (no transaction can hold a lock
+    /// through it), with the version checked under the lock; the lock's release is checked too.
+    async fn run_outside_transaction_locked(
+        &self,
+        db: &mut Db,
+        m: &Migration,
+        step: Step,
+        rendered: &RenderedStep,
+    ) -> Result<Ran, RunError> {
+        let tables = self.config.tables();
+        db.lock(&tables)
+            .await
+            .map_err(RunError::db("cannot take the migration lock"))?;
+        let result: Result<Ran, RunError> = async {
+            let state = self.read_state(db).await?;
+            if state.versions != self.rev_at(step.before()).into_iter().collect::<Vec<_>>() {
+                return Ok(Ran::Moved);
+            }
+            self.run_outside_transaction(db, m, step, rendered).await?;
+            Ok(Ran::Done)
+        }
+        .await;
+        let unlocked = db
+            .unlock(&tables)
+            .await
+            .map_err(|source| RunError::MigrationFailed {
+                rev: m.rev().to_owned(),
+                direction: step.direction.as_str(),
+                at: self.describe(step.after()),
+                source,
+            });
+        let ran = result?;
+        unlocked?;
+        Ok(ran)
+    }
+
     async fn run_outside_transaction(
         &self,
         db: &mut Db,

@@ -88,29 +88,19 @@ impl Migrator {
         })
     }
 
-    /// Runs `locked` under the migration lock, and releases the lock on every path. After a
-    /// failure the connection may sit in an aborted transaction, which is rolled back first; if
-    /// even that fails, the lock goes with the connection when it closes.
-    pub(crate) async fn with_lock<T>(
+    /// Runs `command`; after a failure the connection may sit in an aborted transaction, which
+    /// is rolled back so the connection stays usable. (The migration lock lives inside each
+    /// transaction, so a failure cannot leave it behind.)
+    pub(crate) async fn rolled_back_on_error<T>(
         &self,
         db: &mut Db,
-        locked: impl AsyncFnOnce(&mut Db) -> Result<T, RunError>,
+        command: impl AsyncFnOnce(&mut Db) -> Result<T, RunError>,
     ) -> Result<T, RunError> {
-        let tables = self.config.tables();
-        db.lock(&tables, self.config.lock_timeout)
-            .await
-            .map_err(RunError::db("cannot take the migration lock"))?;
-        let result = locked(db).await;
+        let result = command(db).await;
         if result.is_err() {
             let _ = db.execute("ROLLBACK").await;
         }
-        let unlocked = db
-            .unlock(&tables)
-            .await
-            .map_err(RunError::db("cannot release the migration lock"));
-        let value = result?;
-        unlocked?;
-        Ok(value)
+        result
     }
 
     /// The migrations a downgrade to `target` would undo, and whether any of them drops data.
@@ -129,7 +119,7 @@ impl Migrator {
 
     /// Marks the database as being at `target` without running anything.
     pub async fn stamp(&self, db: &mut Db, target: &str) -> Result<Report, RunError> {
-        self.with_lock(db, async |db| self.stamp_locked(db, target).await)
+        self.rolled_back_on_error(db, async |db| self.stamp_locked(db, target).await)
             .await
     }
 
@@ -140,15 +130,13 @@ impl Migrator {
         let to = target::resolve(&self.chain, target, current)?;
         self.create_tables(db).await?;
         let tables = self.config.tables();
-        let mut sql = String::from("BEGIN;\n");
-        sql.push_str(&tables.stamp_sql(self.rev_at(to).as_deref()));
+        let mut sql = tables.stamp_sql(self.rev_at(to).as_deref());
         if let Some(i) = to {
             let m = &self.chain.migrations()[i];
             let row = HistoryRow::new(m.rev(), Event::Stamp, Some(m.checksum().to_string()));
             sql.push_str(&tables.history_sql(&row, "NULL"));
         }
-        sql.push_str("COMMIT;\n");
-        db.execute(&sql)
+        db.execute_locked(&tables, &sql)
             .await
             .map_err(RunError::db("cannot stamp the version table"))?;
         Ok(Report {
@@ -188,14 +176,12 @@ impl Migrator {
 
     /// Writes one history row under the lock.
     async fn record(&self, db: &mut Db, row: HistoryRow) -> Result<(), RunError> {
-        let sql = self.config.tables().history_sql(&row, "NULL");
-        self.with_lock(db, async |db| {
-            self.create_tables(db).await?;
-            db.execute(&sql)
-                .await
-                .map_err(RunError::db("cannot write the history table"))
-        })
-        .await
+        let tables = self.config.tables();
+        let sql = tables.history_sql(&row, "NULL");
+        self.create_tables(db).await?;
+        db.execute_locked(&tables, &sql)
+            .await
+            .map_err(RunError::db("cannot write the history table"))
     }
 
     /// The schema the history builds up to `position` (`None`: base), folded in memory without a

@@ -1,11 +1,12 @@
-//! Upgrades and downgrades: resolve the target under the lock, plan, run.
+//! Upgrades and downgrades: read where the database is, resolve the target once, plan, run, and
+//! plan again from where the database is when another runner moved it meanwhile.
 
-use super::plan::Plan;
-use super::{DatabaseUrl, Db, Migrator, Report, RunError, TargetError, target};
+use super::plan::{Direction, Plan};
+use super::{DatabaseUrl, Db, Index, Migrator, Report, RunError, TargetError, target};
 use crate::backend::{Event, HistoryRow};
 
 impl Migrator {
-    /// Connects, upgrades to `target` under the migration lock, and closes the connection.
+    /// Connects, upgrades to `target`, and closes the connection.
     pub async fn upgrade_url(&self, url: &DatabaseUrl, target: &str) -> Result<Report, RunError> {
         let mut db = Db::connect(url).await?;
         let result = self.upgrade(&mut db, target).await;
@@ -15,15 +16,27 @@ impl Migrator {
 
     /// Upgrades to `target` (`head`, a revision or prefix, `+N`, `REV+N`).
     ///
-    /// A database already at the target is recognised in one query without taking the lock (its
+    /// A database already at the target is recognised in one query without any lock (its
     /// committed version and history say so, whatever another runner is doing), which makes an
     /// application start at head one round trip.
     pub async fn upgrade(&self, db: &mut Db, target: &str) -> Result<Report, RunError> {
         if let Some(report) = self.already_there(db, target).await {
             return Ok(report);
         }
-        self.with_lock(db, async |db| self.upgrade_locked(db, target).await)
-            .await
+        self.rolled_back_on_error(db, async |db| {
+            let report = self.run_to(db, target, Direction::Upgrade).await?;
+            self.record_verified(db, &report).await?;
+            Ok(report)
+        })
+        .await
+    }
+
+    /// Downgrades to `target` (`-1`, `-N`, a revision, `REV-N`, `base`).
+    pub async fn downgrade(&self, db: &mut Db, target: &str) -> Result<Report, RunError> {
+        self.rolled_back_on_error(db, async |db| {
+            self.run_to(db, target, Direction::Downgrade).await
+        })
+        .await
     }
 
     async fn already_there(&self, db: &mut Db, target: &str) -> Option<Report> {
@@ -40,27 +53,40 @@ impl Migrator {
         })
     }
 
-    async fn upgrade_locked(&self, db: &mut Db, target: &str) -> Result<Report, RunError> {
+    /// Runs towards `target` until the database is there. Each migration takes the migration
+    /// lock in its own transaction and checks the version under it; when another runner moved
+    /// the version first, nothing of that step ran, and the plan is made again from where the
+    /// database is. The target is resolved once: a relative one counts from where the run
+    /// started.
+    async fn run_to(
+        &self,
+        db: &mut Db,
+        target: &str,
+        direction: Direction,
+    ) -> Result<Report, RunError> {
         let mut total: Option<Report> = None;
-        // Resolved once: a relative target counts from where the run started.
-        let mut goal = None;
+        let mut goal: Option<Index> = None;
         loop {
-            let current = self.checked_position(db, true).await?;
+            let current = self
+                .checked_position(db, direction == Direction::Upgrade)
+                .await?;
             let to = match goal {
                 Some(to) => to,
                 None => *goal.insert(target::resolve(&self.chain, target, current)?),
             };
-            if to < current {
-                // Another process (SQLite) went further meanwhile; nothing is left to do.
-                return total.ok_or_else(|| {
-                    TargetError::Behind {
-                        target: target.to_owned(),
-                        current: self.describe(current),
-                    }
-                    .into()
-                });
+            let wrong_way = match direction {
+                Direction::Upgrade => to < current,
+                Direction::Downgrade => to > current,
+            };
+            if wrong_way {
+                // On a later round, another runner went past the target: nothing is left.
+                return total.ok_or_else(|| self.wrong_way(target, current, direction));
             }
-            let report = self.run(db, &Plan::upgrade(current, to)).await?;
+            let plan = match direction {
+                Direction::Upgrade => Plan::upgrade(current, to),
+                Direction::Downgrade => Plan::downgrade(&self.chain, current, to)?,
+            };
+            let report = self.run(db, &plan).await?;
             let complete = report.complete;
             let merged = match total.take() {
                 None => report,
@@ -71,11 +97,19 @@ impl Migrator {
                 }
             };
             if complete {
-                self.record_verified(db, &merged).await?;
                 return Ok(merged);
             }
             total = Some(merged);
         }
+    }
+
+    fn wrong_way(&self, target: &str, current: Index, direction: Direction) -> RunError {
+        let (target, current) = (target.to_owned(), self.describe(current));
+        match direction {
+            Direction::Upgrade => TargetError::Behind { target, current },
+            Direction::Downgrade => TargetError::Ahead { target, current },
+        }
+        .into()
     }
 
     /// Everything applied is verified (checked before the run, or just recorded): says so for
@@ -89,25 +123,5 @@ impl Migrator {
         db.execute(&self.config.tables().history_sql(&row, "NULL"))
             .await
             .map_err(RunError::db("cannot write the history table"))
-    }
-
-    /// Downgrades to `target` (`-1`, `-N`, a revision, `REV-N`, `base`).
-    pub async fn downgrade(&self, db: &mut Db, target: &str) -> Result<Report, RunError> {
-        self.with_lock(db, async |db| self.downgrade_locked(db, target).await)
-            .await
-    }
-
-    async fn downgrade_locked(&self, db: &mut Db, target: &str) -> Result<Report, RunError> {
-        let current = self.checked_position(db, false).await?;
-        let to = target::resolve(&self.chain, target, current)?;
-        if to > current {
-            return Err(TargetError::Ahead {
-                target: target.to_owned(),
-                current: self.describe(current),
-            }
-            .into());
-        }
-        let plan = Plan::downgrade(&self.chain, current, to)?;
-        self.run(db, &plan).await
     }
 }

@@ -1,7 +1,9 @@
-//! PostgreSQL: a session advisory lock, one round trip per migration, `pg_catalog`
-//! introspection.
+//! PostgreSQL: one round trip per migration with the migration lock inside its transaction
+//! (correct through PgBouncer in transaction mode), only the simple-query protocol outside
+//! transactions, `pg_catalog` introspection.
 
 mod introspect;
+mod lock;
 mod render;
 
 use std::any::Any;
@@ -33,7 +35,9 @@ pub(crate) static DRIVER: Driver = Driver {
 };
 
 async fn connect(location: &str) -> Result<Box<dyn Backend>, sqlx::Error> {
-    let options = sqlx::postgres::PgConnectOptions::from_str(location)?;
+    // No named prepared statements: a transaction-pooling proxy hands each transaction to any
+    // server connection, where a statement prepared on another does not exist.
+    let options = sqlx::postgres::PgConnectOptions::from_str(location)?.statement_cache_capacity(0);
     let conn = PgConnection::connect_with(&options).await?;
     Ok(Box::new(Postgres { conn }))
 }
@@ -82,70 +86,108 @@ impl DataConnection for Postgres {
 /// trip as the migration, so the server measures it.
 const DURATION_MS: &str = "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint";
 
+impl Postgres {
+    /// The text columns of every row of `sql`, through the simple-query protocol.
+    async fn text_rows(&mut self, sql: String) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
+        use sqlx::Row as _;
+        let rows = sqlx::raw_sql(AssertSqlSafe(sql))
+            .fetch_all(&mut self.conn)
+            .await?;
+        rows.iter()
+            .map(|row| (0..row.len()).map(|i| row.try_get(i)).collect())
+            .collect()
+    }
+}
+
+/// The column at `i`, which the query always gives.
+fn column(row: &mut [Option<String>], i: usize) -> Option<String> {
+    row.get_mut(i).and_then(Option::take)
+}
+
 impl Backend for Postgres {
     fn dialect(&self) -> Dialect {
         Dialect::POSTGRES
     }
 
-    /// A session-level advisory lock, held until unlocked or until the connection closes (so a
-    /// crash never leaves it behind).
-    fn lock<'a>(
-        &'a mut self,
-        tables: &'a Tables,
-        lock_timeout: Duration,
-    ) -> BoxFuture<'a, Result<(), sqlx::Error>> {
-        // One round trip: the key is a number and the timeout a quoted literal.
-        let sql = format!(
-            "SELECT pg_advisory_lock({}); SET lock_timeout = {}",
-            tables.lock_key,
-            sql_string(&format!("{}ms", lock_timeout.as_millis()))
-        );
+    /// A session-level advisory lock, for a step outside a transaction: held until unlocked or
+    /// until the connection closes (so a crash never leaves it behind).
+    fn lock<'a>(&'a mut self, tables: &'a Tables) -> BoxFuture<'a, Result<(), sqlx::Error>> {
+        let sql = format!("SELECT pg_advisory_lock({})", lock::key(tables));
         Box::pin(async move { self.execute(&sql).await })
     }
 
-    fn unlock<'a>(&'a mut self, tables: &'a Tables) -> BoxFuture<'a, Result<(), sqlx::Error>> {
+    fn unlock<'a>(&'a mut self, tables: &'a Tables) -> BoxFuture<'a, Result<(), ExecError>> {
+        let sql = format!("SELECT pg_advisory_unlock({})::text", lock::key(tables));
         Box::pin(async move {
-            sqlx::query("SELECT pg_advisory_unlock($1)")
-                .bind(tables.lock_key)
-                .execute(&mut self.conn)
-                .await
-                .map(|_| ())
+            let mut rows = self.text_rows(sql).await?;
+            match rows.first_mut().and_then(|row| column(row, 0)).as_deref() {
+                Some("true") => Ok(()),
+                _ => Err(ExecError::LockNotHeld),
+            }
         })
+    }
+
+    fn locked_transaction(&self, tables: &Tables, body: &str) -> String {
+        lock::transaction(tables, body)
     }
 
     fn tables_exist<'a>(
         &'a mut self,
         tables: &'a Tables,
     ) -> BoxFuture<'a, Result<(bool, bool), sqlx::Error>> {
+        let sql = format!(
+            "SELECT (to_regclass({}) IS NOT NULL)::text, (to_regclass({}) IS NOT NULL)::text",
+            sql_string(&tables.version()),
+            sql_string(&tables.history())
+        );
         Box::pin(async move {
-            sqlx::query_as::<_, (bool, bool)>(
-                "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL",
-            )
-            .bind(tables.version())
-            .bind(tables.history())
-            .fetch_one(&mut self.conn)
-            .await
+            let mut rows = self.text_rows(sql).await?;
+            let row = rows.first_mut().map(Vec::as_mut_slice).unwrap_or_default();
+            let exists = |value: Option<String>| value.as_deref() == Some("true");
+            Ok((exists(column(row, 0)), exists(column(row, 1))))
         })
     }
 
     /// The application's tables live in the search path's schema, wherever the version table is.
     fn user_tables(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>> {
-        Box::pin(sqlx::query_scalar("SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1").fetch_all(&mut self.conn))
+        let sql = "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1".to_owned();
+        Box::pin(async move {
+            let rows = self.text_rows(sql).await?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|mut row| column(&mut row, 0))
+                .collect())
+        })
     }
 
     fn bookkeeping_rows(&mut self, sql: String) -> BoxFuture<'_, Result<Vec<Row>, sqlx::Error>> {
-        Box::pin(sqlx::query_as(AssertSqlSafe(sql)).fetch_all(&mut self.conn))
+        Box::pin(async move {
+            let rows = self.text_rows(sql).await?;
+            Ok(rows
+                .into_iter()
+                .map(|mut row| {
+                    (
+                        column(&mut row, 0).unwrap_or_default(),
+                        column(&mut row, 1).unwrap_or_default(),
+                        column(&mut row, 2),
+                        column(&mut row, 3),
+                        column(&mut row, 4),
+                    )
+                })
+                .collect())
+        })
     }
 
-    /// `BEGIN` goes with the migration's one round trip: BEGIN, its statements, the version
-    /// update, the history row, COMMIT.
+    /// Everything goes with the migration's one round trip: BEGIN, the lock, the version guard,
+    /// its statements, the version update, the history row, COMMIT.
     fn begin_migration<'a>(
         &'a mut self,
-        _tables: &'a Tables,
-        _expected: Option<&'a str>,
+        tables: &'a Tables,
+        expected: Option<&'a str>,
+        lock_timeout: Duration,
         batch: &'a mut String,
     ) -> BoxFuture<'a, Result<Begun, ExecError>> {
-        batch.push_str("BEGIN;\n");
+        batch.push_str(&lock::begin(tables, expected, lock_timeout));
         Box::pin(async { Ok(Begun::Ready) })
     }
 

@@ -46,16 +46,10 @@ impl SqlDialect for Postgres {
     /// A `DO` block that raises when the statement found no row, so the migration's one round
     /// trip fails and rolls back instead of recording a step that did not happen.
     fn one_row(&self, statement: &str, refusal: &str) -> String {
-        let body = format!(
+        super::lock::do_block(&format!(
             "BEGIN {statement}; IF NOT FOUND THEN RAISE EXCEPTION USING MESSAGE = {}, ERRCODE = 'P0001'; END IF; END",
             sql_string(refusal)
-        );
-        // A dollar quote the body cannot contain, whatever the names in it.
-        let tag = (0..)
-            .map(|n| format!("$capp{n}$"))
-            .find(|tag| !body.contains(tag.as_str()))
-            .expect("some tag is not in the body");
-        format!("DO {tag}{body}{tag}")
+        ))
     }
 
     fn history_columns(&self) -> (&'static str, &'static str) {

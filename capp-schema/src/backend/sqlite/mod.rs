@@ -115,17 +115,18 @@ impl Backend for Sqlite {
         Dialect::SQLITE
     }
 
-    /// SQLite serialises each migration with `BEGIN IMMEDIATE` instead of a lock for the run.
-    fn lock<'a>(
-        &'a mut self,
-        _: &'a Tables,
-        _: Duration,
-    ) -> BoxFuture<'a, Result<(), sqlx::Error>> {
+    /// SQLite serialises each migration with `BEGIN IMMEDIATE`; nothing runs outside a
+    /// transaction here, so there is no session lock.
+    fn lock<'a>(&'a mut self, _: &'a Tables) -> BoxFuture<'a, Result<(), sqlx::Error>> {
         Box::pin(async { Ok(()) })
     }
 
-    fn unlock<'a>(&'a mut self, _: &'a Tables) -> BoxFuture<'a, Result<(), sqlx::Error>> {
+    fn unlock<'a>(&'a mut self, _: &'a Tables) -> BoxFuture<'a, Result<(), ExecError>> {
         Box::pin(async { Ok(()) })
+    }
+
+    fn locked_transaction(&self, _: &Tables, body: &str) -> String {
+        format!("BEGIN IMMEDIATE;\n{body}COMMIT;\n")
     }
 
     fn tables_exist<'a>(
@@ -157,6 +158,7 @@ impl Backend for Sqlite {
         &'a mut self,
         tables: &'a Tables,
         expected: Option<&'a str>,
+        _lock_timeout: Duration,
         _batch: &'a mut String,
     ) -> BoxFuture<'a, Result<Begun, ExecError>> {
         Box::pin(async move {

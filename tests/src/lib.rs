@@ -218,3 +218,94 @@ where
         scenario(pg.database_url()).await;
     }
 }
+
+/// A PgBouncer in `pool_mode = transaction` in front of the local PostgreSQL server, on a free
+/// port, with a small server pool so that clients must share server connections; stopped when
+/// dropped. Debian's `pgbouncer` package (1.18, without prepared-statement support).
+#[derive(Debug)]
+pub struct PgBouncer {
+    child: std::process::Child,
+    dir: std::path::PathBuf,
+    port: u16,
+}
+
+impl PgBouncer {
+    /// Starts one, or returns `None` (after saying so loudly) when `pgbouncer` is not installed;
+    /// with `CAPP_REQUIRE_POSTGRES=1`, as CI sets it, a missing `pgbouncer` fails the test.
+    pub fn start(server_pool_size: u32) -> Option<PgBouncer> {
+        let Some(bin) = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
+        else {
+            if std::env::var_os("CAPP_REQUIRE_POSTGRES").is_some() {
+                panic!(
+                    "pgbouncer is required (CAPP_REQUIRE_POSTGRES is set) but not installed: apt-get install pgbouncer"
+                );
+            }
+            eprintln!("SKIPPED: PgBouncer test skipped, pgbouncer is not installed");
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let dir = std::env::temp_dir().join(unique("capp_pgbouncer"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("pgbouncer.ini");
+        std::fs::write(
+            &config,
+            format!(
+                "[databases]\n* = host=127.0.0.1 port=5432 user=postgres\n\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\nauth_type = any\npool_mode = transaction\ndefault_pool_size = {server_pool_size}\nmax_client_conn = 500\nignore_startup_parameters = extra_float_digits\n"
+            ),
+        )
+        .unwrap();
+        let mut command = std::process::Command::new(bin);
+        // PgBouncer refuses to run as root.
+        if std::env::var("USER").as_deref() == Ok("root") || is_root() {
+            command.args(["-u", "postgres"]);
+        }
+        let child = command
+            .arg(&config)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("pgbouncer starts");
+        let bouncer = PgBouncer { child, dir, port };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(bouncer);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("pgbouncer did not listen on port {port}");
+    }
+
+    /// The URL of database `name` through this PgBouncer.
+    pub fn url(&self, name: &str) -> DatabaseUrl {
+        DatabaseUrl::parse(&format!(
+            "postgres://postgres@127.0.0.1:{}/{name}?sslmode=disable",
+            self.port
+        ))
+        .expect("valid URL")
+    }
+}
+
+/// Whether this process runs as root (uid 0), read from `/proc/self/status`.
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+impl Drop for PgBouncer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -1,0 +1,199 @@
+//! The runner through a real PgBouncer in `pool_mode = transaction`, the most common production
+//! setup: no session state survives a transaction there, and a server pool smaller than the
+//! number of runners makes them share server connections.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use capp_schema::runner::{Config, Db, Migrator};
+use capp_schema::{Chain, ColumnType, Operations, downgrade, migration};
+use capp_schema_tests::{PgBouncer, PgDb, execute, strings};
+
+mod slow {
+    use super::*;
+
+    #[derive(capp_schema::Chain)]
+    pub(crate) struct Chain;
+
+    #[migration(rev = "0001", down_rev = None, message = "create t", chain = crate::slow::Chain)]
+    fn create(op: &mut Operations) {
+        op.create_table("t", |t| {
+            t.column("id", ColumnType::Integer);
+        });
+        op.execute("INSERT INTO audit.runs (what) VALUES ('up 0001')");
+    }
+
+    #[downgrade(rev = "0001", chain = crate::slow::Chain)]
+    fn drop(op: &mut Operations) {
+        op.drop_table("t");
+        op.execute("INSERT INTO audit.runs (what) VALUES ('down 0001')");
+    }
+
+    #[migration(rev = "0002", down_rev = "0001", message = "a slow data migration", chain = crate::slow::Chain)]
+    fn slow(op: &mut Operations) {
+        op.add_column("t", "a", ColumnType::Text);
+        op.execute("SELECT pg_sleep(0.3)");
+        op.execute("INSERT INTO audit.runs (what) VALUES ('up 0002')");
+    }
+
+    #[downgrade(rev = "0002", chain = crate::slow::Chain)]
+    fn slow_down(op: &mut Operations) {
+        op.drop_column("t", "a");
+        op.execute("SELECT pg_sleep(0.3)");
+        op.execute("INSERT INTO audit.runs (what) VALUES ('down 0002')");
+    }
+
+    #[migration(rev = "0003", down_rev = "0002", message = "another slow one", chain = crate::slow::Chain)]
+    fn slower(op: &mut Operations) {
+        op.add_column("t", "b", ColumnType::Text);
+        op.execute("SELECT pg_sleep(0.3)");
+        op.execute("INSERT INTO audit.runs (what) VALUES ('up 0003')");
+    }
+
+    #[downgrade(rev = "0003", chain = crate::slow::Chain)]
+    fn slower_down(op: &mut Operations) {
+        op.drop_column("t", "b");
+        op.execute("SELECT pg_sleep(0.3)");
+        op.execute("INSERT INTO audit.runs (what) VALUES ('down 0003')");
+    }
+}
+
+/// How often each step ran, from the `runs` table its migrations write to.
+async fn runs(pg: &PgDb) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for what in strings(&pg.database_url(), "SELECT what FROM audit.runs").await {
+        *counts.entry(what).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// Advisory locks held anywhere on the server's database, read over a direct connection.
+async fn advisory_locks(pg: &PgDb) -> Vec<String> {
+    strings(
+        &pg.database_url(),
+        "SELECT pid::text FROM pg_locks WHERE locktype = 'advisory'",
+    )
+    .await
+}
+
+/// Runs `n` runners at once through the bouncer, released together by a barrier; each runs
+/// `command` on its own connection. Returns every runner's outcome.
+async fn together(
+    bouncer: &PgBouncer,
+    pg: &PgDb,
+    n: usize,
+    downgrade: bool,
+) -> Vec<Result<usize, String>> {
+    let barrier = Arc::new(tokio::sync::Barrier::new(n));
+    let url = bouncer.url(&pg.name);
+    let mut tasks = Vec::new();
+    for _ in 0..n {
+        let (barrier, url) = (barrier.clone(), url.clone());
+        tasks.push(tokio::spawn(async move {
+            let m = Migrator::new(slow::Chain::load().unwrap(), Config::default());
+            let mut db = Db::connect(&url).await.map_err(|e| e.to_string())?;
+            barrier.wait().await;
+            let report = if downgrade {
+                m.downgrade(&mut db, "base").await
+            } else {
+                m.upgrade(&mut db, "head").await
+            };
+            let _ = db.close().await;
+            report.map(|r| r.applied.len()).map_err(|e| {
+                let mut text = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(cause) = source {
+                    text.push_str(&format!(": {cause}"));
+                    source = cause.source();
+                }
+                text
+            })
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await.expect("the runner does not panic"));
+    }
+    outcomes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixteen_runners_through_a_transaction_pooler_apply_each_step_exactly_once() {
+    let Some(pg) = PgDb::create().await else {
+        return;
+    };
+    let Some(bouncer) = PgBouncer::start(3) else {
+        return;
+    };
+    execute(&pg.database_url(), "CREATE SCHEMA audit; CREATE TABLE audit.runs (what TEXT NOT NULL)").await;
+
+    let outcomes = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        together(&bouncer, &pg, 16, false),
+    )
+    .await
+    .expect("no runner hangs");
+    let failures: Vec<&String> = outcomes.iter().filter_map(|o| o.as_ref().err()).collect();
+    assert!(failures.is_empty(), "every runner succeeds: {failures:?}");
+    let applied: usize = outcomes.iter().map(|o| *o.as_ref().unwrap()).sum();
+    assert_eq!(
+        applied, 3,
+        "the three migrations were applied once in all: {outcomes:?}"
+    );
+    let expected: BTreeMap<String, usize> = ["up 0001", "up 0002", "up 0003"]
+        .into_iter()
+        .map(|w| (w.to_owned(), 1))
+        .collect();
+    assert_eq!(runs(&pg).await, expected);
+    assert_eq!(
+        strings(
+            &pg.database_url(),
+            "SELECT version_num FROM alembic_version"
+        )
+        .await,
+        ["0003"]
+    );
+    assert!(
+        advisory_locks(&pg).await.is_empty(),
+        "no advisory lock is left behind"
+    );
+
+    let outcomes = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        together(&bouncer, &pg, 16, true),
+    )
+    .await
+    .expect("no runner hangs");
+    let failures: Vec<&String> = outcomes.iter().filter_map(|o| o.as_ref().err()).collect();
+    assert!(
+        failures.is_empty(),
+        "every downgrading runner succeeds: {failures:?}"
+    );
+    let downs: Vec<(String, usize)> = runs(&pg)
+        .await
+        .into_iter()
+        .filter(|(what, _)| what.starts_with("down"))
+        .collect();
+    assert_eq!(
+        downs,
+        [
+            ("down 0001".to_owned(), 1),
+            ("down 0002".to_owned(), 1),
+            ("down 0003".to_owned(), 1)
+        ],
+        "each downgrade ran once"
+    );
+    assert!(
+        strings(
+            &pg.database_url(),
+            "SELECT version_num FROM alembic_version"
+        )
+        .await
+        .is_empty()
+    );
+    assert!(
+        advisory_locks(&pg).await.is_empty(),
+        "no advisory lock is left behind"
+    );
+    drop(bouncer);
+}

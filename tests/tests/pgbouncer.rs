@@ -125,7 +125,11 @@ async fn sixteen_runners_through_a_transaction_pooler_apply_each_step_exactly_on
     let Some(bouncer) = PgBouncer::start(3) else {
         return;
     };
-    execute(&pg.database_url(), "CREATE SCHEMA audit; CREATE TABLE audit.runs (what TEXT NOT NULL)").await;
+    execute(
+        &pg.database_url(),
+        "CREATE SCHEMA audit; CREATE TABLE audit.runs (what TEXT NOT NULL)",
+    )
+    .await;
 
     let outcomes = tokio::time::timeout(
         std::time::Duration::from_secs(60),

@@ -1,8 +1,8 @@
 //! [`Db`]: one connection, whichever backend serves it.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use super::{Backend, Begun, DatabaseUrl, ExecError, HistoryRow, State, Tables};
+use super::{Backend, Begun, DatabaseUrl, ExecError, HistoryRow, State, Tables, Timeouts};
 use crate::ops::DataConnection;
 use crate::render::Dialect;
 use crate::schema::Schema;
@@ -145,11 +145,11 @@ impl Db {
         &mut self,
         tables: &Tables,
         expected: Option<&str>,
-        lock_timeout: Duration,
+        timeouts: Timeouts,
         batch: &mut String,
     ) -> Result<Begun, ExecError> {
         self.backend
-            .begin_migration(tables, expected, lock_timeout, batch)
+            .begin_migration(tables, expected, timeouts, batch)
             .await
     }
 

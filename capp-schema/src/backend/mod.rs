@@ -83,6 +83,9 @@ pub enum ExecError {
     /// The database refused a statement.
     #[error(transparent)]
     Database(sqlx::Error),
+    /// A table lock was not granted within the lock timeout: the migration may be tried again.
+    #[error("a table lock was not granted within the lock timeout")]
+    LockTimeout(#[source] sqlx::Error),
     /// Another runner moved the version before this step's transaction took the migration lock:
     /// nothing ran, and the runner plans again.
     #[error("another runner moved the version first; nothing of this step ran")]
@@ -104,20 +107,32 @@ pub enum ExecError {
     VersionMoved,
 }
 
+/// The timeouts of a migration's transaction.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timeouts {
+    /// How long DDL waits for a table lock.
+    pub(crate) lock: Duration,
+    /// How long one statement may run; `None` is the server's setting.
+    pub(crate) statement: Option<Duration>,
+}
+
+/// PostgreSQL's `lock_not_available`: a lock was not granted within `lock_timeout`.
+const LOCK_TIMEOUT_SQLSTATE: &str = "55P03";
+
 /// The SQLSTATE with which a backend's guard reports, from inside a migration's transaction,
 /// that the version is no longer where the plan started ([`ExecError::Moved`]).
 pub(crate) const MOVED_SQLSTATE: &str = "CS001";
 
 impl From<sqlx::Error> for ExecError {
     fn from(error: sqlx::Error) -> ExecError {
-        let moved = error
+        let code = error
             .as_database_error()
             .and_then(|e| e.code())
-            .is_some_and(|code| code == MOVED_SQLSTATE);
-        if moved {
-            ExecError::Moved
-        } else {
-            ExecError::Database(error)
+            .map(|code| code.into_owned());
+        match code.as_deref() {
+            Some(MOVED_SQLSTATE) => ExecError::Moved,
+            Some(LOCK_TIMEOUT_SQLSTATE) => ExecError::LockTimeout(error),
+            _ => ExecError::Database(error),
         }
     }
 }
@@ -153,8 +168,8 @@ pub(crate) trait Backend: DataConnection + Send {
     ) -> BoxFuture<'_, Result<Vec<bookkeeping::Row>, sqlx::Error>>;
 
     /// Opens one migration's transaction (or a run's one transaction), takes the migration lock
-    /// in it, and checks that the version is `expected`; DDL then waits at most `lock_timeout`
-    /// for a table lock. A backend that defers all of it to the migration's one round trip pushes
+    /// in it, and checks that the version is `expected`; DDL then waits for a table lock and
+    /// statements run at most as `timeouts` say. A backend that defers all of it to the migration's one round trip pushes
     /// it onto `batch`, and its guard fails the batch with [`ExecError::Moved`]; one that must take
     /// a write lock first does so, re-reads the version under it, and answers [`Begun::Moved`]
     /// (rolled back) if another process moved it.
@@ -162,7 +177,7 @@ pub(crate) trait Backend: DataConnection + Send {
         &'a mut self,
         tables: &'a Tables,
         expected: Option<&'a str>,
-        lock_timeout: Duration,
+        timeouts: Timeouts,
         batch: &'a mut String,
     ) -> BoxFuture<'a, Result<Begun, ExecError>>;
 

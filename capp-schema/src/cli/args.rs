@@ -22,6 +22,21 @@ pub struct Args {
     #[arg(long, global = true)]
     pub version_schema: Option<String>,
 
+    /// How long a migration's DDL may wait for a table lock in one attempt, while the
+    /// application's queries on that table queue behind it (PostgreSQL): 500ms, 1s, 2s.
+    #[arg(long, global = true, default_value = "1s", value_parser = duration)]
+    pub lock_timeout: std::time::Duration,
+
+    /// How long a migration may keep trying when its table locks are not granted in time; each
+    /// attempt is rolled back, and the pauses between them double, with jitter. 0s: one attempt.
+    #[arg(long, global = true, default_value = "60s", value_parser = duration)]
+    pub lock_retry_budget: std::time::Duration,
+
+    /// How long one statement of a migration may run before PostgreSQL cancels it (default: the
+    /// server's setting).
+    #[arg(long, global = true, value_parser = duration)]
+    pub statement_timeout: Option<std::time::Duration>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -126,4 +141,23 @@ pub struct Project {
     pub versions_dir: Option<&'static str>,
     /// The application's table models (`check`, `revision --autogenerate`).
     pub models: Option<fn() -> Models>,
+}
+
+/// A duration as the flags take it: a whole number with `ms`, `s` or `m` (`500ms`, `2s`, `1m`).
+fn duration(text: &str) -> Result<std::time::Duration, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration; write it as 500ms, 2s or 1m"))?;
+    match unit {
+        "ms" => Ok(std::time::Duration::from_millis(number)),
+        "s" => Ok(std::time::Duration::from_secs(number)),
+        "m" => Ok(std::time::Duration::from_secs(number * 60)),
+        _ => Err(format!(
+            "`{text}` has no unit this takes; write it as 500ms, 2s or 1m"
+        )),
+    }
 }

@@ -70,8 +70,13 @@ pub(crate) fn print_report(migrator: &Migrator, report: &Report, url: &DatabaseU
                 format!("{} -> {}", m.rev(), m.down_rev().unwrap_or("<base>")),
             ),
         };
+        let retries = match step.lock_retries {
+            0 => String::new(),
+            1 => ", after 1 lock retry".to_owned(),
+            n => format!(", after {n} lock retries"),
+        };
         println!(
-            "Running {verb} {arrow}, {} ({} ms)",
+            "Running {verb} {arrow}, {} ({} ms{retries})",
             step.message,
             step.duration.as_millis()
         );

@@ -36,12 +36,18 @@ async fn execute<C: Chain>(args: Args, project: Project) -> Result<(), Error> {
     let Args {
         version_table,
         version_schema,
+        lock_timeout,
+        lock_retry_budget,
+        statement_timeout,
         command,
         ..
     } = args;
     let config = Config {
         version_table,
         version_schema,
+        lock_timeout,
+        lock_retry_budget,
+        statement_timeout,
         ..Config::default()
     };
     let context = Context {

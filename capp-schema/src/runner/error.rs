@@ -48,6 +48,11 @@ pub enum RunError {
         source: ExecError,
     },
 
+    /// A migration's table locks were not granted within the lock timeout on any attempt before
+    /// the retry budget was spent; each attempt was rolled back.
+    #[error(transparent)]
+    LockNotGranted(Box<LockNotGranted>),
+
     /// A `transactional = false` migration failed part way.
     #[error(
         "migration {rev} ran outside a transaction and failed; the database may be partly changed. Repair it by hand, then run `capp-migrate repair {rev}`"
@@ -79,6 +84,26 @@ pub enum RunError {
         "migration {rev} has a Rust data step (\"{name}\") that runs only online; it has no SQL form for --sql: run it with `capp-migrate upgrade`"
     )]
     OnlineOnly { rev: String, name: String },
+}
+
+/// A migration whose table locks were not granted in time on any attempt.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "migration {rev} ({direction}) could not take its table locks: {attempts} attempts of {lock_timeout:?} each over {waited:.1?}; the database stays at {at}. Another session holds a lock on a table it alters: find it in pg_locks and pg_stat_activity and end it, or run again with a larger --lock-retry-budget"
+)]
+#[non_exhaustive]
+pub struct LockNotGranted {
+    pub rev: String,
+    pub direction: &'static str,
+    /// How many times the migration was tried, each rolled back.
+    pub attempts: u32,
+    pub lock_timeout: std::time::Duration,
+    /// From the first attempt to the last.
+    pub waited: std::time::Duration,
+    /// Where the database stays.
+    pub at: String,
+    #[source]
+    pub source: sqlx::Error,
 }
 
 /// A target that names no position of the history, or one the command cannot go to.

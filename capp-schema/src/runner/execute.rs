@@ -4,7 +4,8 @@
 use std::time::Instant;
 
 use super::plan::{Piece, Plan, RenderedStep, Renderer, Step};
-use super::{Applied, Index, Migrator, Report, RunError, TransactionMode};
+use super::retry::Backoff;
+use super::{Applied, Index, LockNotGranted, Migrator, Report, RunError, TransactionMode};
 use crate::backend::{Begun, Db, ExecError, HistoryRow, Outcome};
 use crate::chain::Migration;
 
@@ -48,17 +49,18 @@ impl Migrator {
             let m = self.chain.migrations()[step.index];
             let rendered = renderer.render(step)?;
             let started = Instant::now();
-            let ran = if rendered.in_transaction {
-                let envelope = if single {
-                    Envelope::Shared { since: plan.from }
-                } else {
-                    Envelope::Own
-                };
+            let mut lock_retries = 0;
+            let ran = if !rendered.in_transaction {
+                self.run_outside_transaction_locked(db, &m, step, &rendered)
+                    .await?
+            } else if single {
+                let envelope = Envelope::Shared { since: plan.from };
                 self.run_in_transaction(db, &m, step, &rendered, envelope)
                     .await?
             } else {
-                self.run_outside_transaction_locked(db, &m, step, &rendered)
-                    .await?
+                let (ran, retries) = self.run_with_lock_retries(db, &m, step, &rendered).await?;
+                lock_retries = retries;
+                ran
             };
             if let Ran::Moved = ran {
                 report.complete = false;
@@ -70,12 +72,53 @@ impl Migrator {
                 message: m.message().to_owned(),
                 direction: step.direction,
                 duration: started.elapsed(),
+                lock_retries,
             });
         }
         if single {
             self.commit_single(db, plan, &report).await?;
         }
         Ok(report)
+    }
+
+    /// A migration in its own transaction, tried again while its table locks are not granted
+    /// within the lock timeout, until the retry budget is spent (see `retry`). Answers how
+    /// many times it was tried again.
+    async fn run_with_lock_retries(
+        &self,
+        db: &mut Db,
+        m: &Migration,
+        step: Step,
+        rendered: &RenderedStep,
+    ) -> Result<(Ran, u32), RunError> {
+        let mut backoff = Backoff::new(self.config.lock_retry_budget);
+        loop {
+            let error = match self
+                .run_in_transaction(db, m, step, rendered, Envelope::Own)
+                .await
+            {
+                Ok(ran) => return Ok((ran, backoff.attempts() - 1)),
+                Err(RunError::MigrationFailed {
+                    source: ExecError::LockTimeout(error),
+                    ..
+                }) => error,
+                Err(other) => return Err(other),
+            };
+            match backoff.next_pause() {
+                Some(pause) => tokio::time::sleep(pause).await,
+                None => {
+                    return Err(RunError::LockNotGranted(Box::new(LockNotGranted {
+                        rev: m.rev().to_owned(),
+                        direction: step.direction.as_str(),
+                        attempts: backoff.attempts(),
+                        lock_timeout: self.config.lock_timeout,
+                        waited: backoff.elapsed(),
+                        at: self.describe(step.before()),
+                        source: error,
+                    })));
+                }
+            }
+        }
     }
 
     /// Opens the one transaction of a single-transaction run, under the migration lock.
@@ -87,7 +130,7 @@ impl Migrator {
             .begin_migration(
                 &tables,
                 expected.as_deref(),
-                self.config.lock_timeout,
+                self.config.timeouts(),
                 &mut batch,
             )
             .await;
@@ -164,9 +207,9 @@ impl Migrator {
         let mut batch = String::new();
         if own_transaction {
             let expected = self.rev_at(from);
-            let lock_timeout = self.config.lock_timeout;
+            let timeouts = self.config.timeouts();
             match db
-                .begin_migration(&tables, expected.as_deref(), lock_timeout, &mut batch)
+                .begin_migration(&tables, expected.as_deref(), timeouts, &mut batch)
                 .await
             {
                 Ok(Begun::Ready) => {}

@@ -15,6 +15,8 @@ pub struct Applied {
     pub message: String,
     pub direction: Direction,
     pub duration: Duration,
+    /// How many times it was tried again because a table lock was not granted in time.
+    pub lock_retries: u32,
 }
 
 /// What a run did.

@@ -30,6 +30,7 @@ mod execute;
 mod introspect;
 mod migrator;
 mod plan;
+mod retry;
 mod script;
 mod state;
 mod target;
@@ -40,7 +41,7 @@ pub use crate::backend::{
 };
 pub use check::{CheckProblem, CheckReport};
 pub use config::{Config, TransactionMode};
-pub use error::{RunError, StateError, TargetError};
+pub use error::{LockNotGranted, RunError, StateError, TargetError};
 pub use migrator::{Applied, Migrator, Report, Status};
 pub use plan::Direction;
 pub(crate) use target::Index;

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::backend::{MOVED_SQLSTATE, Tables};
+use crate::backend::{MOVED_SQLSTATE, Tables, Timeouts};
 use crate::schema::sql_string;
 
 /// The advisory-lock key, computed by the server from the version table's resolved,
@@ -24,9 +24,10 @@ pub(super) fn key(tables: &Tables) -> String {
     )
 }
 
-/// `BEGIN`, the transaction-level lock, the DDL lock timeout for this transaction only, and a
-/// guard that fails the transaction with [`MOVED_SQLSTATE`] unless the version is `expected`.
-pub(super) fn begin(tables: &Tables, expected: Option<&str>, lock_timeout: Duration) -> String {
+/// `BEGIN`, then one `DO` block: the transaction-level lock, the timeouts for this transaction
+/// only, and a guard that fails the transaction with [`MOVED_SQLSTATE`] unless the version is
+/// `expected`. (One block rather than three statements: each `DO` is compiled where it runs.)
+pub(super) fn begin(tables: &Tables, expected: Option<&str>, timeouts: Timeouts) -> String {
     let version = tables.version();
     let moved = match expected {
         Some(rev) => format!(
@@ -35,17 +36,23 @@ pub(super) fn begin(tables: &Tables, expected: Option<&str>, lock_timeout: Durat
         ),
         None => format!("EXISTS (SELECT 1 FROM {version})"),
     };
-    let guard = do_block(&format!(
-        "BEGIN IF {moved} THEN RAISE EXCEPTION USING MESSAGE = 'capp-schema: another runner moved the version', ERRCODE = {}; END IF; END",
-        sql_string(MOVED_SQLSTATE)
-    ));
-    // The lock is taken before the timeout is set: the timeout bounds DDL waiting for tables,
-    // not this wait for another runner's migration.
-    format!(
-        "BEGIN;\nSELECT pg_advisory_xact_lock({});\nSET LOCAL lock_timeout = {};\n{guard};\n",
+    let statement_timeout = timeouts.statement.map_or_else(String::new, |t| {
+        format!(" SET LOCAL statement_timeout = {};", millis(t))
+    });
+    // The lock is taken before the timeouts are set: they bound DDL waiting for tables, not
+    // this wait for another runner's migration.
+    let body = format!(
+        "BEGIN PERFORM pg_advisory_xact_lock({}); SET LOCAL lock_timeout = {};{statement_timeout} IF {moved} THEN RAISE EXCEPTION USING MESSAGE = 'capp-schema: another runner moved the version', ERRCODE = {}; END IF; END",
         key(tables),
-        sql_string(&format!("{}ms", lock_timeout.as_millis()))
-    )
+        millis(timeouts.lock),
+        sql_string(MOVED_SQLSTATE)
+    );
+    format!("BEGIN;\n{};\n", do_block(&body))
+}
+
+/// A duration as a PostgreSQL setting: `'1500ms'`.
+fn millis(duration: Duration) -> String {
+    sql_string(&format!("{}ms", duration.as_millis()))
 }
 
 /// `body` as one transaction under the transaction-level lock.

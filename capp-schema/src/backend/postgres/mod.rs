@@ -8,13 +8,15 @@ mod render;
 
 use std::any::Any;
 use std::str::FromStr;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
 use super::bookkeeping::Row;
 use super::url::redact;
-use super::{Backend, Begun, BoxFuture, DatabaseUrl, Db, Driver, ExecError, HistoryRow, Tables};
+use super::{
+    Backend, Begun, BoxFuture, DatabaseUrl, Db, Driver, ExecError, HistoryRow, Tables, Timeouts,
+};
 use crate::ops::DataConnection;
 use crate::render::Dialect;
 use crate::schema::{Schema, sql_string};
@@ -184,10 +186,10 @@ impl Backend for Postgres {
         &'a mut self,
         tables: &'a Tables,
         expected: Option<&'a str>,
-        lock_timeout: Duration,
+        timeouts: Timeouts,
         batch: &'a mut String,
     ) -> BoxFuture<'a, Result<Begun, ExecError>> {
-        batch.push_str(&lock::begin(tables, expected, lock_timeout));
+        batch.push_str(&lock::begin(tables, expected, timeouts));
         Box::pin(async { Ok(Begun::Ready) })
     }
 

@@ -11,7 +11,9 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AssertSqlSafe, Connection, SqliteConnection};
 
 use super::bookkeeping::Row;
-use super::{Backend, Begun, BoxFuture, DatabaseUrl, Db, Driver, ExecError, HistoryRow, Tables};
+use super::{
+    Backend, Begun, BoxFuture, DatabaseUrl, Db, Driver, ExecError, HistoryRow, Tables, Timeouts,
+};
 use crate::ops::DataConnection;
 use crate::render::Dialect;
 use crate::schema::Schema;
@@ -158,7 +160,7 @@ impl Backend for Sqlite {
         &'a mut self,
         tables: &'a Tables,
         expected: Option<&'a str>,
-        _lock_timeout: Duration,
+        _timeouts: Timeouts,
         _batch: &'a mut String,
     ) -> BoxFuture<'a, Result<Begun, ExecError>> {
         Box::pin(async move {

@@ -729,3 +729,25 @@ async fn a_version_row_spelled_otherwise_is_refused_and_nothing_runs_again() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_server_that_never_answers_is_reported_within_the_connect_timeout() {
+    // Accepts connections, never says a word.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let url = DatabaseUrl::parse(&format!(
+        "postgresql://capp:secret@127.0.0.1:{port}/capp?connect_timeout=1&sslmode=disable"
+    ))
+    .unwrap();
+    let started = std::time::Instant::now();
+    let err = Db::connect(&url).await.unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        took >= std::time::Duration::from_secs(1) && took < std::time::Duration::from_secs(5),
+        "{took:?}"
+    );
+    let message = err.to_string();
+    assert!(message.contains("no answer within 1s"), "{message}");
+    assert!(!message.contains("secret"), "{message}");
+    drop(listener);
+}

@@ -1,6 +1,6 @@
 //! [`Db`]: one connection, whichever backend serves it.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::{Backend, Begun, DatabaseUrl, ExecError, HistoryRow, State, Tables, Timeouts};
 use crate::ops::DataConnection;
@@ -24,22 +24,48 @@ impl std::fmt::Debug for Db {
 
 /// Connecting failed.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot connect to {url}")]
-pub struct ConnectError {
-    url: String,
-    #[source]
-    source: sqlx::Error,
+#[non_exhaustive]
+pub enum ConnectError {
+    /// The driver could not connect.
+    #[error("cannot connect to {url}")]
+    Failed {
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    /// Nothing answered in time: a server that accepts connections but never answers, or a
+    /// network that drops them.
+    #[error(
+        "cannot connect to {url}: no answer within {timeout:?}; check the host and port, or wait longer with `connect_timeout=SECONDS` in the URL"
+    )]
+    TimedOut { url: String, timeout: Duration },
 }
 
+/// How long connecting may take unless the URL says otherwise (`connect_timeout`, in seconds, as
+/// libpq reads it).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl Db {
-    /// Connects; a SQLite file is created on first use.
+    /// Connects; a SQLite file is created on first use. Connecting waits at most
+    /// [`DEFAULT_CONNECT_TIMEOUT`], or the URL's `connect_timeout` in seconds.
     pub async fn connect(url: &DatabaseUrl) -> Result<Db, ConnectError> {
-        let backend = (url.driver().connect)(url.location())
-            .await
-            .map_err(|source| ConnectError {
-                url: url.to_string(),
-                source,
-            })?;
+        let timeout = url.connect_timeout().unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+        let connecting = (url.driver().connect)(url.location());
+        let backend = match tokio::time::timeout(timeout, connecting).await {
+            Ok(Ok(backend)) => backend,
+            Ok(Err(source)) => {
+                return Err(ConnectError::Failed {
+                    url: url.to_string(),
+                    source,
+                });
+            }
+            Err(_) => {
+                return Err(ConnectError::TimedOut {
+                    url: url.to_string(),
+                    timeout,
+                });
+            }
+        };
         Ok(Db {
             backend,
             url: url.clone(),

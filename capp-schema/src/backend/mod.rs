@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 pub use bookkeeping::UnreadableRow;
 pub(crate) use bookkeeping::{Event, HistoryRow, Outcome, State, Tables};
 pub(crate) use db::ReadError;
-pub use db::{ConnectError, Db};
+pub use db::{ConnectError, DEFAULT_CONNECT_TIMEOUT, Db};
 pub use url::{DEFAULT_URL, DatabaseUrl, UrlError};
 
 use crate::ops::DataConnection;

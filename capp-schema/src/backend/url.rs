@@ -67,6 +67,17 @@ impl DatabaseUrl {
         &self.location
     }
 
+    /// The URL's `connect_timeout` parameter, in seconds as libpq reads it.
+    pub fn connect_timeout(&self) -> Option<std::time::Duration> {
+        let (_, query) = self.location.split_once('?')?;
+        query
+            .split('&')
+            .filter_map(|parameter| parameter.split_once('='))
+            .find(|(key, _)| *key == "connect_timeout")
+            .and_then(|(_, value)| value.parse().ok())
+            .map(std::time::Duration::from_secs)
+    }
+
     /// Whether the database is a file that does not exist yet (read-only commands report base
     /// instead of creating it).
     pub fn is_missing_file(&self) -> bool {

@@ -366,6 +366,29 @@ fn revision_writes_the_next_file_and_autogenerate_finds_nothing_at_head() {
         "{}",
         stderr(&out)
     );
+    // 0004 is written but not built in: it is taken all the same.
+    let out = dir.run(&["revision", "-m", "another", "--versions-dir", versions_arg]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("is already written for revision 0004"),
+        "{}",
+        stderr(&out)
+    );
+    let out = dir.run(&[
+        "revision",
+        "-m",
+        "two\nlines",
+        "--rev-id",
+        "0005",
+        "--versions-dir",
+        versions_arg,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("message is one line"),
+        "{}",
+        stderr(&out)
+    );
     let out = dir.run(&[
         "revision",
         "--autogenerate",

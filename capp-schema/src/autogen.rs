@@ -684,8 +684,10 @@ pub fn blank_file(rev: &str, down_rev: Option<&str>, message: &str) -> String {
         None => "None".to_owned(),
     };
     let message_lit = format!("{message:?}");
+    // Every line of the message stays in the module's doc comment.
+    let doc = message.lines().collect::<Vec<_>>().join("\n//! ");
     format!(
-        r#"//! {message}
+        r#"//! {doc}
 
 use capp_schema::{{Operations, downgrade, migration}};
 

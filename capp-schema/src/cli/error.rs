@@ -57,6 +57,19 @@ pub(crate) enum Error {
         reason: String,
     },
 
+    /// A file for the revision exists in the versions folder, not compiled in yet.
+    #[error(
+        "{} is already written for revision {rev}; build it in, or pick another id with --rev-id",
+        path.display()
+    )]
+    RevisionFileExists { rev: String, path: PathBuf },
+
+    /// A message with a line break.
+    #[error(
+        "a migration's message is one line (it is the file's name, history's line, a comment in --sql); drop the line breaks"
+    )]
+    MessageNotOneLine,
+
     /// `history -r` with its newer end first.
     #[error("history range `{range}` runs backwards; write the older revision first: `{forwards}`")]
     BackwardsRange { range: String, forwards: String },
@@ -84,7 +97,9 @@ impl Error {
             | Error::Write { .. }
             | Error::NotConfirmed(_)
             | Error::DotEnv { .. }
-            | Error::BackwardsRange { .. } => exit::ERROR,
+            | Error::BackwardsRange { .. }
+            | Error::RevisionFileExists { .. }
+            | Error::MessageNotOneLine => exit::ERROR,
         }
     }
 

@@ -24,12 +24,16 @@ pub(super) async fn revision(cx: &Context, new: NewRevision) -> Result<(), Error
         .clone()
         .or_else(|| cx.project.versions_dir.map(Into::into))
         .ok_or(Error::NoVersionsDir)?;
+    if new.message.contains(['\n', '\r']) {
+        return Err(Error::MessageNotOneLine);
+    }
     let chain = cx.migrator.chain();
     let head = chain.head();
     let rev = new.rev_id.clone().unwrap_or_else(|| next_rev(head.rev()));
     if chain.position(&rev).is_some() {
         return Err(Error::RevisionExists { rev });
     }
+
     if crate::chain::rev_value(&rev).is_none_or(|v| v <= head.rev_value()) {
         return Err(Error::RevisionNotAfterHead {
             rev,
@@ -47,6 +51,10 @@ pub(super) async fn revision(cx: &Context, new: NewRevision) -> Result<(), Error
     } else {
         autogen::blank_file(&rev, Some(head.rev()), &new.message)
     };
+    // A file written for this revision and not compiled in yet is just as taken.
+    if let Some(path) = file_of_revision(&dir, &rev) {
+        return Err(Error::RevisionFileExists { rev, path });
+    }
     let path = dir.join(format!("{rev}_{}.rs", slug(&new.message)));
     if path.exists() {
         return Err(Error::FileExists { path });
@@ -147,4 +155,20 @@ fn slug(message: &str) -> String {
     } else {
         out
     }
+}
+
+/// A file in the versions folder for revision `rev` (`REV_something.rs`), if there is one.
+fn file_of_revision(dir: &std::path::Path, rev: &str) -> Option<PathBuf> {
+    let prefix = format!("{rev}_");
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .find(|path| {
+            path.extension().is_some_and(|e| e == "rs")
+                && path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&prefix))
+        })
 }

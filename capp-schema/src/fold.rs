@@ -2,7 +2,46 @@
 //! Folding a history in memory gives the schema it builds, without a database.
 
 use crate::ops::{ColumnChange, Operation};
-use crate::schema::{Column, FoldError, Index, Schema, Table};
+use crate::schema::{Column, FoldError, Index, MAX_NAME_BYTES, Schema, Table};
+
+/// Refuses a name `op` gives to anything, or that the renderer derives from one (a table's
+/// `_pkey`), when PostgreSQL would cut it: the same history must build the same schema on every
+/// database.
+fn check_names(op: &Operation) -> Result<(), FoldError> {
+    let mut names: Vec<String> = Vec::new();
+    let table = |t: &Table, names: &mut Vec<String>| {
+        names.push(t.name.clone());
+        names.push(format!("{}_pkey", t.name));
+        names.extend(t.columns.iter().map(|c| c.name.clone()));
+        names.extend(t.indexes.iter().map(|i| i.name.clone()));
+        names.extend(t.uniques.iter().map(|u| u.name.clone()));
+        names.extend(t.foreign_keys.iter().map(|f| f.name.clone()));
+        names.extend(t.checks.iter().map(|c| c.name.clone()));
+    };
+    match op {
+        Operation::CreateTable(t) => table(t, &mut names),
+        Operation::RenameTable { to, .. } => names.extend([to.clone(), format!("{to}_pkey")]),
+        Operation::AddColumn { column, .. } => names.push(column.name.clone()),
+        Operation::RenameColumn { to, .. } => names.push(to.clone()),
+        Operation::CreateIndex { index, .. } => names.push(index.name.clone()),
+        Operation::AddUnique { unique, .. } => names.push(unique.name.clone()),
+        Operation::AddForeignKey { foreign_key, .. } => names.push(foreign_key.name.clone()),
+        Operation::AddCheck { check, .. } => names.push(check.name.clone()),
+        Operation::CreateEnum { name, values } => {
+            names.push(name.clone());
+            names.extend(values.iter().cloned());
+        }
+        Operation::AddEnumValue { value, .. } => names.push(value.clone()),
+        _ => {}
+    }
+    match names.into_iter().find(|n| n.len() > MAX_NAME_BYTES) {
+        Some(name) => Err(FoldError::NameTooLong {
+            bytes: name.len(),
+            name,
+        }),
+        None => Ok(()),
+    }
+}
 
 impl Schema {
     /// The table with this name.
@@ -27,6 +66,7 @@ impl Schema {
     /// Applies one operation. `execute` changes data only, by contract, so it leaves the model as
     /// it is.
     pub fn apply(&mut self, op: &Operation) -> Result<(), FoldError> {
+        check_names(op)?;
         use Operation as Op;
         match op {
             Op::CreateTable(table) => self.create_table(table),
@@ -302,5 +342,52 @@ impl Schema {
             });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{ColumnType, FoldError, Operations, Schema};
+
+    fn fold(op: &Operations) -> Result<Schema, FoldError> {
+        let mut schema = Schema::default();
+        for o in op.operations() {
+            schema.apply(o)?;
+        }
+        Ok(schema)
+    }
+
+    #[test]
+    fn names_postgresql_would_cut_are_refused_with_their_length() {
+        let longest = "a".repeat(58); // `_pkey` makes 63
+        let mut op = Operations::default();
+        op.create_table(&longest, |t| {
+            t.column("id", ColumnType::Integer);
+        });
+        assert!(fold(&op).is_ok());
+
+        let mut op = Operations::default();
+        op.create_table(&"a".repeat(59), |t| {
+            t.column("id", ColumnType::Integer);
+        });
+        assert_eq!(
+            fold(&op).unwrap_err(),
+            FoldError::NameTooLong {
+                name: format!("{}_pkey", "a".repeat(59)),
+                bytes: 64
+            }
+        );
+
+        let mut op = Operations::default();
+        op.create_table("t", |t| {
+            t.column("id", ColumnType::Integer);
+        });
+        op.add_column("t", &"é".repeat(32), ColumnType::Text);
+        let err = fold(&op).unwrap_err();
+        assert!(
+            matches!(&err, FoldError::NameTooLong { bytes: 64, .. }),
+            "bytes, not characters: {err}"
+        );
+        assert!(err.to_string().contains("63 bytes"), "{err}");
     }
 }

@@ -462,7 +462,14 @@ pub enum FoldError {
     NoEnumValue { name: String, value: String },
     #[error("enum type `{name}` already has the value `{value}`")]
     EnumValueExists { name: String, value: String },
+    #[error(
+        "name `{name}` is {bytes} bytes; PostgreSQL keeps names to {MAX_NAME_BYTES} bytes and would cut it without a word (and `check` would then report drift forever): shorten it"
+    )]
+    NameTooLong { name: String, bytes: usize },
 }
+
+/// The longest name PostgreSQL keeps (`NAMEDATALEN - 1`); a longer one is cut without an error.
+pub(crate) const MAX_NAME_BYTES: usize = 63;
 
 #[cfg(test)]
 mod tests {

@@ -15,12 +15,7 @@ use capp_schema::runner::{Config, DEFAULT_URL, DatabaseUrl, Db, Migrator, RunErr
 /// Brings the database to head: a database already there costs one query.
 async fn migrate(pool: &sqlx::PgPool) -> Result<(), RunError> {
     // One connection out of the application's pool, for good (it closes when `db` is dropped).
-    let mut db = Db::from_postgres_pool(pool)
-        .await
-        .map_err(|source| RunError::Database {
-            context: "cannot take a connection from the pool".into(),
-            source,
-        })?;
+    let mut db = Db::from_postgres_pool(pool).await?;
     let report = Migrator::new(Migrations::load()?, Config::default())
         .upgrade(&mut db, "head")
         .await?;

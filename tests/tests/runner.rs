@@ -751,3 +751,27 @@ async fn a_server_that_never_answers_is_reported_within_the_connect_timeout() {
     assert!(!message.contains("secret"), "{message}");
     drop(listener);
 }
+
+#[tokio::test]
+async fn a_database_error_reads_as_the_server_says_it_without_its_source_line() {
+    let Some(pg) = PgDb::create().await else {
+        return;
+    };
+    let missing = pg.url.replace(&pg.name, "capp_no_such_database");
+    let err = Db::connect(&DatabaseUrl::parse(&missing).unwrap())
+        .await
+        .unwrap_err();
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        text.push_str(&format!("\ncaused by: {cause}"));
+        source = cause.source();
+    }
+    assert!(
+        text.ends_with(
+            "caused by: database \"capp_no_such_database\" does not exist (SQLSTATE 3D000)"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains(" at line "), "{text}");
+}

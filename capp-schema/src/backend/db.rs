@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Backend, Begun, DatabaseUrl, ExecError, HistoryRow, State, Tables, Timeouts};
+use super::{Backend, Begun, DatabaseUrl, DbError, ExecError, HistoryRow, State, Tables, Timeouts};
 use crate::ops::DataConnection;
 use crate::render::Dialect;
 use crate::schema::Schema;
@@ -31,7 +31,7 @@ pub enum ConnectError {
     Failed {
         url: String,
         #[source]
-        source: sqlx::Error,
+        source: DbError,
     },
     /// Nothing answered in time: a server that accepts connections but never answers, or a
     /// network that drops them.
@@ -45,6 +45,15 @@ pub enum ConnectError {
 /// libpq reads it).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+impl ConnectError {
+    pub(crate) fn failed(url: &DatabaseUrl, source: sqlx::Error) -> ConnectError {
+        ConnectError::Failed {
+            url: url.to_string(),
+            source: source.into(),
+        }
+    }
+}
+
 impl Db {
     /// Connects; a SQLite file is created on first use. Connecting waits at most
     /// [`DEFAULT_CONNECT_TIMEOUT`], or the URL's `connect_timeout` in seconds.
@@ -56,7 +65,7 @@ impl Db {
             Ok(Err(source)) => {
                 return Err(ConnectError::Failed {
                     url: url.to_string(),
-                    source,
+                    source: source.into(),
                 });
             }
             Err(_) => {

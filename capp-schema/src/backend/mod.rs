@@ -82,10 +82,10 @@ pub(crate) enum Begun {
 pub enum ExecError {
     /// The database refused a statement.
     #[error(transparent)]
-    Database(sqlx::Error),
+    Database(DbError),
     /// A table lock was not granted within the lock timeout: the migration may be tried again.
     #[error("a table lock was not granted within the lock timeout")]
-    LockTimeout(#[source] sqlx::Error),
+    LockTimeout(#[source] DbError),
     /// Another runner moved the version before this step's transaction took the migration lock:
     /// nothing ran, and the runner plans again.
     #[error("another runner moved the version first; nothing of this step ran")]
@@ -105,6 +105,58 @@ pub enum ExecError {
         "the version table no longer holds the revision this step started from; another process or a hand edit changed it, and nothing of this step was applied"
     )]
     VersionMoved,
+}
+
+/// A database's error as users read it: the server's message and its SQLSTATE, without the
+/// line of the server's own source code that sqlx's text adds. Other errors (I/O, TLS, protocol)
+/// read as sqlx words them, with their causes.
+#[derive(Debug)]
+pub struct DbError(sqlx::Error);
+
+impl DbError {
+    /// The driver's error.
+    pub fn sqlx(&self) -> &sqlx::Error {
+        &self.0
+    }
+
+    /// The SQLSTATE, for an error the database returned.
+    pub fn code(&self) -> Option<String> {
+        self.0
+            .as_database_error()
+            .and_then(|e| e.code())
+            .map(|code| code.into_owned())
+    }
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(error: sqlx::Error) -> DbError {
+        DbError(error)
+    }
+}
+
+impl std::fmt::Display for DbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.as_database_error() {
+            Some(e) => {
+                f.write_str(e.message())?;
+                match e.code() {
+                    Some(code) => write!(f, " (SQLSTATE {code})"),
+                    None => Ok(()),
+                }
+            }
+            None => self.0.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for DbError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self.0.as_database_error() {
+            // The message above is all of it.
+            Some(_) => None,
+            None => std::error::Error::source(&self.0),
+        }
+    }
 }
 
 /// The timeouts of a migration's transaction.
@@ -131,8 +183,8 @@ impl From<sqlx::Error> for ExecError {
             .map(|code| code.into_owned());
         match code.as_deref() {
             Some(MOVED_SQLSTATE) => ExecError::Moved,
-            Some(LOCK_TIMEOUT_SQLSTATE) => ExecError::LockTimeout(error),
-            _ => ExecError::Database(error),
+            Some(LOCK_TIMEOUT_SQLSTATE) => ExecError::LockTimeout(error.into()),
+            _ => ExecError::Database(error.into()),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Errors of the runner: [`RunError`], with what resolving a target ([`TargetError`]) and
 //! reading the database's bookkeeping ([`StateError`]) can find wrong.
 
-use crate::backend::{ConnectError, ExecError, UnreadableRow, UrlError};
+use crate::backend::{ConnectError, DbError, ExecError, UnreadableRow, UrlError};
 use crate::error::ChainError;
 use crate::schema::FoldError;
 
@@ -35,7 +35,7 @@ pub enum RunError {
     Database {
         context: String,
         #[source]
-        source: sqlx::Error,
+        source: DbError,
     },
 
     /// A migration failed in its transaction, which was rolled back.
@@ -60,7 +60,7 @@ pub enum RunError {
     NonTransactionalFailed {
         rev: String,
         #[source]
-        source: sqlx::Error,
+        source: DbError,
     },
 
     /// A migration's operations do not fit the schema its predecessors build.
@@ -103,7 +103,7 @@ pub struct LockNotGranted {
     /// Where the database stays.
     pub at: String,
     #[source]
-    pub source: sqlx::Error,
+    pub source: DbError,
 }
 
 /// A target that names no position of the history, or one the command cannot go to.
@@ -188,7 +188,10 @@ pub enum StateError {
 impl RunError {
     pub(crate) fn db(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> RunError {
         let context = context.into();
-        move |source| RunError::Database { context, source }
+        move |source| RunError::Database {
+            context,
+            source: source.into(),
+        }
     }
 
     pub(crate) fn read(
@@ -196,7 +199,10 @@ impl RunError {
     ) -> impl FnOnce(crate::backend::ReadError) -> RunError {
         let context = context.into();
         move |error| match error {
-            crate::backend::ReadError::Database(source) => RunError::Database { context, source },
+            crate::backend::ReadError::Database(source) => RunError::Database {
+                context,
+                source: source.into(),
+            },
             crate::backend::ReadError::Unreadable(row) => StateError::Unreadable(row).into(),
         }
     }

@@ -317,7 +317,7 @@ impl Migrator {
                 let _ = db.execute(&tables.history_sql(&failed, "NULL")).await;
                 return Err(RunError::NonTransactionalFailed {
                     rev: m.rev().to_owned(),
-                    source,
+                    source: source.into(),
                 });
             }
         }

@@ -37,8 +37,8 @@ mod target;
 mod upgrade;
 
 pub use crate::backend::{
-    ConnectError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_URL, DatabaseUrl, Db, ExecError, UnreadableRow,
-    UrlError,
+    ConnectError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_URL, DatabaseUrl, Db, DbError, ExecError,
+    UnreadableRow, UrlError,
 };
 pub use check::{CheckProblem, CheckReport};
 pub use config::{Config, TransactionMode};

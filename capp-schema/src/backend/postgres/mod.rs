@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
+use super::ConnectError;
 use super::bookkeeping::Row;
 use super::url::redact;
 use super::{
@@ -53,10 +54,13 @@ impl Db {
     /// Takes a connection out of an application's PostgreSQL pool for good (it closes when this
     /// value is dropped and never returns to the pool), so that the session-level migration lock
     /// can never be handed back to the application with the connection.
-    pub async fn from_postgres_pool(pool: &sqlx::PgPool) -> Result<Db, sqlx::Error> {
-        let conn = pool.acquire().await?.detach();
+    pub async fn from_postgres_pool(pool: &sqlx::PgPool) -> Result<Db, ConnectError> {
         let host = pool.connect_options().get_host().to_owned();
         let url = DatabaseUrl::from_parts(&DRIVER, format!("postgres://{host}"));
+        let conn = match pool.acquire().await {
+            Ok(conn) => conn.detach(),
+            Err(source) => return Err(ConnectError::failed(&url, source)),
+        };
         Ok(Db::from_backend(Box::new(Postgres { conn }), url))
     }
 }

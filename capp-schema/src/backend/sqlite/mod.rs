@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AssertSqlSafe, Connection, SqliteConnection};
 
+use super::ConnectError;
 use super::bookkeeping::Row;
 use super::{
     Backend, Begun, BoxFuture, DatabaseUrl, Db, Driver, ExecError, HistoryRow, Tables, Timeouts,
@@ -65,14 +66,20 @@ struct Sqlite {
 impl Db {
     /// Takes a connection out of an application's SQLite pool for good, with foreign keys off
     /// for batch table rebuilds (checked with `PRAGMA foreign_key_check` before each commit).
-    pub async fn from_sqlite_pool(pool: &sqlx::SqlitePool) -> Result<Db, sqlx::Error> {
-        let mut conn = pool.acquire().await?.detach();
-        sqlx::raw_sql("PRAGMA foreign_keys = OFF")
-            .execute(&mut conn)
-            .await?;
+    pub async fn from_sqlite_pool(pool: &sqlx::SqlitePool) -> Result<Db, ConnectError> {
         let path = pool.connect_options().get_filename().display().to_string();
         let url = DatabaseUrl::from_parts(&DRIVER, path);
-        Ok(Db::from_backend(Box::new(Sqlite { conn }), url))
+        let acquired = async {
+            let mut conn = pool.acquire().await?.detach();
+            sqlx::raw_sql("PRAGMA foreign_keys = OFF")
+                .execute(&mut conn)
+                .await?;
+            Ok::<_, sqlx::Error>(conn)
+        };
+        match acquired.await {
+            Ok(conn) => Ok(Db::from_backend(Box::new(Sqlite { conn }), url)),
+            Err(source) => Err(ConnectError::failed(&url, source)),
+        }
     }
 }
 

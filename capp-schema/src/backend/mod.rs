@@ -149,15 +149,9 @@ impl std::fmt::Display for DbError {
     }
 }
 
-impl std::error::Error for DbError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self.0.as_database_error() {
-            // The message above is all of it.
-            Some(_) => None,
-            None => std::error::Error::source(&self.0),
-        }
-    }
-}
+/// No source: sqlx's text of a driver error already ends with its cause's text
+/// ("error communicating with database: ..."), and a database error is all in the message.
+impl std::error::Error for DbError {}
 
 /// The timeouts of a migration's transaction.
 #[derive(Debug, Clone, Copy)]

@@ -4,7 +4,20 @@ use sqlx::PgConnection;
 
 use crate::schema::{Action, Check, Column, ColumnType, ForeignKey, Index, Schema, Table, Unique};
 
+/// The schema, read in one read-only transaction with unnamed statements: behind a
+/// transaction-pooling proxy a transaction keeps one server connection, and unnamed statements
+/// leave nothing on it for the next client.
 pub(super) async fn schema(conn: &mut PgConnection) -> Result<Schema, sqlx::Error> {
+    sqlx::raw_sql("BEGIN READ ONLY").execute(&mut *conn).await?;
+    let read = read(conn).await;
+    let end = if read.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    let ended = sqlx::raw_sql(end).execute(&mut *conn).await;
+    let schema = read?;
+    ended?;
+    Ok(schema)
+}
+
+async fn read(conn: &mut PgConnection) -> Result<Schema, sqlx::Error> {
     let mut schema = Schema::default();
     enums(conn, &mut schema).await?;
     columns(conn, &mut schema).await?;
@@ -20,6 +33,7 @@ async fn enums(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sqlx:
          JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace
          WHERE n.nspname = current_schema() ORDER BY t.typname, e.enumsortorder",
     )
+    .persistent(false)
     .fetch_all(&mut *conn)
     .await?;
     for (name, value) in enums {
@@ -39,6 +53,7 @@ async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
          WHERE n.nspname = current_schema() AND c.relkind = 'r'
          ORDER BY c.relname, a.attnum",
     )
+    .persistent(false)
     .fetch_all(&mut *conn)
     .await?;
     for (table, name, ty, nullable, default) in columns {
@@ -83,6 +98,7 @@ async fn constraints(conn: &mut PgConnection, schema: &mut Schema) -> Result<(),
          WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f', 'c')
          ORDER BY c.relname, con.conname",
     )
+    .persistent(false)
     .fetch_all(&mut *conn)
     .await?;
     for (table, name, kind, columns, ref_table, ref_columns, on_delete, on_update, definition) in
@@ -125,6 +141,7 @@ async fn indexes(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
            AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid AND con.contype IN ('p', 'u', 'x'))
          ORDER BY t.relname, i.relname",
     )
+    .persistent(false)
     .fetch_all(&mut *conn)
     .await?;
     for (table, name, unique, columns, predicate) in indexes {

@@ -62,6 +62,12 @@ pub(crate) trait SqlDialect: Sync {
         statement.to_owned()
     }
 
+    /// SQL for who runs a step, as the server sees it: the database user, the client's address,
+    /// the application name (`NULL` where the database has no such thing).
+    fn audit_sql(&self) -> (&'static str, &'static str, &'static str) {
+        ("NULL", "NULL", "NULL")
+    }
+
     /// The column types of the runner's history table: its key, and its timestamp with default.
     fn history_columns(&self) -> (&'static str, &'static str);
 }

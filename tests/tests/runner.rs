@@ -775,3 +775,41 @@ async fn a_database_error_reads_as_the_server_says_it_without_its_source_line() 
     );
     assert!(!text.contains(" at line "), "{text}");
 }
+
+#[tokio::test]
+async fn every_history_row_says_who_ran_it_and_old_history_tables_gain_the_columns() {
+    on_both(|url| async move {
+        // A history table as an earlier version created it, beside an Alembic version table.
+        let id = if is_postgres(&url) { "BIGSERIAL PRIMARY KEY" } else { "INTEGER PRIMARY KEY AUTOINCREMENT" };
+        execute(
+            &url,
+            &format!(
+                "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);
+                 CREATE TABLE capp_schema_history (id {id}, rev VARCHAR(32) NOT NULL,
+                     direction VARCHAR(16) NOT NULL, checksum VARCHAR(64), status VARCHAR(16) NOT NULL,
+                     applied_at TIMESTAMP, duration_ms BIGINT)"
+            ),
+        )
+        .await;
+        let m = Migrator::new(moved::Chain::load().unwrap(), Config::default());
+        let mut db = Db::connect(&url).await.unwrap();
+        // 0002 moves the version by hand in its data step and fails; 0001 goes through.
+        let _ = m.upgrade(&mut db, "0001").await.unwrap();
+        let rows = strings(
+            &url,
+            "SELECT COALESCE(run_by, '-') || ' ' || COALESCE(tool, '-') || ' ' || COALESCE(application, '-') FROM capp_schema_history WHERE direction = 'upgrade'",
+        )
+        .await;
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        let runner = std::env::args().next().unwrap();
+        let program = std::path::Path::new(&runner).file_name().unwrap().to_string_lossy().into_owned();
+        let tool = format!("{program} (capp-schema {})", env!("CARGO_PKG_VERSION"));
+        let expected = if is_postgres(&url) {
+            format!("postgres {tool} {program}")
+        } else {
+            format!("- {tool} -")
+        };
+        assert_eq!(rows[0], expected);
+    })
+    .await;
+}

@@ -18,7 +18,20 @@ pub(crate) struct Tables {
     pub(crate) history_name: String,
     /// Their schema (PostgreSQL); `None` is the search path's.
     pub(crate) schema: Option<String>,
+    /// The database's dialect, for what the bookkeeping SQL spells differently.
+    pub(crate) dialect: Dialect,
+    /// The program writing the history, with its version: `capp-migrate 0.1.0`.
+    pub(crate) tool: String,
 }
+
+/// The columns of the history table that say who ran a step, added to history tables of earlier
+/// versions when they are missing.
+pub(crate) const AUDIT_COLUMNS: [(&str, &str); 4] = [
+    ("run_by", "VARCHAR(128)"),
+    ("client_addr", "VARCHAR(64)"),
+    ("tool", "VARCHAR(128)"),
+    ("application", "VARCHAR(128)"),
+];
 
 impl Tables {
     fn qualified(&self, table: &str) -> String {
@@ -45,11 +58,11 @@ impl Tables {
 
     /// `CREATE TABLE IF NOT EXISTS` for the version table (exactly as Alembic creates it) and the
     /// history table.
-    pub(crate) fn create_sql(&self, dialect: Dialect) -> String {
-        let (id, applied_at) = dialect.0.history_columns();
+    pub(crate) fn create_sql(&self) -> String {
+        let (id, applied_at) = self.dialect.0.history_columns();
         format!(
             "CREATE TABLE IF NOT EXISTS {v} (\n    version_num VARCHAR(32) NOT NULL,\n    CONSTRAINT {pk} PRIMARY KEY (version_num)\n);\n\
-             CREATE TABLE IF NOT EXISTS {h} (\n    id {id},\n    rev VARCHAR(32) NOT NULL,\n    direction VARCHAR(16) NOT NULL,\n    checksum VARCHAR(64),\n    status VARCHAR(16) NOT NULL,\n    applied_at {applied_at},\n    duration_ms BIGINT\n);\n",
+             CREATE TABLE IF NOT EXISTS {h} (\n    id {id},\n    rev VARCHAR(32) NOT NULL,\n    direction VARCHAR(16) NOT NULL,\n    checksum VARCHAR(64),\n    status VARCHAR(16) NOT NULL,\n    applied_at {applied_at},\n    duration_ms BIGINT,\n    run_by VARCHAR(128),\n    client_addr VARCHAR(64),\n    tool VARCHAR(128),\n    application VARCHAR(128)\n);\n",
             v = self.version(),
             pk = ident(&format!("{}_pkc", self.version_name)),
             h = self.history(),
@@ -113,9 +126,13 @@ impl Tables {
     }
 
     /// The statement recording `row`; `duration_ms` is SQL (a number, an expression or `NULL`).
+    /// The statement recording `row`, with who ran it: the database user, the client's address
+    /// and the application name as the server sees them (where the database has them), and
+    /// this program and its version.
     pub(crate) fn history_sql(&self, row: &HistoryRow, duration_ms: &str) -> String {
+        let (run_by, client_addr, application) = self.dialect.0.audit_sql();
         format!(
-            "INSERT INTO {} (rev, direction, checksum, status, duration_ms) VALUES ({}, {}, {}, {}, {duration_ms});\n",
+            "INSERT INTO {} (rev, direction, checksum, status, duration_ms, run_by, client_addr, tool, application) VALUES ({}, {}, {}, {}, {duration_ms}, {run_by}, {client_addr}, {}, {application});\n",
             self.history(),
             sql_string(&row.rev),
             sql_string(row.event.as_str()),
@@ -123,7 +140,17 @@ impl Tables {
                 .as_deref()
                 .map_or_else(|| "NULL".to_owned(), sql_string),
             sql_string(row.outcome.as_str()),
+            sql_string(&self.tool),
         )
+    }
+
+    /// `ALTER TABLE` adding the audit columns a history table of an earlier version lacks.
+    pub(crate) fn add_audit_columns_sql(&self, present: &[String]) -> String {
+        AUDIT_COLUMNS
+            .iter()
+            .filter(|(name, _)| !present.iter().any(|p| p == name))
+            .map(|(name, ty)| format!("ALTER TABLE {} ADD COLUMN {name} {ty};\n", self.history()))
+            .collect()
     }
 
     /// The versions.

@@ -145,9 +145,27 @@ impl Db {
         Ok(all.into_iter().filter(|t| !tables.is_ours(t)).collect())
     }
 
+    /// Creates the version and history tables where they are missing, and adds the audit
+    /// columns of this version to a history table written by an earlier one.
     pub(crate) async fn create_tables(&mut self, tables: &Tables) -> Result<(), sqlx::Error> {
-        let sql = tables.create_sql(self.dialect());
-        self.execute_locked(tables, &sql).await
+        self.execute_locked(tables, &tables.create_sql()).await?;
+        let present = self.backend.history_column_names(tables).await?;
+        let missing = tables.add_audit_columns_sql(&present);
+        if missing.is_empty() {
+            return Ok(());
+        }
+        match self.execute_locked(tables, &missing).await {
+            Ok(()) => Ok(()),
+            // Another runner added them meanwhile.
+            Err(e) => {
+                let present = self.backend.history_column_names(tables).await?;
+                if tables.add_audit_columns_sql(&present).is_empty() {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            }
+        }
     }
 
     /// Reads the version table and the newest history row of each revision: two queries, one to

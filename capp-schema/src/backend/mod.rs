@@ -63,6 +63,18 @@ pub(crate) struct Driver {
     pub(crate) connect: Connect,
 }
 
+/// This program's file name: `capp-migrate`, or the application that embeds the runner.
+pub(crate) fn program_name() -> String {
+    std::env::args_os()
+        .next()
+        .and_then(|p| {
+            std::path::Path::new(&p)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
 /// A driver's connect function: from its location to a backend.
 pub(crate) type Connect =
     for<'a> fn(&'a str) -> BoxFuture<'a, Result<Box<dyn Backend>, sqlx::Error>>;
@@ -203,6 +215,13 @@ pub(crate) trait Backend: DataConnection + Send {
         &'a mut self,
         tables: &'a Tables,
     ) -> BoxFuture<'a, Result<(bool, bool), sqlx::Error>>;
+
+    /// The columns of the history table (to add the audit columns of this version to an older
+    /// one).
+    fn history_column_names<'a>(
+        &'a mut self,
+        tables: &'a Tables,
+    ) -> BoxFuture<'a, Result<Vec<String>, sqlx::Error>>;
 
     /// The tables of the schema the application's tables live in.
     fn user_tables(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>>;

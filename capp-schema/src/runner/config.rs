@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::backend::{Tables, Timeouts};
+use crate::render::Dialect;
 
 /// How migrations are grouped into transactions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -65,11 +66,23 @@ impl Config {
     }
 
     /// The runner's tables as the backends take them.
-    pub(crate) fn tables(&self) -> Tables {
+    pub(crate) fn tables(&self, dialect: Dialect) -> Tables {
         Tables {
             version_name: self.version_table.clone(),
             history_name: self.history_table.clone(),
             schema: self.version_schema.clone(),
+            dialect,
+            tool: tool(),
         }
     }
+}
+
+/// This program and the runner's version, for the history's audit columns: `capp-migrate
+/// (capp-schema 0.1.0)`.
+fn tool() -> String {
+    format!(
+        "{} (capp-schema {})",
+        crate::backend::program_name(),
+        env!("CARGO_PKG_VERSION")
+    )
 }

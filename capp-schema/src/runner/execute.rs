@@ -123,7 +123,7 @@ impl Migrator {
 
     /// Opens the one transaction of a single-transaction run, under the migration lock.
     async fn begin_single(&self, db: &mut Db, plan: &Plan) -> Result<Ran, RunError> {
-        let tables = self.config.tables();
+        let tables = self.config.tables(db.dialect());
         let expected = self.rev_at(plan.from);
         let mut batch = String::new();
         let began = db
@@ -202,7 +202,7 @@ impl Migrator {
             at: self.describe(stays_at),
             source,
         };
-        let tables = self.config.tables();
+        let tables = self.config.tables(db.dialect());
         let started = Instant::now();
         let mut batch = String::new();
         if own_transaction {
@@ -266,7 +266,7 @@ impl Migrator {
         step: Step,
         rendered: &RenderedStep,
     ) -> Result<Ran, RunError> {
-        let tables = self.config.tables();
+        let tables = self.config.tables(db.dialect());
         db.lock(&tables)
             .await
             .map_err(RunError::db("cannot take the migration lock"))?;
@@ -300,7 +300,7 @@ impl Migrator {
         step: Step,
         rendered: &RenderedStep,
     ) -> Result<(), RunError> {
-        let tables = self.config.tables();
+        let tables = self.config.tables(db.dialect());
         let row = step.history_row(m);
         let marker = HistoryRow::new(m.rev(), row.event, None).with_outcome(Outcome::Running);
         db.execute(&tables.history_sql(&marker, "NULL"))

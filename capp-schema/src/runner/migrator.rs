@@ -131,7 +131,7 @@ impl Migrator {
         let current = self.position(&state).ok().flatten();
         let to = target::resolve(&self.chain, target, current)?;
         self.create_tables(db).await?;
-        let tables = self.config.tables();
+        let tables = self.config.tables(db.dialect());
         let mut sql = tables.stamp_sql(self.rev_at(to).as_deref());
         if let Some(i) = to {
             let m = &self.chain.migrations()[i];
@@ -178,7 +178,7 @@ impl Migrator {
 
     /// Writes one history row under the lock.
     async fn record(&self, db: &mut Db, row: HistoryRow) -> Result<(), RunError> {
-        let tables = self.config.tables();
+        let tables = self.config.tables(db.dialect());
         let sql = tables.history_sql(&row, "NULL");
         self.create_tables(db).await?;
         db.execute_locked(&tables, &sql)

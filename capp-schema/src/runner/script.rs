@@ -18,11 +18,11 @@ impl Migrator {
     ) -> Result<String, RunError> {
         let (from, to) = (from.index(), to.index());
         let plan = Plan::between(&self.chain, from, to)?;
-        let tables = self.config.tables();
+        let tables = self.config.tables(dialect);
         let mut renderer = Renderer::new(&self.chain, dialect, from)?;
         let mut out = String::new();
         if from.is_none() {
-            out.push_str(&tables.create_sql(dialect));
+            out.push_str(&tables.create_sql());
             out.push('\n');
         }
         for &step in &plan.steps {

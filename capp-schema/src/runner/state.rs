@@ -7,7 +7,7 @@ use crate::chain::Checksum;
 impl Migrator {
     /// Reads the version and history tables.
     pub(crate) async fn read_state(&self, db: &mut Db) -> Result<State, RunError> {
-        db.state(&self.config.tables())
+        db.state(&self.config.tables(db.dialect()))
             .await
             .map_err(RunError::read("cannot read the version table"))
     }
@@ -72,7 +72,7 @@ impl Migrator {
         db: &mut Db,
         create: bool,
     ) -> Result<Index, RunError> {
-        let tables = self.config.tables();
+        let tables = self.config.tables(db.dialect());
         let state = self.read_state(db).await?;
         if !state.version_table_exists {
             let user_tables = db
@@ -107,15 +107,14 @@ impl Migrator {
             }
             .into());
         }
-        if create && !state.history_table_exists {
-            // Version table taken over from Alembic: add the history table beside it.
-            self.create_tables(db).await?;
-        }
+        // A version table taken over from Alembic gets the history table beside it, and a history
+        // table of an earlier version its audit columns; both directions write history rows.
+        self.create_tables(db).await?;
         Ok(current)
     }
 
     pub(crate) async fn create_tables(&self, db: &mut Db) -> Result<(), RunError> {
-        db.create_tables(&self.config.tables())
+        db.create_tables(&self.config.tables(db.dialect()))
             .await
             .map_err(RunError::db("cannot create the version table"))
     }
@@ -128,7 +127,7 @@ impl Migrator {
     /// of the same migrations matches, nothing was edited since; anything written after it (a
     /// failure, a downgrade, an accept, a stamp) sends the run the long way.
     pub(crate) async fn verified_at(&self, db: &mut Db) -> Option<usize> {
-        let state = db.newest(&self.config.tables()).await.ok()?;
+        let state = db.newest(&self.config.tables(db.dialect())).await.ok()?;
         let [rev] = state.versions.as_slice() else {
             return None;
         };

@@ -120,7 +120,7 @@ impl Migrator {
         };
         let rev = self.chain.migrations()[position].rev();
         let row = HistoryRow::new(rev, Event::Verified, Some(self.digest(position)));
-        db.execute(&self.config.tables().history_sql(&row, "NULL"))
+        db.execute(&self.config.tables(db.dialect()).history_sql(&row, "NULL"))
             .await
             .map_err(RunError::db("cannot write the history table"))
     }

@@ -40,7 +40,12 @@ pub(crate) static DRIVER: Driver = Driver {
 async fn connect(location: &str) -> Result<Box<dyn Backend>, sqlx::Error> {
     // No named prepared statements: a transaction-pooling proxy hands each transaction to any
     // server connection, where a statement prepared on another does not exist.
-    let options = sqlx::postgres::PgConnectOptions::from_str(location)?.statement_cache_capacity(0);
+    let mut options =
+        sqlx::postgres::PgConnectOptions::from_str(location)?.statement_cache_capacity(0);
+    // Named in pg_stat_activity (and in the history's audit columns) unless the URL names it.
+    if options.get_application_name().is_none() {
+        options = options.application_name(&super::program_name());
+    }
     let conn = PgConnection::connect_with(&options).await?;
     Ok(Box::new(Postgres { conn }))
 }
@@ -151,6 +156,23 @@ impl Backend for Postgres {
             let row = rows.first_mut().map(Vec::as_mut_slice).unwrap_or_default();
             let exists = |value: Option<String>| value.as_deref() == Some("true");
             Ok((exists(column(row, 0)), exists(column(row, 1))))
+        })
+    }
+
+    fn history_column_names<'a>(
+        &'a mut self,
+        tables: &'a Tables,
+    ) -> BoxFuture<'a, Result<Vec<String>, sqlx::Error>> {
+        let sql = format!(
+            "SELECT attname::text FROM pg_attribute WHERE attrelid = to_regclass({}) AND attnum > 0 AND NOT attisdropped",
+            sql_string(&tables.history())
+        );
+        Box::pin(async move {
+            let rows = self.text_rows(sql).await?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|mut row| column(&mut row, 0))
+                .collect())
         })
     }
 

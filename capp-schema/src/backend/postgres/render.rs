@@ -52,6 +52,14 @@ impl SqlDialect for Postgres {
         ))
     }
 
+    fn audit_sql(&self) -> (&'static str, &'static str, &'static str) {
+        (
+            "current_user",
+            "inet_client_addr()::text",
+            "current_setting('application_name')",
+        )
+    }
+
     fn history_columns(&self) -> (&'static str, &'static str) {
         (
             "BIGSERIAL PRIMARY KEY",

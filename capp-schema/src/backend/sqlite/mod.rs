@@ -153,6 +153,17 @@ impl Backend for Sqlite {
         )
     }
 
+    fn history_column_names<'a>(
+        &'a mut self,
+        tables: &'a Tables,
+    ) -> BoxFuture<'a, Result<Vec<String>, sqlx::Error>> {
+        Box::pin(
+            sqlx::query_scalar("SELECT name FROM pragma_table_info(?1)")
+                .bind(&tables.history_name)
+                .fetch_all(&mut self.conn),
+        )
+    }
+
     fn user_tables(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>> {
         Box::pin(sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1").fetch_all(&mut self.conn))
     }

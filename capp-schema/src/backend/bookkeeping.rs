@@ -73,12 +73,7 @@ impl Tables {
     /// exactly one row: an update or delete names the row it expects, an insert happens only
     /// into an empty table. The dialect makes the database refuse it when no row was touched
     /// (PostgreSQL); a backend without that checks the count itself (SQLite).
-    pub(crate) fn version_sql(
-        &self,
-        dialect: Dialect,
-        from: Option<&str>,
-        to: Option<&str>,
-    ) -> String {
+    pub(crate) fn version_sql(&self, from: Option<&str>, to: Option<&str>) -> String {
         let table = self.version();
         let (statement, expected) = match (from, to) {
             (None, None) => return String::new(),
@@ -109,7 +104,7 @@ impl Tables {
             "capp-schema: the version table {} was expected {expected}; another process or a hand edit changed it, and nothing of this step was applied",
             self.version_name
         );
-        format!("{};\n", dialect.0.one_row(&statement, &refusal))
+        format!("{};\n", self.dialect.0.one_row(&statement, &refusal))
     }
 
     /// The statement that empties the version table and sets it to `to`.

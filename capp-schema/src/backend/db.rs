@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Backend, Begun, DatabaseUrl, DbError, ExecError, HistoryRow, State, Tables, Timeouts};
+use super::{Backend, DatabaseUrl, DbError, ExecError, HistoryRow, State, Tables, Timeouts};
 use crate::ops::DataConnection;
 use crate::render::Dialect;
 use crate::schema::Schema;
@@ -200,7 +200,7 @@ impl Db {
         expected: Option<&str>,
         timeouts: Timeouts,
         batch: &mut String,
-    ) -> Result<Begun, ExecError> {
+    ) -> Result<(), ExecError> {
         self.backend
             .begin_migration(tables, expected, timeouts, batch)
             .await

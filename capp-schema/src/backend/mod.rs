@@ -79,15 +79,6 @@ pub(crate) fn program_name() -> String {
 pub(crate) type Connect =
     for<'a> fn(&'a str) -> BoxFuture<'a, Result<Box<dyn Backend>, sqlx::Error>>;
 
-/// What opening a migration's transaction found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Begun {
-    /// The transaction is open (or its `BEGIN` waits in the batch) and the version is as planned.
-    Ready,
-    /// Another process moved the version meanwhile: nothing ran, plan again.
-    Moved,
-}
-
 /// A failure while running a migration's statements.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -234,17 +225,17 @@ pub(crate) trait Backend: DataConnection + Send {
 
     /// Opens one migration's transaction (or a run's one transaction), takes the migration lock
     /// in it, and checks that the version is `expected`; DDL then waits for a table lock and
-    /// statements run at most as `timeouts` say. A backend that defers all of it to the migration's one round trip pushes
-    /// it onto `batch`, and its guard fails the batch with [`ExecError::Moved`]; one that must take
-    /// a write lock first does so, re-reads the version under it, and answers [`Begun::Moved`]
-    /// (rolled back) if another process moved it.
+    /// statements run at most as `timeouts` say. Another runner having moved the version is
+    /// [`ExecError::Moved`], with nothing run: a backend that defers all of it to the migration's
+    /// one round trip pushes it onto `batch`, whose guard then fails; one that must take a write
+    /// lock first does so, re-reads the version under it, and rolls back if it moved.
     fn begin_migration<'a>(
         &'a mut self,
         tables: &'a Tables,
         expected: Option<&'a str>,
         timeouts: Timeouts,
         batch: &'a mut String,
-    ) -> BoxFuture<'a, Result<Begun, ExecError>>;
+    ) -> BoxFuture<'a, Result<(), ExecError>>;
 
     /// Runs `batch` (the rest of the migration and its version update), writes its history row
     /// with its duration since `started`, and commits when `commit`.

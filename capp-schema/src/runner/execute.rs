@@ -6,7 +6,7 @@ use std::time::Instant;
 use super::plan::{Piece, Plan, RenderedStep, Renderer, Step};
 use super::retry::Backoff;
 use super::{Applied, Index, LockNotGranted, Migrator, Report, RunError, TransactionMode};
-use crate::backend::{Begun, Db, ExecError, HistoryRow, Outcome};
+use crate::backend::{Db, ExecError, HistoryRow, Outcome};
 use crate::chain::Migration;
 
 /// Whose transaction a migration runs in.
@@ -135,16 +135,12 @@ impl Migrator {
             )
             .await;
         let began = match began {
-            Ok(Begun::Ready) if !batch.is_empty() => db
-                .execute(&batch)
-                .await
-                .map_err(ExecError::from)
-                .map(|()| Begun::Ready),
+            Ok(()) if !batch.is_empty() => db.execute(&batch).await.map_err(ExecError::from),
             other => other,
         };
         match began {
-            Ok(Begun::Ready) => Ok(Ran::Done),
-            Ok(Begun::Moved) | Err(ExecError::Moved) => {
+            Ok(()) => Ok(Ran::Done),
+            Err(ExecError::Moved) => {
                 let _ = db.execute("ROLLBACK").await;
                 Ok(Ran::Moved)
             }
@@ -212,8 +208,8 @@ impl Migrator {
                 .begin_migration(&tables, expected.as_deref(), timeouts, &mut batch)
                 .await
             {
-                Ok(Begun::Ready) => {}
-                Ok(Begun::Moved) | Err(ExecError::Moved) => return Ok(Ran::Moved),
+                Ok(()) => {}
+                Err(ExecError::Moved) => return Ok(Ran::Moved),
                 Err(source) => {
                     return Err(self.rolled_back(db, own_transaction, failed(source)).await);
                 }
@@ -221,11 +217,9 @@ impl Migrator {
         }
         let outcome = async {
             run_pieces(db, &rendered.pieces, &mut batch).await?;
-            batch.push_str(&tables.version_sql(
-                db.dialect(),
-                self.rev_at(from).as_deref(),
-                self.rev_at(to).as_deref(),
-            ));
+            batch.push_str(
+                &tables.version_sql(self.rev_at(from).as_deref(), self.rev_at(to).as_deref()),
+            );
             db.finish_migration(
                 batch,
                 step.history_row(m),
@@ -255,8 +249,6 @@ impl Migrator {
         error
     }
 
-    /// A `transactional = false` migration: a history row marks it running, each statement runs
-    /// on its own, and the version moves only when all succeeded.
     /// A step outside a transaction, under the session lock (no transaction can hold a lock
     /// through it), with the version checked under the lock; the lock's release is checked too.
     async fn run_outside_transaction_locked(
@@ -293,6 +285,8 @@ impl Migrator {
         Ok(ran)
     }
 
+    /// A `transactional = false` migration: a history row marks it running, each statement runs
+    /// on its own, and the version moves only when all succeeded.
     async fn run_outside_transaction(
         &self,
         db: &mut Db,
@@ -323,11 +317,7 @@ impl Migrator {
         }
         let (from, to) = (step.before(), step.after());
         let mut sql = String::from("BEGIN;\n");
-        sql.push_str(&tables.version_sql(
-            db.dialect(),
-            self.rev_at(from).as_deref(),
-            self.rev_at(to).as_deref(),
-        ));
+        sql.push_str(&tables.version_sql(self.rev_at(from).as_deref(), self.rev_at(to).as_deref()));
         let duration = started.elapsed().as_millis().to_string();
         sql.push_str(&tables.history_sql(&row, &duration));
         sql.push_str("COMMIT;\n");

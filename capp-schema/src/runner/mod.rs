@@ -16,7 +16,7 @@
 //! ```
 //!
 //! With an application's pool, [`Db::from_postgres_pool`] takes one connection out of it for
-//! good, so the session lock can never go back to the pool with it.
+//! good, so nothing the runner sets on it can go back to the pool with it.
 //!
 //! The runner is generic over databases: [`Migrator`] resolves a target and makes a plan (pure,
 //! in `plan`), which the executor (`execute`) runs online or the script writer (`script`) writes

@@ -52,7 +52,6 @@ impl Migrator {
                 }
             }
             out.push_str(&tables.version_sql(
-                dialect,
                 self.rev_at(step.before()).as_deref(),
                 self.rev_at(step.after()).as_deref(),
             ));

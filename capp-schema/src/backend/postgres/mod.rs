@@ -15,9 +15,7 @@ use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use super::ConnectError;
 use super::bookkeeping::Row;
 use super::url::redact;
-use super::{
-    Backend, Begun, BoxFuture, DatabaseUrl, Db, Driver, ExecError, HistoryRow, Tables, Timeouts,
-};
+use super::{Backend, BoxFuture, DatabaseUrl, Db, Driver, ExecError, HistoryRow, Tables, Timeouts};
 use crate::ops::DataConnection;
 use crate::render::Dialect;
 use crate::schema::{Schema, sql_string};
@@ -57,8 +55,8 @@ struct Postgres {
 
 impl Db {
     /// Takes a connection out of an application's PostgreSQL pool for good (it closes when this
-    /// value is dropped and never returns to the pool), so that the session-level migration lock
-    /// can never be handed back to the application with the connection.
+    /// value is dropped and never returns to the pool), so that nothing the runner sets on it
+    /// (the session lock of a step outside a transaction) can reach the application.
     pub async fn from_postgres_pool(pool: &sqlx::PgPool) -> Result<Db, ConnectError> {
         let host = pool.connect_options().get_host().to_owned();
         let url = DatabaseUrl::from_parts(&DRIVER, format!("postgres://{host}"));
@@ -107,6 +105,15 @@ impl Postgres {
         rows.iter()
             .map(|row| (0..row.len()).map(|i| row.try_get(i)).collect())
             .collect()
+    }
+
+    /// The first column of every row of `sql`, through the simple-query protocol.
+    async fn first_column(&mut self, sql: String) -> Result<Vec<String>, sqlx::Error> {
+        let rows = self.text_rows(sql).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|mut row| column(&mut row, 0))
+            .collect())
     }
 }
 
@@ -167,25 +174,13 @@ impl Backend for Postgres {
             "SELECT attname::text FROM pg_attribute WHERE attrelid = to_regclass({}) AND attnum > 0 AND NOT attisdropped",
             sql_string(&tables.history())
         );
-        Box::pin(async move {
-            let rows = self.text_rows(sql).await?;
-            Ok(rows
-                .into_iter()
-                .filter_map(|mut row| column(&mut row, 0))
-                .collect())
-        })
+        Box::pin(self.first_column(sql))
     }
 
     /// The application's tables live in the search path's schema, wherever the version table is.
     fn user_tables(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>> {
         let sql = "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1".to_owned();
-        Box::pin(async move {
-            let rows = self.text_rows(sql).await?;
-            Ok(rows
-                .into_iter()
-                .filter_map(|mut row| column(&mut row, 0))
-                .collect())
-        })
+        Box::pin(self.first_column(sql))
     }
 
     fn bookkeeping_rows(&mut self, sql: String) -> BoxFuture<'_, Result<Vec<Row>, sqlx::Error>> {
@@ -214,9 +209,9 @@ impl Backend for Postgres {
         expected: Option<&'a str>,
         timeouts: Timeouts,
         batch: &'a mut String,
-    ) -> BoxFuture<'a, Result<Begun, ExecError>> {
+    ) -> BoxFuture<'a, Result<(), ExecError>> {
         batch.push_str(&lock::begin(tables, expected, timeouts));
-        Box::pin(async { Ok(Begun::Ready) })
+        Box::pin(async { Ok(()) })
     }
 
     fn finish_migration<'a>(

@@ -12,9 +12,7 @@ use sqlx::{AssertSqlSafe, Connection, SqliteConnection};
 
 use super::ConnectError;
 use super::bookkeeping::Row;
-use super::{
-    Backend, Begun, BoxFuture, DatabaseUrl, Db, Driver, ExecError, HistoryRow, Tables, Timeouts,
-};
+use super::{Backend, BoxFuture, DatabaseUrl, Db, Driver, ExecError, HistoryRow, Tables, Timeouts};
 use crate::ops::DataConnection;
 use crate::render::Dialect;
 use crate::schema::Schema;
@@ -180,7 +178,7 @@ impl Backend for Sqlite {
         expected: Option<&'a str>,
         _timeouts: Timeouts,
         _batch: &'a mut String,
-    ) -> BoxFuture<'a, Result<Begun, ExecError>> {
+    ) -> BoxFuture<'a, Result<(), ExecError>> {
         Box::pin(async move {
             self.execute("BEGIN IMMEDIATE").await?;
             let versions: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
@@ -190,10 +188,10 @@ impl Backend for Sqlite {
             .fetch_all(&mut self.conn)
             .await?;
             if versions.iter().map(String::as_str).eq(expected) {
-                Ok(Begun::Ready)
+                Ok(())
             } else {
                 self.rollback().await;
-                Ok(Begun::Moved)
+                Err(ExecError::Moved)
             }
         })
     }

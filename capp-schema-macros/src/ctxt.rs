@@ -52,6 +52,17 @@ impl Ctxt {
         }
         Err(combined)
     }
+
+    /// Consumes the context: the message of each error collected, in order (for tests).
+    #[cfg(test)]
+    pub(crate) fn messages(self) -> Vec<String> {
+        self.check()
+            .err()
+            .into_iter()
+            .flatten()
+            .map(|e| e.to_string())
+            .collect()
+    }
 }
 
 impl Drop for Ctxt {

@@ -203,15 +203,6 @@ mod tests {
     use super::{Attr, Flag, lit_str, parse_args, unknown_key};
     use crate::ctxt::Ctxt;
 
-    fn messages(cx: Ctxt) -> Vec<String> {
-        cx.check()
-            .err()
-            .into_iter()
-            .flatten()
-            .map(|e| e.to_string())
-            .collect()
-    }
-
     #[test]
     fn a_repeated_key_is_reported_once_and_the_first_value_kept() {
         let cx = Ctxt::new();
@@ -230,7 +221,7 @@ mod tests {
         assert_eq!(name.get().map(|l| l.value()).as_deref(), Some("a"));
         assert!(skip.get());
         assert_eq!(
-            messages(cx),
+            cx.messages(),
             [
                 "duplicate `name` key; give each key once",
                 "duplicate `skip` key; give each key once",
@@ -255,6 +246,6 @@ mod tests {
         assert!(name.given());
         assert!(name.get().is_none());
         assert_eq!(expr.get().map(|l| l.value()).as_deref(), Some("x"));
-        assert_eq!(messages(cx), ["expected a string literal: `name = \"a\"`"]);
+        assert_eq!(cx.messages(), ["expected a string literal: `name = \"a\"`"]);
     }
 }

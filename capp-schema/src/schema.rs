@@ -468,6 +468,19 @@ pub enum FoldError {
     NameTooLong { name: String, bytes: usize },
 }
 
+impl Schema {
+    /// Adds a column read from a database's catalog to its table, creating the table with its
+    /// first column (introspection reads columns in table order).
+    #[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
+    pub(crate) fn push_read_column(&mut self, table: String, column: Column) {
+        self.tables
+            .entry(table.clone())
+            .or_insert_with(|| Table::new(table))
+            .columns
+            .push(column);
+    }
+}
+
 /// The longest name PostgreSQL keeps (`NAMEDATALEN - 1`); a longer one is cut without an error.
 pub(crate) const MAX_NAME_BYTES: usize = 63;
 

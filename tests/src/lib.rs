@@ -261,7 +261,7 @@ impl PgBouncer {
         .unwrap();
         let mut command = std::process::Command::new(bin);
         // PgBouncer refuses to run as root.
-        if std::env::var("USER").as_deref() == Ok("root") || is_root() {
+        if is_root() {
             command.args(["-u", "postgres"]);
         }
         let child = command

@@ -54,12 +54,7 @@ mod tests {
         if let Some(table) = &table {
             valid::check(&cx, table);
         }
-        cx.check()
-            .err()
-            .into_iter()
-            .flatten()
-            .map(|e| e.to_string())
-            .collect()
+        cx.messages()
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use sqlx::PgConnection;
 
-use crate::schema::{Action, Check, Column, ColumnType, ForeignKey, Index, Schema, Table, Unique};
+use crate::schema::{Action, Check, Column, ColumnType, ForeignKey, Index, Schema, Unique};
 
 /// The schema, read in one read-only transaction with unnamed statements: behind a
 /// transaction-pooling proxy a transaction keeps one server connection, and unnamed statements
@@ -58,16 +58,15 @@ async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
     .await?;
     for (table, name, ty, nullable, default) in columns {
         let ty = ColumnType::from_sql(&ty, &schema.enums);
-        let t = schema
-            .tables
-            .entry(table.clone())
-            .or_insert_with(|| Table::new(table));
-        t.columns.push(Column {
-            name,
-            ty,
-            nullable,
-            default,
-        });
+        schema.push_read_column(
+            table,
+            Column {
+                name,
+                ty,
+                nullable,
+                default,
+            },
+        );
     }
     Ok(())
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use sqlx::{AssertSqlSafe, SqliteConnection};
 
-use crate::schema::{Action, Column, ColumnType, ForeignKey, Index, Schema, Table, Unique};
+use crate::schema::{Action, Column, ColumnType, ForeignKey, Index, Schema, Unique};
 
 /// The application's tables (joined with a pragma by replacing ` WHERE`).
 const TABLES: &str = "sqlite_master m WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'";
@@ -35,16 +35,15 @@ async fn columns(conn: &mut SqliteConnection, schema: &mut Schema) -> Result<(),
                 .or_default()
                 .push((pk_position, name.clone()));
         }
-        let t = schema
-            .tables
-            .entry(table.clone())
-            .or_insert_with(|| Table::new(table));
-        t.columns.push(Column {
-            name,
-            ty,
-            nullable: !not_null,
-            default,
-        });
+        schema.push_read_column(
+            table,
+            Column {
+                name,
+                ty,
+                nullable: !not_null,
+                default,
+            },
+        );
     }
     for (table, mut columns) in pk {
         columns.sort();

@@ -149,6 +149,11 @@ impl Db {
     /// columns of this version to a history table written by an earlier one.
     pub(crate) async fn create_tables(&mut self, tables: &Tables) -> Result<(), sqlx::Error> {
         self.execute_locked(tables, &tables.create_sql()).await?;
+        self.add_audit_columns(tables).await
+    }
+
+    /// Adds the audit columns of this version to a history table written by an earlier one.
+    pub(crate) async fn add_audit_columns(&mut self, tables: &Tables) -> Result<(), sqlx::Error> {
         let present = self.backend.history_column_names(tables).await?;
         let missing = tables.add_audit_columns_sql(&present);
         if missing.is_empty() {

@@ -109,7 +109,15 @@ impl Migrator {
         }
         // A version table taken over from Alembic gets the history table beside it, and a history
         // table of an earlier version its audit columns; both directions write history rows.
-        self.create_tables(db).await?;
+        if state.history_table_exists {
+            db.add_audit_columns(&self.config.tables(db.dialect()))
+                .await
+                .map_err(RunError::db(
+                    "cannot add the audit columns to the history table",
+                ))?;
+        } else {
+            self.create_tables(db).await?;
+        }
         Ok(current)
     }
 

@@ -24,6 +24,11 @@ pub(crate) struct Tables {
     pub(crate) tool: String,
 }
 
+/// The name of the lease table beside the history table `history`.
+pub(crate) fn lease_table(history: &str) -> String {
+    format!("{history}_lease")
+}
+
 /// The columns of the history table that say who ran a step, added to history tables of earlier
 /// versions when they are missing.
 pub(crate) const AUDIT_COLUMNS: [(&str, &str); 4] = [
@@ -51,9 +56,23 @@ impl Tables {
         self.qualified(&self.history_name)
     }
 
+    /// The lease table's name, unqualified: the history table's, with `_lease` (PostgreSQL's
+    /// lock for steps outside a transaction).
+    pub(crate) fn lease_name(&self) -> String {
+        lease_table(&self.history_name)
+    }
+
+    /// The lease table, quoted and qualified.
+    pub(crate) fn lease(&self) -> String {
+        self.qualified(&self.lease_name())
+    }
+
     /// Whether `table` (from the application's schema) is one of the runner's.
     pub(crate) fn is_ours(&self, table: &str) -> bool {
-        self.schema.is_none() && (table == self.version_name || table == self.history_name)
+        self.schema.is_none()
+            && (table == self.version_name
+                || table == self.history_name
+                || table == self.lease_name())
     }
 
     /// `CREATE TABLE IF NOT EXISTS` for the version table (exactly as Alembic creates it) and the

@@ -2,7 +2,9 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Backend, DatabaseUrl, DbError, ExecError, HistoryRow, State, Tables, Timeouts};
+use super::{
+    Backend, DatabaseUrl, DbError, ExecError, HistoryRow, LockHolder, State, Tables, Timeouts,
+};
 use crate::ops::DataConnection;
 use crate::render::Dialect;
 use crate::schema::Schema;
@@ -115,26 +117,45 @@ impl Db {
         self.backend.introspect().await
     }
 
-    pub(crate) async fn lock(&mut self, tables: &Tables) -> Result<(), sqlx::Error> {
-        self.backend.lock(tables).await
+    pub(crate) async fn lock(
+        &mut self,
+        tables: &Tables,
+        expected: Option<&str>,
+        rev: &str,
+        timeouts: Timeouts,
+    ) -> Result<(), ExecError> {
+        self.backend.lock(tables, expected, rev, timeouts).await
+    }
+
+    pub(crate) fn release_sql(&self, tables: &Tables) -> String {
+        self.backend.release_sql(tables)
     }
 
     pub(crate) async fn unlock(&mut self, tables: &Tables) -> Result<(), ExecError> {
         self.backend.unlock(tables).await
     }
 
-    /// Runs `body` as one transaction under the migration lock.
+    /// Who holds the migration lock, if anyone.
+    pub(crate) async fn lock_holder(
+        &mut self,
+        tables: &Tables,
+    ) -> Result<Option<LockHolder>, sqlx::Error> {
+        self.backend.lock_holder(tables).await
+    }
+
+    /// Runs `body` as one transaction under the migration lock; [`ExecError::Busy`] when another
+    /// session holds it.
     pub(crate) async fn execute_locked(
         &mut self,
         tables: &Tables,
         body: &str,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<(), ExecError> {
         let sql = self.backend.locked_transaction(tables, body);
         let result = self.backend.execute(&sql).await;
         if result.is_err() {
             let _ = self.backend.execute("ROLLBACK").await;
         }
-        result
+        Ok(result?)
     }
 
     pub(crate) async fn user_tables(
@@ -147,13 +168,13 @@ impl Db {
 
     /// Creates the version and history tables where they are missing, and adds the audit
     /// columns of this version to a history table written by an earlier one.
-    pub(crate) async fn create_tables(&mut self, tables: &Tables) -> Result<(), sqlx::Error> {
+    pub(crate) async fn create_tables(&mut self, tables: &Tables) -> Result<(), ExecError> {
         self.execute_locked(tables, &tables.create_sql()).await?;
         self.add_audit_columns(tables).await
     }
 
     /// Adds the audit columns of this version to a history table written by an earlier one.
-    pub(crate) async fn add_audit_columns(&mut self, tables: &Tables) -> Result<(), sqlx::Error> {
+    pub(crate) async fn add_audit_columns(&mut self, tables: &Tables) -> Result<(), ExecError> {
         let present = self.backend.history_column_names(tables).await?;
         let missing = tables.add_audit_columns_sql(&present);
         if missing.is_empty() {

@@ -25,7 +25,7 @@ use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 pub use bookkeeping::UnreadableRow;
-pub(crate) use bookkeeping::{Event, HistoryRow, Outcome, State, Tables};
+pub(crate) use bookkeeping::{Event, HistoryRow, Outcome, State, Tables, lease_table};
 pub(crate) use db::ReadError;
 pub use db::{ConnectError, DEFAULT_CONNECT_TIMEOUT, Db};
 pub use url::{DEFAULT_URL, DatabaseUrl, UrlError};
@@ -93,17 +93,21 @@ pub enum ExecError {
     /// nothing ran, and the runner plans again.
     #[error("another runner moved the version first; nothing of this step ran")]
     Moved,
+    /// Another session holds the migration lock: nothing ran, and the runner waits for it.
+    #[error("another session holds the migration lock; nothing of this step ran")]
+    Busy,
     /// SQLite's foreign keys are checked before the commit (batch rebuilds need them off).
     #[error("the migration leaves rows that violate a foreign key (see PRAGMA foreign_key_check)")]
     ForeignKeyViolation,
+    /// The lease of a step outside a transaction expired and another runner took the lock
+    /// before the step could record itself (its renewals did not reach the database in time):
+    /// the step's statements ran, but the version did not move.
+    #[error(
+        "the migration lock's lease was lost while the step ran outside a transaction (its renewals did not reach the database in time), so the version was not moved; check what the step built, then run the command again"
+    )]
+    LeaseLost,
     /// The version row was not the one the step started from (SQLite counts the rows its
     /// version statement touched; PostgreSQL raises in the statement itself).
-    /// Releasing the session lock of a step outside a transaction found it not held: a
-    /// transaction-pooling proxy gave the session to another server connection.
-    #[error(
-        "the migration lock was not held by this session at the end of a step outside a transaction; behind a transaction-pooling proxy (PgBouncer in transaction mode), run `transactional = false` migrations over a direct or session-mode connection"
-    )]
-    LockNotHeld,
     #[error(
         "the version table no longer holds the revision this step started from; another process or a hand edit changed it, and nothing of this step was applied"
     )]
@@ -163,6 +167,53 @@ pub(crate) struct Timeouts {
     pub(crate) lock: Duration,
     /// How long one statement may run; `None` is the server's setting.
     pub(crate) statement: Option<Duration>,
+    /// How long the transaction may sit idle, waiting for the runner (a Rust data step between
+    /// its queries), before the server ends the session and with it the lock.
+    pub(crate) idle: Duration,
+    /// How long the lease of a step outside a transaction lasts unless renewed.
+    pub(crate) lease: Duration,
+}
+
+/// Who holds the migration lock, as the database shows it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct LockHolder {
+    /// The server process holding it (a transaction or session lock); `None` for the lease of a
+    /// step outside a transaction, which outlives any one connection.
+    pub pid: Option<i32>,
+    /// Its application name (`capp-migrate`, the application that migrates itself, `psql`).
+    pub application: String,
+    /// The database user.
+    pub user: String,
+    /// The client's address; `None` for a local socket.
+    pub client: Option<String>,
+    /// How long it has held the lock (its transaction's age, or the lease's).
+    pub held_for: Duration,
+    /// What it is doing: its current query, or the migration that holds the lease.
+    pub doing: String,
+}
+
+impl std::fmt::Display for LockHolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.pid {
+            Some(pid) => write!(f, "pid {pid}")?,
+            None => f.write_str("a lease")?,
+        }
+        let application = match self.application.as_str() {
+            "" => "no application name",
+            name => name,
+        };
+        write!(f, " ({application}, user {}", self.user)?;
+        if let Some(client) = &self.client {
+            write!(f, " from {client}")?;
+        }
+        let doing: String = self.doing.split_whitespace().collect::<Vec<_>>().join(" ");
+        let doing = match doing.char_indices().nth(200) {
+            Some((cut, _)) => format!("{}...", &doing[..cut]),
+            None => doing,
+        };
+        write!(f, ", for {:.1?}): {doing}", self.held_for)
+    }
 }
 
 /// PostgreSQL's `lock_not_available`: a lock was not granted within `lock_timeout`.
@@ -172,6 +223,14 @@ const LOCK_TIMEOUT_SQLSTATE: &str = "55P03";
 /// that the version is no longer where the plan started ([`ExecError::Moved`]).
 pub(crate) const MOVED_SQLSTATE: &str = "CS001";
 
+/// The SQLSTATE with which a backend's guard reports that another session holds the migration
+/// lock ([`ExecError::Busy`]).
+pub(crate) const BUSY_SQLSTATE: &str = "CS002";
+
+/// The SQLSTATE with which the last transaction of a step outside a transaction reports that
+/// its lease was taken by another runner ([`ExecError::LeaseLost`]).
+pub(crate) const LEASE_LOST_SQLSTATE: &str = "CS003";
+
 impl From<sqlx::Error> for ExecError {
     fn from(error: sqlx::Error) -> ExecError {
         let code = error
@@ -180,6 +239,8 @@ impl From<sqlx::Error> for ExecError {
             .map(|code| code.into_owned());
         match code.as_deref() {
             Some(MOVED_SQLSTATE) => ExecError::Moved,
+            Some(BUSY_SQLSTATE) => ExecError::Busy,
+            Some(LEASE_LOST_SQLSTATE) => ExecError::LeaseLost,
             Some(LOCK_TIMEOUT_SQLSTATE) => ExecError::LockTimeout(error.into()),
             _ => ExecError::Database(error.into()),
         }
@@ -190,13 +251,32 @@ impl From<sqlx::Error> for ExecError {
 pub(crate) trait Backend: DataConnection + Send {
     fn dialect(&self) -> Dialect;
 
-    /// Takes the migration lock for a step that runs outside a transaction, held until
-    /// [`Backend::unlock`] or until the connection closes. (Steps in a transaction take it
-    /// inside their transaction: see [`Backend::begin_migration`].)
-    fn lock<'a>(&'a mut self, tables: &'a Tables) -> BoxFuture<'a, Result<(), sqlx::Error>>;
+    /// Takes the migration lock for step `rev`, which runs outside a transaction, if the version
+    /// is `expected` ([`ExecError::Moved`] if not, [`ExecError::Busy`] if another session holds
+    /// the lock). It is held until [`Backend::unlock`], or until the step's last transaction
+    /// releases it ([`Backend::release_sql`]). (Steps in a transaction take the lock inside
+    /// their transaction: see [`Backend::begin_migration`].)
+    fn lock<'a>(
+        &'a mut self,
+        tables: &'a Tables,
+        expected: Option<&'a str>,
+        rev: &'a str,
+        timeouts: Timeouts,
+    ) -> BoxFuture<'a, Result<(), ExecError>>;
 
-    /// Releases the lock [`Backend::lock`] took; an error if this session did not hold it.
+    /// SQL for the last transaction of a step outside a transaction: it fails the transaction
+    /// with [`ExecError::LeaseLost`] unless this runner still holds the lock, and releases it
+    /// at the commit.
+    fn release_sql(&self, tables: &Tables) -> String;
+
+    /// Releases the lock [`Backend::lock`] took, if the step's last transaction did not.
     fn unlock<'a>(&'a mut self, tables: &'a Tables) -> BoxFuture<'a, Result<(), ExecError>>;
+
+    /// Who holds the migration lock, if anyone.
+    fn lock_holder<'a>(
+        &'a mut self,
+        tables: &'a Tables,
+    ) -> BoxFuture<'a, Result<Option<LockHolder>, sqlx::Error>>;
 
     /// `body` (bookkeeping statements) as one transaction under the migration lock.
     fn locked_transaction(&self, tables: &Tables, body: &str) -> String;

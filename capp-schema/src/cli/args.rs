@@ -37,6 +37,11 @@ pub struct Args {
     #[arg(long, global = true, value_parser = duration)]
     pub statement_timeout: Option<std::time::Duration>,
 
+    /// How long to wait for the migration lock while another runner holds it (saying who holds
+    /// it as the wait starts and every 10 s after), before failing.
+    #[arg(long, global = true, default_value = "10m", value_parser = duration)]
+    pub lock_wait: std::time::Duration,
+
     #[command(subcommand)]
     pub command: Command,
 }

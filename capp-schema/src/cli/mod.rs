@@ -47,6 +47,7 @@
 mod args;
 mod command;
 mod error;
+mod log;
 mod output;
 mod run;
 

@@ -21,6 +21,7 @@ pub async fn main<C: Chain>(project: Project) -> ExitCode {
 /// against chain `C`. Prints `error: ...` with its causes on stderr on failure; the exit code is
 /// one of [`exit`](super::exit).
 pub async fn run<C: Chain>(args: Args, project: Project) -> ExitCode {
+    super::log::install();
     match execute::<C>(args, project).await {
         Ok(()) => ExitCode::from(exit::OK),
         Err(error) => {
@@ -39,6 +40,7 @@ async fn execute<C: Chain>(args: Args, project: Project) -> Result<(), Error> {
         lock_timeout,
         lock_retry_budget,
         statement_timeout,
+        lock_wait,
         command,
         ..
     } = args;
@@ -48,6 +50,7 @@ async fn execute<C: Chain>(args: Args, project: Project) -> Result<(), Error> {
         lock_timeout,
         lock_retry_budget,
         statement_timeout,
+        lock_wait,
         ..Config::default()
     };
     let context = Context {

@@ -40,6 +40,21 @@ pub struct Config {
     /// How long one statement of a migration may run before PostgreSQL cancels it (and the
     /// migration fails, rolled back); `None`, the default, is the server's setting.
     pub statement_timeout: Option<Duration>,
+    /// How long a runner waits for the migration lock while another runner holds it (another
+    /// replica migrating, or an operator's `capp-migrate`), saying who holds it as it starts
+    /// waiting and every 10 s after; then it fails with the same information. 10 minutes by
+    /// default: longer than most migrations, short enough that a stuck holder is noticed.
+    /// (Separate from `lock_timeout`, which bounds DDL waiting for tables.)
+    pub lock_wait: Duration,
+    /// How long a migration's transaction may sit idle waiting for the runner (a Rust data
+    /// step between its queries) before PostgreSQL ends the session, which rolls the migration
+    /// back and frees the migration lock: a runner that hangs or is cut off cannot hold it
+    /// for long. 60 s by default.
+    pub idle_in_transaction_timeout: Duration,
+    /// How long the migration lock of a step outside a transaction (PostgreSQL: a lease, renewed
+    /// every third of this while the step runs) outlives a runner that stopped renewing it.
+    /// 30 s by default.
+    pub lease_ttl: Duration,
 }
 
 impl Default for Config {
@@ -52,6 +67,9 @@ impl Default for Config {
             lock_timeout: Duration::from_secs(1),
             lock_retry_budget: Duration::from_secs(60),
             statement_timeout: None,
+            lock_wait: Duration::from_secs(600),
+            idle_in_transaction_timeout: Duration::from_secs(60),
+            lease_ttl: Duration::from_secs(30),
         }
     }
 }
@@ -62,6 +80,8 @@ impl Config {
         Timeouts {
             lock: self.lock_timeout,
             statement: self.statement_timeout,
+            idle: self.idle_in_transaction_timeout,
+            lease: self.lease_ttl,
         }
     }
 

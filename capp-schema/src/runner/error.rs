@@ -1,7 +1,7 @@
 //! Errors of the runner: [`RunError`], with what resolving a target ([`TargetError`]) and
 //! reading the database's bookkeeping ([`StateError`]) can find wrong.
 
-use crate::backend::{ConnectError, DbError, ExecError, UnreadableRow, UrlError};
+use crate::backend::{ConnectError, DbError, ExecError, LockHolder, UnreadableRow, UrlError};
 use crate::error::ChainError;
 use crate::schema::FoldError;
 
@@ -37,6 +37,18 @@ pub enum RunError {
         #[source]
         source: DbError,
     },
+
+    /// A step of the runner's own failed (not a migration's).
+    #[error("{context}")]
+    Exec {
+        context: String,
+        #[source]
+        source: ExecError,
+    },
+
+    /// Another session held the migration lock for longer than the runner would wait.
+    #[error(transparent)]
+    LockNotFree(Box<LockNotFree>),
 
     /// A migration failed in its transaction, which was rolled back.
     #[error("migration {rev} ({direction}) failed; the database stays at {at}")]
@@ -104,6 +116,19 @@ pub struct LockNotGranted {
     pub at: String,
     #[source]
     pub source: DbError,
+}
+
+/// The migration lock stayed with another session for as long as the runner would wait.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the migration lock is still held after waiting {waited:.1?}, by {holder}. Another runner is migrating this database: let it finish, and if that session is stuck end it (`SELECT pg_terminate_backend(PID)`), or wait longer with --lock-wait"
+)]
+#[non_exhaustive]
+pub struct LockNotFree {
+    /// How long the runner waited.
+    pub waited: std::time::Duration,
+    /// Who held the lock at the end of the wait.
+    pub holder: LockHolder,
 }
 
 /// A target that names no position of the history, or one the command cannot go to.
@@ -191,6 +216,17 @@ impl RunError {
         move |source| RunError::Database {
             context,
             source: source.into(),
+        }
+    }
+
+    /// A step of the runner's own failed: a database error reads as [`RunError::Database`].
+    pub(crate) fn exec(context: impl Into<String>) -> impl FnOnce(ExecError) -> RunError {
+        let context = context.into();
+        move |error| match error {
+            ExecError::Database(source) | ExecError::LockTimeout(source) => {
+                RunError::Database { context, source }
+            }
+            source => RunError::Exec { context, source },
         }
     }
 

@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use super::migrator::Stop;
 use super::plan::{Piece, Plan, RenderedStep, Renderer, Step};
 use super::retry::Backoff;
 use super::{Applied, Index, LockNotGranted, Migrator, Report, RunError, TransactionMode};
@@ -21,8 +22,21 @@ enum Envelope {
 /// How one step ended.
 enum Ran {
     Done,
-    /// Another process moved the version first (SQLite): nothing ran.
+    /// Another process moved the version first: nothing ran.
     Moved,
+    /// Another session holds the migration lock: nothing ran.
+    Busy,
+}
+
+impl Ran {
+    /// Why the run stops after this step, if it does.
+    fn stop(&self) -> Option<Stop> {
+        match self {
+            Ran::Done => None,
+            Ran::Moved => Some(Stop::Moved),
+            Ran::Busy => Some(Stop::Busy),
+        }
+    }
 }
 
 impl Migrator {
@@ -39,8 +53,8 @@ impl Migrator {
                     rev: m.rev().to_owned(),
                 });
             }
-            if let Ran::Moved = self.begin_single(db, plan).await? {
-                report.complete = false;
+            if let Some(stop) = self.begin_single(db, plan).await?.stop() {
+                report.stop = stop;
                 return Ok(report);
             }
         }
@@ -62,8 +76,8 @@ impl Migrator {
                 lock_retries = retries;
                 ran
             };
-            if let Ran::Moved = ran {
-                report.complete = false;
+            if let Some(stop) = ran.stop() {
+                report.stop = stop;
                 return Ok(report);
             }
             report.to = self.rev_at(step.after());
@@ -144,6 +158,10 @@ impl Migrator {
                 let _ = db.execute("ROLLBACK").await;
                 Ok(Ran::Moved)
             }
+            Err(ExecError::Busy) => {
+                let _ = db.execute("ROLLBACK").await;
+                Ok(Ran::Busy)
+            }
             Err(source) => {
                 let _ = db.execute("ROLLBACK").await;
                 Err(RunError::MigrationFailed {
@@ -210,6 +228,7 @@ impl Migrator {
             {
                 Ok(()) => {}
                 Err(ExecError::Moved) => return Ok(Ran::Moved),
+                Err(ExecError::Busy) => return Ok(Ran::Busy),
                 Err(source) => {
                     return Err(self.rolled_back(db, own_transaction, failed(source)).await);
                 }
@@ -232,10 +251,15 @@ impl Migrator {
         .await;
         match outcome {
             Ok(()) => Ok(Ran::Done),
-            // The guard found the version moved before this step took the lock: nothing ran.
+            // The guard found the version moved before this step took the lock, or the lock
+            // held by another session: nothing ran.
             Err(ExecError::Moved) if own_transaction => {
                 let _ = db.execute("ROLLBACK").await;
                 Ok(Ran::Moved)
+            }
+            Err(ExecError::Busy) if own_transaction => {
+                let _ = db.execute("ROLLBACK").await;
+                Ok(Ran::Busy)
             }
             Err(source) => Err(self.rolled_back(db, own_transaction, failed(source)).await),
         }
@@ -249,8 +273,9 @@ impl Migrator {
         error
     }
 
-    /// A step outside a transaction, under the session lock (no transaction can hold a lock
-    /// through it), with the version checked under the lock; the lock's release is checked too.
+    /// A step outside a transaction, under the migration lock of such steps (PostgreSQL: a
+    /// lease, since no transaction can hold a lock through it), taken only if the version is
+    /// where the step starts; the step's last transaction checks that the lock is still its own.
     async fn run_outside_transaction_locked(
         &self,
         db: &mut Db,
@@ -259,30 +284,32 @@ impl Migrator {
         rendered: &RenderedStep,
     ) -> Result<Ran, RunError> {
         let tables = self.config.tables(db.dialect());
-        db.lock(&tables)
+        let expected = self.rev_at(step.before());
+        let failed = |source: ExecError| RunError::MigrationFailed {
+            rev: m.rev().to_owned(),
+            direction: step.direction.as_str(),
+            at: self.describe(step.before()),
+            source,
+        };
+        match db
+            .lock(
+                &tables,
+                expected.as_deref(),
+                m.rev(),
+                self.config.timeouts(),
+            )
             .await
-            .map_err(RunError::db("cannot take the migration lock"))?;
-        let result: Result<Ran, RunError> = async {
-            let state = self.read_state(db).await?;
-            if state.versions != self.rev_at(step.before()).into_iter().collect::<Vec<_>>() {
-                return Ok(Ran::Moved);
-            }
-            self.run_outside_transaction(db, m, step, rendered).await?;
-            Ok(Ran::Done)
+        {
+            Ok(()) => {}
+            Err(ExecError::Moved) => return Ok(Ran::Moved),
+            Err(ExecError::Busy) => return Ok(Ran::Busy),
+            Err(source) => return Err(failed(source)),
         }
-        .await;
-        let unlocked = db
-            .unlock(&tables)
-            .await
-            .map_err(|source| RunError::MigrationFailed {
-                rev: m.rev().to_owned(),
-                direction: step.direction.as_str(),
-                at: self.describe(step.after()),
-                source,
-            });
-        let ran = result?;
-        unlocked?;
-        Ok(ran)
+        let result = self.run_outside_transaction(db, m, step, rendered).await;
+        let unlocked = db.unlock(&tables).await;
+        result?;
+        unlocked.map_err(failed)?;
+        Ok(Ran::Done)
     }
 
     /// A `transactional = false` migration: a history row marks it running, each statement runs
@@ -317,6 +344,7 @@ impl Migrator {
         }
         let (from, to) = (step.before(), step.after());
         let mut sql = String::from("BEGIN;\n");
+        sql.push_str(&db.release_sql(&tables));
         sql.push_str(&tables.version_sql(self.rev_at(from).as_deref(), self.rev_at(to).as_deref()));
         let duration = started.elapsed().as_millis().to_string();
         sql.push_str(&tables.history_sql(&row, &duration));
@@ -358,8 +386,7 @@ impl Report {
         Report {
             from: rev.clone(),
             to: rev,
-            applied: Vec::new(),
-            complete: true,
+            ..Report::default()
         }
     }
 }

@@ -4,7 +4,7 @@ use super::{Config, Db, RunError};
 use crate::schema::Schema;
 
 impl Db {
-    /// The schema of the database, without the runner's version and history tables.
+    /// The schema of the database, without the runner's version, history and lease tables.
     pub async fn introspect(&mut self, config: &Config) -> Result<Schema, RunError> {
         let mut schema = self
             .introspect_all()
@@ -12,6 +12,9 @@ impl Db {
             .map_err(RunError::db("cannot read the database's schema"))?;
         schema.tables.remove(&config.version_table);
         schema.tables.remove(&config.history_table);
+        schema
+            .tables
+            .remove(&crate::backend::lease_table(&config.history_table));
         Ok(schema)
     }
 }

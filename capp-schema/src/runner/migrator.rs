@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::plan::{Direction, Plan, schema_at};
+use super::wait::Bookkeeping;
 use super::{Config, Index, Position, RunError, StateError, target};
 use crate::backend::{Db, Event, HistoryRow, Outcome};
 use crate::chain::{Migration, MigrationChain};
@@ -20,16 +21,29 @@ pub struct Applied {
 }
 
 /// What a run did.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Report {
     /// The revision before the run (`None`: base).
     pub from: Option<String>,
     /// The revision after the run.
     pub to: Option<String>,
     pub applied: Vec<Applied>,
-    /// False when another process moved the database during the run (SQLite); the runner then
-    /// plans again from where the database is.
-    pub(crate) complete: bool,
+    /// How long the run waited for the migration lock while other runners held it.
+    pub waited_for_lock: Duration,
+    /// Why the run stopped.
+    pub(crate) stop: Stop,
+}
+
+/// Why a run of a plan stopped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// Every step ran.
+    #[default]
+    Done,
+    /// Another process moved the version: the runner plans again from where the database is.
+    Moved,
+    /// Another session holds the migration lock: the runner waits, then plans again.
+    Busy,
 }
 
 /// Where a database stands.
@@ -138,14 +152,12 @@ impl Migrator {
             let row = HistoryRow::new(m.rev(), Event::Stamp, Some(m.checksum().to_string()));
             sql.push_str(&tables.history_sql(&row, "NULL"));
         }
-        db.execute_locked(&tables, &sql)
-            .await
-            .map_err(RunError::db("cannot stamp the version table"))?;
+        self.under_lock(db, "cannot stamp the version table", Bookkeeping::Sql(&sql))
+            .await?;
         Ok(Report {
             from: state.versions.first().cloned(),
             to: self.rev_at(to),
-            applied: Vec::new(),
-            complete: true,
+            ..Report::default()
         })
     }
 
@@ -181,9 +193,8 @@ impl Migrator {
         let tables = self.config.tables(db.dialect());
         let sql = tables.history_sql(&row, "NULL");
         self.create_tables(db).await?;
-        db.execute_locked(&tables, &sql)
+        self.under_lock(db, "cannot write the history table", Bookkeeping::Sql(&sql))
             .await
-            .map_err(RunError::db("cannot write the history table"))
     }
 
     /// The schema the history builds up to `position` (`None`: base), folded in memory without a

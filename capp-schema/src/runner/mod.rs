@@ -35,14 +35,15 @@ mod script;
 mod state;
 mod target;
 mod upgrade;
+mod wait;
 
 pub use crate::backend::{
     ConnectError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_URL, DatabaseUrl, Db, DbError, ExecError,
-    UnreadableRow, UrlError,
+    LockHolder, UnreadableRow, UrlError,
 };
 pub use check::{CheckProblem, CheckReport};
 pub use config::{Config, TransactionMode};
-pub use error::{LockNotGranted, RunError, StateError, TargetError};
+pub use error::{LockNotFree, LockNotGranted, RunError, StateError, TargetError};
 pub use migrator::{Applied, Migrator, Report, Status};
 pub use plan::Direction;
 pub(crate) use target::Index;

@@ -18,16 +18,23 @@ pub(crate) struct Backoff {
     started: Instant,
     budget: Duration,
     next: Duration,
+    longest: Duration,
     attempts: u32,
     seed: u64,
 }
 
 impl Backoff {
     pub(crate) fn new(budget: Duration) -> Backoff {
+        Backoff::with(FIRST_PAUSE, LONGEST_PAUSE, budget)
+    }
+
+    /// Pauses that double from `first` up to `longest`, within `budget`.
+    pub(crate) fn with(first: Duration, longest: Duration, budget: Duration) -> Backoff {
         Backoff {
             started: Instant::now(),
             budget,
-            next: FIRST_PAUSE,
+            next: first,
+            longest,
             attempts: 1,
             seed: seed(),
         }
@@ -44,7 +51,7 @@ impl Backoff {
         if self.started.elapsed() + pause > self.budget {
             return None;
         }
-        self.next = (self.next * 2).min(LONGEST_PAUSE);
+        self.next = (self.next * 2).min(self.longest);
         self.attempts += 1;
         Some(pause)
     }

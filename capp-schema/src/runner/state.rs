@@ -1,5 +1,6 @@
 //! Reading where a database stands, and refusing to go on from a doubtful state.
 
+use super::wait::Bookkeeping;
 use super::{Index, Migrator, RunError, StateError};
 use crate::backend::{Db, Event, Outcome, State};
 use crate::chain::Checksum;
@@ -110,11 +111,12 @@ impl Migrator {
         // A version table taken over from Alembic gets the history table beside it, and a history
         // table of an earlier version its audit columns; both directions write history rows.
         if state.history_table_exists {
-            db.add_audit_columns(&self.config.tables(db.dialect()))
-                .await
-                .map_err(RunError::db(
-                    "cannot add the audit columns to the history table",
-                ))?;
+            self.under_lock(
+                db,
+                "cannot add the audit columns to the history table",
+                Bookkeeping::AddAuditColumns,
+            )
+            .await?;
         } else {
             self.create_tables(db).await?;
         }
@@ -122,9 +124,12 @@ impl Migrator {
     }
 
     pub(crate) async fn create_tables(&self, db: &mut Db) -> Result<(), RunError> {
-        db.create_tables(&self.config.tables(db.dialect()))
-            .await
-            .map_err(RunError::db("cannot create the version table"))
+        self.under_lock(
+            db,
+            "cannot create the version table",
+            Bookkeeping::CreateTables,
+        )
+        .await
     }
 
     /// `Some` when the database is at `to` with nothing doubtful: no failed migration, no

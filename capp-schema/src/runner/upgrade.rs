@@ -1,8 +1,12 @@
 //! Upgrades and downgrades: read where the database is, resolve the target once, plan, run, and
 //! plan again from where the database is when another runner moved it meanwhile.
 
+use std::time::Duration;
+
+use super::migrator::Stop;
 use super::plan::{Direction, Plan};
-use super::{DatabaseUrl, Db, Index, Migrator, Report, RunError, TargetError, target};
+use super::wait::Waiting;
+use super::{DatabaseUrl, Db, Index, Migrator, Report, RunError, StateError, TargetError, target};
 use crate::backend::{Event, HistoryRow};
 
 impl Migrator {
@@ -48,16 +52,16 @@ impl Migrator {
         (to == Some(current)).then(|| Report {
             from: self.rev_at(to),
             to: self.rev_at(to),
-            applied: Vec::new(),
-            complete: true,
+            ..Report::default()
         })
     }
 
     /// Runs towards `target` until the database is there. Each migration takes the migration
     /// lock in its own transaction and checks the version under it; when another runner moved
     /// the version first, nothing of that step ran, and the plan is made again from where the
-    /// database is. The target is resolved once: a relative one counts from where the run
-    /// started.
+    /// database is; when another runner holds the lock, the runner waits for it (outside any
+    /// transaction, saying who holds it) and plans again. The target is resolved once: a
+    /// relative one counts from where the run started.
     async fn run_to(
         &self,
         db: &mut Db,
@@ -66,10 +70,23 @@ impl Migrator {
     ) -> Result<Report, RunError> {
         let mut total: Option<Report> = None;
         let mut goal: Option<Index> = None;
+        let mut waiting = Waiting::default();
+        let mut waited = Duration::ZERO;
         loop {
-            let current = self
+            let current = match self
                 .checked_position(db, direction == Direction::Upgrade)
-                .await?;
+                .await
+            {
+                // A step outside a transaction is marked running while it runs: if another
+                // runner holds the lock, that is where it is.
+                Err(RunError::State(StateError::FailedState { .. }))
+                    if self.lock_is_held(db).await =>
+                {
+                    self.wait_for_lock(db, &mut waiting).await?;
+                    continue;
+                }
+                other => other?,
+            };
             let to = match goal {
                 Some(to) => to,
                 None => *goal.insert(target::resolve(&self.chain, target, current)?),
@@ -80,14 +97,23 @@ impl Migrator {
             };
             if wrong_way {
                 // On a later round, another runner went past the target: nothing is left.
-                return total.ok_or_else(|| self.wrong_way(target, current, direction));
+                return total
+                    .map(|t| Report {
+                        waited_for_lock: waited + waiting.elapsed(),
+                        ..t
+                    })
+                    .ok_or_else(|| self.wrong_way(target, current, direction));
             }
             let plan = match direction {
                 Direction::Upgrade => Plan::upgrade(current, to),
                 Direction::Downgrade => Plan::downgrade(&self.chain, current, to)?,
             };
             let report = self.run(db, &plan).await?;
-            let complete = report.complete;
+            let stop = report.stop;
+            if !report.applied.is_empty() {
+                // Progress: a later wait is a new one, with its own bound.
+                waited += std::mem::take(&mut waiting).elapsed();
+            }
             let merged = match total.take() {
                 None => report,
                 Some(mut t) => {
@@ -96,11 +122,25 @@ impl Migrator {
                     t
                 }
             };
-            if complete {
-                return Ok(merged);
+            match stop {
+                Stop::Done => {
+                    return Ok(Report {
+                        waited_for_lock: waited + waiting.elapsed(),
+                        stop,
+                        ..merged
+                    });
+                }
+                Stop::Moved => {}
+                Stop::Busy => self.wait_for_lock(db, &mut waiting).await?,
             }
             total = Some(merged);
         }
+    }
+
+    /// Whether another session holds the migration lock (an error reading it counts as no).
+    async fn lock_is_held(&self, db: &mut Db) -> bool {
+        let tables = self.config.tables(db.dialect());
+        matches!(db.lock_holder(&tables).await, Ok(Some(_)))
     }
 
     fn wrong_way(&self, target: &str, current: Index, direction: Direction) -> RunError {

@@ -10,12 +10,16 @@ use std::any::Any;
 use std::str::FromStr;
 use std::time::Instant;
 
+use sqlx::postgres::PgConnectOptions;
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
 use super::ConnectError;
 use super::bookkeeping::Row;
 use super::url::redact;
-use super::{Backend, BoxFuture, DatabaseUrl, Db, Driver, ExecError, HistoryRow, Tables, Timeouts};
+use super::{
+    Backend, BoxFuture, DatabaseUrl, Db, Driver, ExecError, HistoryRow, LockHolder, Tables,
+    Timeouts,
+};
 use crate::ops::DataConnection;
 use crate::render::Dialect;
 use crate::schema::{Schema, sql_string};
@@ -38,19 +42,75 @@ pub(crate) static DRIVER: Driver = Driver {
 async fn connect(location: &str) -> Result<Box<dyn Backend>, sqlx::Error> {
     // No named prepared statements: a transaction-pooling proxy hands each transaction to any
     // server connection, where a statement prepared on another does not exist.
-    let mut options =
-        sqlx::postgres::PgConnectOptions::from_str(location)?.statement_cache_capacity(0);
+    let mut options = PgConnectOptions::from_str(location)?.statement_cache_capacity(0);
     // Named in pg_stat_activity (and in the history's audit columns) unless the URL names it.
     if options.get_application_name().is_none() {
         options = options.application_name(&super::program_name());
     }
     let conn = PgConnection::connect_with(&options).await?;
-    Ok(Box::new(Postgres { conn }))
+    Ok(Box::new(Postgres {
+        conn,
+        options,
+        lease: None,
+    }))
 }
 
 /// A PostgreSQL connection as the runner uses it.
 struct Postgres {
     conn: PgConnection,
+    /// How it connected, for the second connection that renews a lease.
+    options: PgConnectOptions,
+    /// The lease this runner holds while a step runs outside a transaction.
+    lease: Option<Lease>,
+}
+
+/// A lease on the migration lock, renewed from a second connection until dropped.
+struct Lease {
+    token: String,
+    renewal: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        self.renewal.abort();
+    }
+}
+
+/// A token no other runner's lease has: this process, the time, and a per-process hash seed.
+fn lease_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!(
+        "{}-{}-{:016x}",
+        std::process::id(),
+        now.as_nanos(),
+        hasher.finish()
+    )
+}
+
+/// Renews the lease `token` every third of `ttl` from its own connection, until the lease is
+/// lost or the task is aborted. A renewal that fails (the connection broke) is tried again on
+/// a new connection; one that touches no row means the lease was taken, and the step's last
+/// transaction will fail (fencing), so renewing stops.
+async fn renew(options: PgConnectOptions, tables: Tables, token: String, ttl: std::time::Duration) {
+    let sql = lock::renew_lease(&tables, &token, ttl);
+    let mut conn: Option<PgConnection> = None;
+    loop {
+        tokio::time::sleep(ttl / 3).await;
+        if conn.is_none() {
+            conn = PgConnection::connect_with(&options).await.ok();
+        }
+        let Some(c) = conn.as_mut() else { continue };
+        match sqlx::raw_sql(AssertSqlSafe(sql.clone())).execute(c).await {
+            Ok(done) if done.rows_affected() == 1 => {}
+            Ok(_) => return,
+            Err(_) => conn = None,
+        }
+    }
 }
 
 impl Db {
@@ -64,7 +124,15 @@ impl Db {
             Ok(conn) => conn.detach(),
             Err(source) => return Err(ConnectError::failed(&url, source)),
         };
-        Ok(Db::from_backend(Box::new(Postgres { conn }), url))
+        let options = (*pool.connect_options()).clone();
+        Ok(Db::from_backend(
+            Box::new(Postgres {
+                conn,
+                options,
+                lease: None,
+            }),
+            url,
+        ))
     }
 }
 
@@ -127,21 +195,77 @@ impl Backend for Postgres {
         Dialect::POSTGRES
     }
 
-    /// A session-level advisory lock, for a step outside a transaction: held until unlocked or
-    /// until the connection closes (so a crash never leaves it behind).
-    fn lock<'a>(&'a mut self, tables: &'a Tables) -> BoxFuture<'a, Result<(), sqlx::Error>> {
-        let sql = format!("SELECT pg_advisory_lock({})", lock::key(tables));
-        Box::pin(async move { self.execute(&sql).await })
+    /// A lease, for a step outside a transaction: taken in one transaction under the
+    /// advisory lock, renewed from a second connection while the step runs.
+    fn lock<'a>(
+        &'a mut self,
+        tables: &'a Tables,
+        expected: Option<&'a str>,
+        rev: &'a str,
+        timeouts: Timeouts,
+    ) -> BoxFuture<'a, Result<(), ExecError>> {
+        Box::pin(async move {
+            let token = lease_token();
+            let sql = lock::take_lease(tables, expected, rev, &token, timeouts.lease);
+            if let Err(error) = self.execute(&sql).await {
+                let _ = self.execute("ROLLBACK").await;
+                return Err(error.into());
+            }
+            let renewal = tokio::spawn(renew(
+                self.options.clone(),
+                tables.clone(),
+                token.clone(),
+                timeouts.lease,
+            ));
+            self.lease = Some(Lease { token, renewal });
+            Ok(())
+        })
+    }
+
+    fn release_sql(&self, tables: &Tables) -> String {
+        self.lease.as_ref().map_or_else(String::new, |lease| {
+            lock::release_lease(tables, &lease.token)
+        })
     }
 
     fn unlock<'a>(&'a mut self, tables: &'a Tables) -> BoxFuture<'a, Result<(), ExecError>> {
-        let sql = format!("SELECT pg_advisory_unlock({})::text", lock::key(tables));
         Box::pin(async move {
-            let mut rows = self.text_rows(sql).await?;
-            match rows.first_mut().and_then(|row| column(row, 0)).as_deref() {
-                Some("true") => Ok(()),
-                _ => Err(ExecError::LockNotHeld),
+            let Some(lease) = self.lease.take() else {
+                return Ok(());
+            };
+            lease.renewal.abort();
+            Ok(self
+                .execute(&lock::drop_lease(tables, &lease.token))
+                .await?)
+        })
+    }
+
+    fn lock_holder<'a>(
+        &'a mut self,
+        tables: &'a Tables,
+    ) -> BoxFuture<'a, Result<Option<LockHolder>, sqlx::Error>> {
+        Box::pin(async move {
+            let mut rows = self.text_rows(lock::holder_sql(tables)).await?;
+            if rows.is_empty() {
+                let exists = format!(
+                    "SELECT (to_regclass({}) IS NOT NULL)::text",
+                    sql_string(&tables.lease())
+                );
+                if self.first_column(exists).await? == ["true"] {
+                    rows = self.text_rows(lock::lease_holder_sql(tables)).await?;
+                }
             }
+            Ok(rows.first_mut().map(|row| LockHolder {
+                pid: column(row, 0).and_then(|p| p.parse().ok()),
+                application: column(row, 1).unwrap_or_default(),
+                user: column(row, 2).unwrap_or_default(),
+                client: column(row, 3),
+                held_for: column(row, 4)
+                    .and_then(|s| s.parse::<f64>().ok())
+                    .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+                    .unwrap_or_default(),
+                doing: column(row, 5).unwrap_or_default(),
+            }))
         })
     }
 

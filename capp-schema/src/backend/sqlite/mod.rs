@@ -12,7 +12,10 @@ use sqlx::{AssertSqlSafe, Connection, SqliteConnection};
 
 use super::ConnectError;
 use super::bookkeeping::Row;
-use super::{Backend, BoxFuture, DatabaseUrl, Db, Driver, ExecError, HistoryRow, Tables, Timeouts};
+use super::{
+    Backend, BoxFuture, DatabaseUrl, Db, Driver, ExecError, HistoryRow, LockHolder, Tables,
+    Timeouts,
+};
 use crate::ops::DataConnection;
 use crate::render::Dialect;
 use crate::schema::Schema;
@@ -124,12 +127,32 @@ impl Backend for Sqlite {
 
     /// SQLite serialises each migration with `BEGIN IMMEDIATE`; nothing runs outside a
     /// transaction here, so there is no session lock.
-    fn lock<'a>(&'a mut self, _: &'a Tables) -> BoxFuture<'a, Result<(), sqlx::Error>> {
+    /// A step outside a transaction takes no lock: SQLite's write lock cannot outlive a
+    /// transaction, and its database is one process's.
+    fn lock<'a>(
+        &'a mut self,
+        _: &'a Tables,
+        _: Option<&'a str>,
+        _: &'a str,
+        _: Timeouts,
+    ) -> BoxFuture<'a, Result<(), ExecError>> {
         Box::pin(async { Ok(()) })
+    }
+
+    fn release_sql(&self, _: &Tables) -> String {
+        String::new()
     }
 
     fn unlock<'a>(&'a mut self, _: &'a Tables) -> BoxFuture<'a, Result<(), ExecError>> {
         Box::pin(async { Ok(()) })
+    }
+
+    /// SQLite's write lock is waited for by the driver (its busy timeout), not by the runner.
+    fn lock_holder<'a>(
+        &'a mut self,
+        _: &'a Tables,
+    ) -> BoxFuture<'a, Result<Option<LockHolder>, sqlx::Error>> {
+        Box::pin(async { Ok(None) })
     }
 
     fn locked_transaction(&self, _: &Tables, body: &str) -> String {

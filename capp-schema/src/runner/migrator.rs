@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::plan::{Direction, Plan, schema_at};
-use super::wait::Bookkeeping;
+use super::wait::{Bookkeeping, Waiting};
 use super::{Config, Index, Position, RunError, StateError, target};
 use crate::backend::{Db, Event, HistoryRow, Outcome};
 use crate::chain::{Migration, MigrationChain};
@@ -144,7 +144,8 @@ impl Migrator {
         // A stamp is how a doubtful database is put right, so only an unknown target stops it.
         let current = self.position(&state).ok().flatten();
         let to = target::resolve(&self.chain, target, current)?;
-        self.create_tables(db).await?;
+        let mut waiting = Waiting::default();
+        self.create_tables(db, &mut waiting).await?;
         let tables = self.config.tables(db.dialect());
         let mut sql = tables.stamp_sql(self.rev_at(to).as_deref());
         if let Some(i) = to {
@@ -152,8 +153,13 @@ impl Migrator {
             let row = HistoryRow::new(m.rev(), Event::Stamp, Some(m.checksum().to_string()));
             sql.push_str(&tables.history_sql(&row, "NULL"));
         }
-        self.under_lock(db, "cannot stamp the version table", Bookkeeping::Sql(&sql))
-            .await?;
+        self.under_lock(
+            db,
+            "cannot stamp the version table",
+            Bookkeeping::Sql(&sql),
+            &mut waiting,
+        )
+        .await?;
         Ok(Report {
             from: state.versions.first().cloned(),
             to: self.rev_at(to),
@@ -192,9 +198,15 @@ impl Migrator {
     async fn record(&self, db: &mut Db, row: HistoryRow) -> Result<(), RunError> {
         let tables = self.config.tables(db.dialect());
         let sql = tables.history_sql(&row, "NULL");
-        self.create_tables(db).await?;
-        self.under_lock(db, "cannot write the history table", Bookkeeping::Sql(&sql))
-            .await
+        let mut waiting = Waiting::default();
+        self.create_tables(db, &mut waiting).await?;
+        self.under_lock(
+            db,
+            "cannot write the history table",
+            Bookkeeping::Sql(&sql),
+            &mut waiting,
+        )
+        .await
     }
 
     /// The schema the history builds up to `position` (`None`: base), folded in memory without a

@@ -1,6 +1,6 @@
 //! Reading where a database stands, and refusing to go on from a doubtful state.
 
-use super::wait::Bookkeeping;
+use super::wait::{Bookkeeping, Waiting};
 use super::{Index, Migrator, RunError, StateError};
 use crate::backend::{Db, Event, Outcome, State};
 use crate::chain::Checksum;
@@ -72,6 +72,7 @@ impl Migrator {
         &self,
         db: &mut Db,
         create: bool,
+        waiting: &mut Waiting,
     ) -> Result<Index, RunError> {
         let tables = self.config.tables(db.dialect());
         let state = self.read_state(db).await?;
@@ -88,7 +89,7 @@ impl Migrator {
                 .into());
             }
             if create {
-                self.create_tables(db).await?;
+                self.create_tables(db, waiting).await?;
             }
             return Ok(None);
         }
@@ -115,19 +116,25 @@ impl Migrator {
                 db,
                 "cannot add the audit columns to the history table",
                 Bookkeeping::AddAuditColumns,
+                waiting,
             )
             .await?;
         } else {
-            self.create_tables(db).await?;
+            self.create_tables(db, waiting).await?;
         }
         Ok(current)
     }
 
-    pub(crate) async fn create_tables(&self, db: &mut Db) -> Result<(), RunError> {
+    pub(crate) async fn create_tables(
+        &self,
+        db: &mut Db,
+        waiting: &mut Waiting,
+    ) -> Result<(), RunError> {
         self.under_lock(
             db,
             "cannot create the version table",
             Bookkeeping::CreateTables,
+            waiting,
         )
         .await
     }

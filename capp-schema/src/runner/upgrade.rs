@@ -74,7 +74,7 @@ impl Migrator {
         let mut waited = Duration::ZERO;
         loop {
             let current = match self
-                .checked_position(db, direction == Direction::Upgrade)
+                .checked_position(db, direction == Direction::Upgrade, &mut waiting)
                 .await
             {
                 // A step outside a transaction is marked running while it runs: if another

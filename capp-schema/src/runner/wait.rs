@@ -82,9 +82,9 @@ impl Migrator {
         db: &mut Db,
         context: &str,
         write: Bookkeeping<'_>,
+        waiting: &mut Waiting,
     ) -> Result<(), RunError> {
         let tables = self.config.tables(db.dialect());
-        let mut waiting = Waiting::default();
         loop {
             let attempt = match write {
                 Bookkeeping::CreateTables => db.create_tables(&tables).await,
@@ -92,7 +92,7 @@ impl Migrator {
                 Bookkeeping::Sql(sql) => db.execute_locked(&tables, sql).await,
             };
             match attempt {
-                Err(ExecError::Busy) => self.wait_for_lock(db, &mut waiting).await?,
+                Err(ExecError::Busy) => self.wait_for_lock(db, waiting).await?,
                 Err(error) => return Err(RunError::exec(context)(error)),
                 Ok(()) => return Ok(()),
             }

@@ -15,12 +15,13 @@ pub(crate) fn install() {
     let _ = tracing::subscriber::set_global_default(subscriber);
 }
 
-/// Events at `INFO` and above, each its message on one line.
+/// The library's events at `INFO` and above (not its drivers'), each its message on one line.
 struct Stderr;
 
 impl<S: Subscriber> Layer<S> for Stderr {
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
-        if *event.metadata().level() > Level::INFO {
+        let metadata = event.metadata();
+        if *metadata.level() > Level::INFO || !metadata.target().starts_with("capp_schema") {
             return;
         }
         let mut message = Message(String::new());

@@ -41,7 +41,7 @@ impl Migrator {
         let tables = self.config.tables(db.dialect());
         let polls = waiting
             .polls
-            .get_or_insert_with(|| Backoff::with(FIRST_POLL, LONGEST_POLL, self.config.lock_wait));
+            .get_or_insert_with(|| Backoff::with(FIRST_POLL, LONGEST_POLL, Duration::MAX));
         loop {
             let holder = db
                 .lock_holder(&tables)
@@ -60,12 +60,14 @@ impl Migrator {
                     held_for_ms = holder.held_for.as_millis() as u64,
                     doing = %holder.doing,
                     waited_ms = polls.elapsed().as_millis() as u64,
-                    "waiting for the migration lock, held by {holder}"
+                    "waiting for the migration lock (up to {:?}), held by {holder}",
+                    self.config.lock_wait
                 );
             }
+            let left = self.config.lock_wait.saturating_sub(polls.elapsed());
             match polls.next_pause() {
-                Some(pause) => tokio::time::sleep(pause).await,
-                None => {
+                Some(pause) if !left.is_zero() => tokio::time::sleep(pause.min(left)).await,
+                _ => {
                     return Err(RunError::LockNotFree(Box::new(LockNotFree {
                         waited: polls.elapsed(),
                         holder,

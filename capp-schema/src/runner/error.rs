@@ -199,6 +199,20 @@ pub enum StateError {
     )]
     FailedState { rev: String },
 
+    /// A migration outside a transaction is marked running, and no runner holds the migration
+    /// lock: its runner stopped part way (killed, or cut off until its lease expired).
+    #[error(
+        "migration {rev} ran outside a transaction and its runner stopped part way (killed, or cut off until its lease expired); the database may be partly changed (an index built CONCURRENTLY may be left INVALID): check it, then run `capp-migrate repair {rev}`"
+    )]
+    Interrupted { rev: String },
+
+    /// `repair` while another runner holds the migration lock: the migration may still be
+    /// running.
+    #[error(
+        "migration {rev} cannot be repaired while the migration lock is held, by {holder}: it may still be running; wait for it, and repair only if it then stays marked"
+    )]
+    StillRunning { rev: String, holder: String },
+
     /// `repair` of a migration that is not marked failed.
     #[error(
         "migration {rev} is not marked failed, so there is nothing to repair; `capp-migrate current` shows where the database stands"

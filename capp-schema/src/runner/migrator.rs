@@ -93,7 +93,9 @@ impl Migrator {
         let current = self.position(&state)?;
         let (failed, edited) = match self.check_history(&state, current) {
             Ok(edited) => (None, edited),
-            Err(RunError::State(StateError::FailedState { rev })) => (Some(rev), Vec::new()),
+            Err(RunError::State(
+                StateError::FailedState { rev } | StateError::Interrupted { rev },
+            )) => (Some(rev), Vec::new()),
             Err(e) => return Err(e),
         };
         Ok(Status {
@@ -187,6 +189,19 @@ impl Migrator {
         if !failed {
             return Err(StateError::NotFailed {
                 rev: m.rev().to_owned(),
+            }
+            .into());
+        }
+        // A step outside a transaction that another runner is still running is not failed.
+        let tables = self.config.tables(db.dialect());
+        if let Some(holder) = db
+            .lock_holder(&tables)
+            .await
+            .map_err(RunError::db("cannot find who holds the migration lock"))?
+        {
+            return Err(StateError::StillRunning {
+                rev: m.rev().to_owned(),
+                holder: holder.to_string(),
             }
             .into());
         }

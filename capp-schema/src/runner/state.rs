@@ -45,11 +45,20 @@ impl Migrator {
     ) -> Result<Vec<String>, RunError> {
         let mut edited = Vec::new();
         for row in &state.latest {
-            if row.outcome != Outcome::Ok {
-                return Err(StateError::FailedState {
-                    rev: row.rev.clone(),
+            match row.outcome {
+                Outcome::Ok => {}
+                Outcome::Failed => {
+                    return Err(StateError::FailedState {
+                        rev: row.rev.clone(),
+                    }
+                    .into());
                 }
-                .into());
+                Outcome::Running => {
+                    return Err(StateError::Interrupted {
+                        rev: row.rev.clone(),
+                    }
+                    .into());
+                }
             }
             let Some(position) = self.chain.position(&row.rev) else {
                 continue;

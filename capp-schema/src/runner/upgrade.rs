@@ -79,7 +79,7 @@ impl Migrator {
             {
                 // A step outside a transaction is marked running while it runs: if another
                 // runner holds the lock, that is where it is.
-                Err(RunError::State(StateError::FailedState { .. }))
+                Err(RunError::State(StateError::Interrupted { .. }))
                     if self.lock_is_held(db).await =>
                 {
                     self.wait_for_lock(db, &mut waiting).await?;

@@ -122,11 +122,12 @@ async fn runs(pg: &PgDb) -> BTreeMap<String, usize> {
     counts
 }
 
-/// Advisory locks held anywhere on the server's database, read over a direct connection.
+/// Advisory locks held on the test's database (other tests run beside it), read over a direct
+/// connection.
 async fn advisory_locks(pg: &PgDb) -> Vec<String> {
     strings(
         &pg.database_url(),
-        "SELECT pid::text FROM pg_locks WHERE locktype = 'advisory'",
+        "SELECT pid::text FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
     )
     .await
 }

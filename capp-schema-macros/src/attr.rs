@@ -23,6 +23,56 @@ pub(crate) struct MigrationArgs {
     pub(crate) transactional: bool,
     pub(crate) irreversible: Option<LitStr>,
     pub(crate) chain: Path,
+    pub(crate) timeouts: Timeouts,
+}
+
+/// The migration's own timeouts, in milliseconds, checked here: each wins over the command
+/// line and the runner's `Config`.
+#[derive(Default)]
+pub(crate) struct Timeouts {
+    pub(crate) lock_timeout: Option<u64>,
+    pub(crate) lock_retry_budget: Option<u64>,
+    pub(crate) statement_timeout: Option<u64>,
+}
+
+/// A duration as the command line writes it: `500ms`, `2s`, `1m`.
+pub(crate) fn parse_duration(text: &str) -> Option<u64> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    match unit {
+        "ms" => Some(number),
+        "s" => number.checked_mul(1000),
+        "m" => number.checked_mul(60_000),
+        _ => None,
+    }
+}
+
+/// `key = "2s"`: a duration; `zero` says what a zero would mean, when that is refused.
+fn duration(
+    meta: &ParseNestedMeta<'_>,
+    key: &str,
+    zero: Option<&str>,
+) -> syn::Result<(LitStr, u64)> {
+    let lit = meta::lit_str(meta, key, "\"2s\"")?;
+    let Some(ms) = parse_duration(&lit.value()) else {
+        return Err(syn::Error::new_spanned(
+            &lit,
+            format!(
+                "`{key} = \"{}\"` is not a duration: write it as \"500ms\", \"2s\" or \"1m\"",
+                lit.value()
+            ),
+        ));
+    };
+    if let (0, Some(zero)) = (ms, zero) {
+        return Err(syn::Error::new_spanned(
+            &lit,
+            format!("`{key}` cannot be 0: to PostgreSQL that means {zero}"),
+        ));
+    }
+    Ok((lit, ms))
 }
 
 /// What could be parsed of a `#[migration]` attribute, for the fallback expansion: with a valid
@@ -38,8 +88,7 @@ pub(crate) struct DowngradeArgs {
     pub(crate) chain: Path,
 }
 
-const MIGRATION_KEYS: &str =
-    "`rev`, `down_rev`, `message`, `transactional`, `irreversible`, `chain`";
+const MIGRATION_KEYS: &str = "`rev`, `down_rev`, `message`, `transactional`, `irreversible`, `lock_timeout`, `lock_retry_budget`, `statement_timeout`, `chain`";
 const DOWNGRADE_KEYS: &str = "`rev`, `chain`";
 
 fn rev(meta: &ParseNestedMeta<'_>) -> syn::Result<RevId> {
@@ -87,6 +136,9 @@ struct MigrationKeys<'c> {
     message: Attr<'c, LitStr>,
     transactional: Attr<'c, LitBool>,
     irreversible: Attr<'c, LitStr>,
+    lock_timeout: Attr<'c, (LitStr, u64)>,
+    lock_retry_budget: Attr<'c, (LitStr, u64)>,
+    statement_timeout: Attr<'c, (LitStr, u64)>,
     chain: Attr<'c, Path>,
 }
 
@@ -98,6 +150,9 @@ impl<'c> MigrationKeys<'c> {
             message: Attr::none(cx, "message"),
             transactional: Attr::none(cx, "transactional"),
             irreversible: Attr::none(cx, "irreversible"),
+            lock_timeout: Attr::none(cx, "lock_timeout"),
+            lock_retry_budget: Attr::none(cx, "lock_retry_budget"),
+            statement_timeout: Attr::none(cx, "statement_timeout"),
             chain: Attr::none(cx, "chain"),
         };
         meta::parse_args(cx, args, |meta| match meta::key_of(meta).as_str() {
@@ -110,6 +165,15 @@ impl<'c> MigrationKeys<'c> {
                 .transactional
                 .read(meta, |m| meta::lit_bool(m, "transactional")),
             "irreversible" => keys.irreversible.read(meta, irreversible),
+            "lock_timeout" => keys.lock_timeout.read(meta, |m| {
+                duration(m, "lock_timeout", Some("waiting for table locks forever"))
+            }),
+            "lock_retry_budget" => keys
+                .lock_retry_budget
+                .read(meta, |m| duration(m, "lock_retry_budget", None)),
+            "statement_timeout" => keys
+                .statement_timeout
+                .read(meta, |m| duration(m, "statement_timeout", Some("no limit"))),
             "chain" => keys.chain.read(meta, chain),
             _ => meta::unknown_key(cx, meta, MIGRATION_KEYS),
         });
@@ -174,9 +238,35 @@ pub(crate) fn parse_migration(cx: &Ctxt, args: TokenStream) -> Result<MigrationA
         message,
         transactional,
         irreversible,
+        lock_timeout,
+        lock_retry_budget,
+        statement_timeout,
         chain,
     } = keys;
     let chain = chain.get().unwrap_or_else(default_chain);
+    let transactional = transactional.get().is_none_or(|b| b.value);
+    let timeouts = [
+        ("lock_timeout", lock_timeout.get()),
+        ("lock_retry_budget", lock_retry_budget.get()),
+        ("statement_timeout", statement_timeout.get()),
+    ];
+    if !transactional {
+        for (key, value) in &timeouts {
+            if let Some((lit, _)) = value {
+                cx.error_spanned_by(
+                    lit,
+                    format!("`{key}` applies to a migration's transaction, and this one runs outside a transaction (`transactional = false`); remove it"),
+                );
+            }
+        }
+    }
+    let [lock_timeout, lock_retry_budget, statement_timeout] =
+        timeouts.map(|(_, value)| value.map(|(_, ms)| ms));
+    let timeouts = Timeouts {
+        lock_timeout,
+        lock_retry_budget,
+        statement_timeout,
+    };
     let (rev, down_rev, message) = match (rev.get(), down_rev.get(), message.get()) {
         (Some(rev), Some(down_rev), Some(message)) => (rev, down_rev, message),
         (rev, _, _) => return Err(Partial { rev, chain }),
@@ -186,9 +276,10 @@ pub(crate) fn parse_migration(cx: &Ctxt, args: TokenStream) -> Result<MigrationA
         rev,
         down_rev,
         message,
-        transactional: transactional.get().is_none_or(|b| b.value),
+        transactional,
         irreversible: irreversible.get(),
         chain,
+        timeouts,
     })
 }
 
@@ -198,7 +289,8 @@ pub(crate) fn parse_downgrade(cx: &Ctxt, args: TokenStream) -> Option<DowngradeA
     meta::parse_args(cx, args, |meta| match meta::key_of(meta).as_str() {
         "rev" => rev_key.read(meta, rev),
         "chain" => chain_key.read(meta, chain),
-        key @ ("down_rev" | "message" | "transactional" | "irreversible") => {
+        key @ ("down_rev" | "message" | "transactional" | "irreversible" | "lock_timeout"
+        | "lock_retry_budget" | "statement_timeout") => {
             cx.error_spanned_by(
                 &meta.path,
                 format!("`{key}` belongs on the `#[migration]` attribute; a downgrade takes only {DOWNGRADE_KEYS}"),

@@ -234,6 +234,7 @@ fn registration(args: &attr::MigrationArgs, func: &FnItem, down_rev: &TokenStrea
     let rev_text = &rev.text;
     let message = &args.message;
     let checksum = checksum_tokens(func);
+    let timeouts = timeouts_tokens(&args.timeouts);
     let transactional = args.transactional;
     let recorder = if transactional {
         quote!(::capp_schema::Operations)
@@ -267,7 +268,28 @@ fn registration(args: &attr::MigrationArgs, func: &FnItem, down_rev: &TokenStrea
                     checksum: #checksum,
                 },
                 downgrade: #downgrade,
+                timeouts: #timeouts,
             }
+        }
+    }
+}
+
+/// The migration's own timeouts, as the registration holds them.
+fn timeouts_tokens(timeouts: &attr::Timeouts) -> TokenStream {
+    let ms = |value: Option<u64>| match value {
+        Some(ms) => quote!(::core::option::Option::Some(::core::time::Duration::from_millis(#ms))),
+        None => quote!(::core::option::Option::None),
+    };
+    let (lock, budget, statement) = (
+        ms(timeouts.lock_timeout),
+        ms(timeouts.lock_retry_budget),
+        ms(timeouts.statement_timeout),
+    );
+    quote! {
+        ::capp_schema::__private::MigrationTimeouts {
+            lock_timeout: #lock,
+            lock_retry_budget: #budget,
+            statement_timeout: #statement,
         }
     }
 }

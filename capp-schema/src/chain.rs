@@ -7,7 +7,7 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 
 use crate::error::ChainError;
-use crate::registration::{Downgrade, Registration};
+use crate::registration::{Downgrade, MigrationTimeouts, Registration};
 pub use crate::registration::{Location, Recording};
 
 /// The marker type of one migration history. Declare it once, at the root of the crate that holds
@@ -148,6 +148,11 @@ impl Migration {
     /// migrations run outside one).
     pub fn is_transactional(&self) -> bool {
         self.registration.transactional
+    }
+
+    /// The migration's own timeouts, from its attribute.
+    pub fn timeouts(&self) -> MigrationTimeouts {
+        self.registration.timeouts
     }
 
     /// Why the migration cannot be undone, if it was declared `irreversible = "..."`.
@@ -414,6 +419,7 @@ mod tests {
             },
             upgrade: step,
             downgrade: Downgrade::Reversible(step),
+            timeouts: Default::default(),
         }))
     }
 

@@ -101,6 +101,7 @@ pub use ops::{
 };
 #[cfg(feature = "runner")]
 pub use ops::{DataConnection, DataStep, RustStep};
+pub use registration::MigrationTimeouts;
 pub use render::Dialect;
 pub use schema::{
     Action, Check, Column, ColumnType, FoldError, ForeignKey, Index, Schema, Table, Unique,

@@ -3,7 +3,9 @@
 use crate::ops::Recorder;
 use crate::rules::{DowngradeOf, Revision, UpgradeOf};
 
-pub use crate::registration::{Downgrade, Location, RecordFn, Recording, Registration, Step};
+pub use crate::registration::{
+    Downgrade, Location, MigrationTimeouts, RecordFn, Recording, Registration, Step,
+};
 pub use inventory;
 
 /// Names the recorder type of a function, so that a wrong parameter type is reported as one

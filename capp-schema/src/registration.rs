@@ -78,6 +78,16 @@ pub struct Registration {
     pub location: Location,
     pub upgrade: Step,
     pub downgrade: Downgrade,
+    pub timeouts: MigrationTimeouts,
+}
+
+/// A migration's own timeouts (`lock_timeout = "2s"` in its attribute); each wins over the
+/// command line and the runner's `Config`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MigrationTimeouts {
+    pub lock_timeout: Option<std::time::Duration>,
+    pub lock_retry_budget: Option<std::time::Duration>,
+    pub statement_timeout: Option<std::time::Duration>,
 }
 
 inventory::collect!(Registration);

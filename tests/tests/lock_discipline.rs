@@ -43,6 +43,46 @@ mod busy {
     }
 }
 
+/// Migrations with their own timeouts, which win over the runner's `Config`.
+mod own {
+    use super::*;
+
+    #[derive(capp_schema::Chain)]
+    pub(crate) struct Chain;
+
+    #[migration(rev = "0001", down_rev = None, message = "create accounts", chain = crate::own::Chain)]
+    fn create(op: &mut Operations) {
+        op.create_table("accounts", |t| {
+            t.column("id", ColumnType::Integer);
+        });
+    }
+
+    #[downgrade(rev = "0001", chain = crate::own::Chain)]
+    fn drop(op: &mut Operations) {
+        op.drop_table("accounts");
+    }
+
+    #[migration(rev = "0002", down_rev = "0001", message = "add a note, once", lock_timeout = "150ms", lock_retry_budget = "0s", chain = crate::own::Chain)]
+    fn note(op: &mut Operations) {
+        op.add_column("accounts", "note", ColumnType::Text);
+    }
+
+    #[downgrade(rev = "0002", chain = crate::own::Chain)]
+    fn unnote(op: &mut Operations) {
+        op.drop_column("accounts", "note");
+    }
+
+    #[migration(rev = "0003", down_rev = "0002", message = "a slow statement", statement_timeout = "100ms", chain = crate::own::Chain)]
+    fn slow(op: &mut Operations) {
+        op.execute("SELECT pg_sleep(1)");
+    }
+
+    #[downgrade(rev = "0003", chain = crate::own::Chain)]
+    fn unslow(op: &mut Operations) {
+        op.execute("SELECT 1");
+    }
+}
+
 /// A session that reads the table in a transaction and keeps it open for `hold`, as an
 /// application's long transaction does: it holds ACCESS SHARE on the table all along.
 fn blocker(url: String, hold: Duration) -> tokio::task::JoinHandle<()> {
@@ -159,4 +199,54 @@ async fn a_table_locked_past_the_retry_budget_fails_clearly_and_applies_nothing(
     holding.await.unwrap();
     // Once the table is free, the same run goes through.
     assert_eq!(m.upgrade(&mut db, "head").await.unwrap().applied.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_migrations_own_timeouts_win_over_the_config() {
+    let Some(pg) = PgDb::create().await else {
+        return;
+    };
+    let url = pg.database_url();
+    // The config would wait 10 s per attempt for a minute; 0002 says 150 ms, once.
+    let m = Migrator::new(
+        own::Chain::load().unwrap(),
+        config(Duration::from_secs(10), Duration::from_secs(60)),
+    );
+    let mut db = Db::connect(&url).await.unwrap();
+    m.upgrade(&mut db, "0001").await.unwrap();
+    let holding = blocker(pg.url.clone(), Duration::from_secs(2));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    let err = m.upgrade(&mut db, "0002").await.unwrap_err();
+    assert!(
+        matches!(&err, RunError::LockNotGranted(e) if e.attempts == 1 && e.lock_timeout == Duration::from_millis(150)),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    // The error names the session that holds the table.
+    let RunError::LockNotGranted(e) = &err else {
+        unreachable!()
+    };
+    assert!(
+        e.blockers.iter().any(|b| b.doing.contains("accounts")),
+        "{err}"
+    );
+    holding.await.unwrap();
+    m.upgrade(&mut db, "0002").await.unwrap();
+
+    // 0003's statement timeout cancels its one-second statement.
+    let err = m.upgrade(&mut db, "head").await.unwrap_err();
+    let RunError::MigrationFailed { rev, source, .. } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(rev, "0003");
+    assert!(source.to_string().contains("57014"), "{source}");
+    assert_eq!(
+        strings(&url, "SELECT version_num FROM alembic_version").await,
+        ["0002"]
+    );
 }

@@ -135,6 +135,14 @@ impl Db {
         self.backend.unlock(tables).await
     }
 
+    /// Other sessions in transactions open for at least `min_age` that hold table locks.
+    pub(crate) async fn long_transactions(
+        &mut self,
+        min_age: Duration,
+    ) -> Result<Vec<LockHolder>, sqlx::Error> {
+        self.backend.long_transactions(min_age).await
+    }
+
     /// Who holds the migration lock, if anyone.
     pub(crate) async fn lock_holder(
         &mut self,

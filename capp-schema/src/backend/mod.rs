@@ -272,6 +272,14 @@ pub(crate) trait Backend: DataConnection + Send {
     /// Releases the lock [`Backend::lock`] took, if the step's last transaction did not.
     fn unlock<'a>(&'a mut self, tables: &'a Tables) -> BoxFuture<'a, Result<(), ExecError>>;
 
+    /// The other sessions whose transactions, open for at least `min_age`, hold locks on tables
+    /// of this database: what a migration's DDL queues behind. Oldest first; `doing` names the
+    /// tables, then the query.
+    fn long_transactions(
+        &mut self,
+        min_age: Duration,
+    ) -> BoxFuture<'_, Result<Vec<LockHolder>, sqlx::Error>>;
+
     /// Who holds the migration lock, if anyone.
     fn lock_holder<'a>(
         &'a mut self,

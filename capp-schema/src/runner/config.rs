@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::backend::{Tables, Timeouts};
+use crate::chain::Migration;
 use crate::render::Dialect;
 
 /// How migrations are grouped into transactions.
@@ -83,6 +84,24 @@ impl Config {
             idle: self.idle_in_transaction_timeout,
             lease: self.lease_ttl,
         }
+    }
+
+    /// The timeouts of migration `m`'s transaction: its attribute's where it sets them (the
+    /// attribute wins over the command line, which sets this `Config`).
+    pub(crate) fn timeouts_for(&self, m: &Migration) -> Timeouts {
+        let own = m.timeouts();
+        Timeouts {
+            lock: own.lock_timeout.unwrap_or(self.lock_timeout),
+            statement: own.statement_timeout.or(self.statement_timeout),
+            ..self.timeouts()
+        }
+    }
+
+    /// How long migration `m` may keep trying for its table locks.
+    pub(crate) fn lock_retry_budget_for(&self, m: &Migration) -> Duration {
+        m.timeouts()
+            .lock_retry_budget
+            .unwrap_or(self.lock_retry_budget)
     }
 
     /// The runner's tables as the backends take them.

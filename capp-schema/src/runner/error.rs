@@ -101,7 +101,8 @@ pub enum RunError {
 /// A migration whose table locks were not granted in time on any attempt.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "migration {rev} ({direction}) could not take its table locks: {attempts} attempts of {lock_timeout:?} each over {waited:.1?}; the database stays at {at}. Another session holds a lock on a table it alters: find it in pg_locks and pg_stat_activity and end it, or run again with a larger --lock-retry-budget"
+    "migration {rev} ({direction}) could not take its table locks: {attempts} attempts of {lock_timeout:?} each over {waited:.1?}; the database stays at {at}. {}",
+    blocked_by(blockers)
 )]
 #[non_exhaustive]
 pub struct LockNotGranted {
@@ -114,8 +115,23 @@ pub struct LockNotGranted {
     pub waited: std::time::Duration,
     /// Where the database stays.
     pub at: String,
+    /// Sessions in transactions older than one attempt that held table locks at the last
+    /// attempt: what the migration queued behind.
+    pub blockers: Vec<LockHolder>,
     #[source]
     pub source: DbError,
+}
+
+/// What a migration's DDL queued behind, and what to do.
+fn blocked_by(blockers: &[LockHolder]) -> String {
+    if blockers.is_empty() {
+        return "Another session holds a lock on a table it alters: find it in pg_locks and pg_stat_activity and end it, or run again with a larger --lock-retry-budget".to_owned();
+    }
+    let list: Vec<String> = blockers.iter().map(ToString::to_string).collect();
+    format!(
+        "Long transactions holding table locks: {}. End them (or wait for them), or run again with a larger --lock-retry-budget",
+        list.join("; ")
+    )
 }
 
 /// The migration lock stayed with another session for as long as the runner would wait.

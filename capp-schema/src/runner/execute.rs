@@ -105,7 +105,7 @@ impl Migrator {
         step: Step,
         rendered: &RenderedStep,
     ) -> Result<(Ran, u32), RunError> {
-        let mut backoff = Backoff::new(self.config.lock_retry_budget);
+        let mut backoff = Backoff::new(self.config.lock_retry_budget_for(m));
         loop {
             let error = match self
                 .run_in_transaction(db, m, step, rendered, Envelope::Own)
@@ -118,16 +118,39 @@ impl Migrator {
                 }) => error,
                 Err(other) => return Err(other),
             };
-            match backoff.next_pause() {
+            let lock_timeout = self.config.timeouts_for(m).lock;
+            // What the DDL queued behind: sessions whose transactions are older than one attempt.
+            let blockers = db.long_transactions(lock_timeout).await.unwrap_or_default();
+            let pause = backoff.next_pause();
+            tracing::warn!(
+                target: "capp_schema::lock",
+                rev = m.rev(),
+                attempt = backoff.attempts(),
+                lock_timeout_ms = lock_timeout.as_millis() as u64,
+                retry = pause.is_some(),
+                "migration {} ({}): table locks not granted within {lock_timeout:?}{}{}",
+                m.rev(),
+                step.direction.as_str(),
+                match pause {
+                    Some(pause) => format!("; trying again in {pause:.1?}"),
+                    None => "; the retry budget is spent".to_owned(),
+                },
+                blockers
+                    .iter()
+                    .map(|b| format!("; waiting behind {b}"))
+                    .collect::<String>(),
+            );
+            match pause {
                 Some(pause) => tokio::time::sleep(pause).await,
                 None => {
                     return Err(RunError::LockNotGranted(Box::new(LockNotGranted {
                         rev: m.rev().to_owned(),
                         direction: step.direction.as_str(),
                         attempts: backoff.attempts(),
-                        lock_timeout: self.config.lock_timeout,
+                        lock_timeout,
                         waited: backoff.elapsed(),
                         at: self.describe(step.before()),
+                        blockers,
                         source: error,
                     })));
                 }
@@ -221,7 +244,7 @@ impl Migrator {
         let mut batch = String::new();
         if own_transaction {
             let expected = self.rev_at(from);
-            let timeouts = self.config.timeouts();
+            let timeouts = self.config.timeouts_for(m);
             match db
                 .begin_migration(&tables, expected.as_deref(), timeouts, &mut batch)
                 .await

@@ -212,3 +212,20 @@ pub(super) fn do_block(body: &str) -> String {
         .expect("some tag is not in the body");
     format!("DO {tag}{body}{tag}")
 }
+
+/// The other sessions whose transactions, open for at least `min_age`, hold locks on
+/// relations of this database (not the system catalogs), oldest first.
+pub(super) fn long_transactions_sql(min_age: Duration) -> String {
+    format!(
+        "SELECT a.pid::text, coalesce(a.application_name, ''), coalesce(a.usename::text, ''), host(a.client_addr), \
+         extract(epoch FROM clock_timestamp() - a.xact_start)::text, \
+         'holds locks on ' || string_agg(DISTINCT l.relation::regclass::text, ', ') || ': ' || coalesce(a.query, '') \
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+         WHERE l.locktype = 'relation' AND l.granted AND l.relation >= 16384 AND a.pid <> pg_backend_pid() \
+         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+         AND a.xact_start < clock_timestamp() - {}::interval \
+         GROUP BY a.pid, a.application_name, a.usename, a.client_addr, a.xact_start, a.query \
+         ORDER BY a.xact_start LIMIT 5",
+        millis(min_age)
+    )
+}

@@ -185,6 +185,22 @@ impl Postgres {
     }
 }
 
+/// A lock holder from a row of `lock`'s holder queries: pid, application, user, client, age in
+/// seconds, what it does.
+fn holder(mut row: Vec<Option<String>>) -> LockHolder {
+    LockHolder {
+        pid: column(&mut row, 0).and_then(|p| p.parse().ok()),
+        application: column(&mut row, 1).unwrap_or_default(),
+        user: column(&mut row, 2).unwrap_or_default(),
+        client: column(&mut row, 3),
+        held_for: column(&mut row, 4)
+            .and_then(|s| s.parse::<f64>().ok())
+            .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+            .unwrap_or_default(),
+        doing: column(&mut row, 5).unwrap_or_default(),
+    }
+}
+
 /// The column at `i`, which the query always gives.
 fn column(row: &mut [Option<String>], i: usize) -> Option<String> {
     row.get_mut(i).and_then(Option::take)
@@ -240,6 +256,16 @@ impl Backend for Postgres {
         })
     }
 
+    fn long_transactions(
+        &mut self,
+        min_age: std::time::Duration,
+    ) -> BoxFuture<'_, Result<Vec<LockHolder>, sqlx::Error>> {
+        Box::pin(async move {
+            let rows = self.text_rows(lock::long_transactions_sql(min_age)).await?;
+            Ok(rows.into_iter().map(holder).collect())
+        })
+    }
+
     fn lock_holder<'a>(
         &'a mut self,
         tables: &'a Tables,
@@ -255,17 +281,7 @@ impl Backend for Postgres {
                     rows = self.text_rows(lock::lease_holder_sql(tables)).await?;
                 }
             }
-            Ok(rows.first_mut().map(|row| LockHolder {
-                pid: column(row, 0).and_then(|p| p.parse().ok()),
-                application: column(row, 1).unwrap_or_default(),
-                user: column(row, 2).unwrap_or_default(),
-                client: column(row, 3),
-                held_for: column(row, 4)
-                    .and_then(|s| s.parse::<f64>().ok())
-                    .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
-                    .unwrap_or_default(),
-                doing: column(row, 5).unwrap_or_default(),
-            }))
+            Ok(rows.into_iter().next().map(holder))
         })
     }
 

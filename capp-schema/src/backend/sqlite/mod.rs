@@ -147,6 +147,14 @@ impl Backend for Sqlite {
         Box::pin(async { Ok(()) })
     }
 
+    /// SQLite has no table locks to queue behind.
+    fn long_transactions(
+        &mut self,
+        _: std::time::Duration,
+    ) -> BoxFuture<'_, Result<Vec<LockHolder>, sqlx::Error>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
     /// SQLite's write lock is waited for by the driver (its busy timeout), not by the runner.
     fn lock_holder<'a>(
         &'a mut self,

@@ -20,6 +20,7 @@ use syn::spanned::Spanned;
 use crate::attr::{self, DownRev};
 use crate::checksum;
 use crate::ctxt::Ctxt;
+use crate::names;
 use crate::signature::{self, FnItem, Role};
 
 pub(crate) fn migration(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -31,6 +32,7 @@ pub(crate) fn migration(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let transactional = parsed_args.as_ref().is_ok_and(|a| a.transactional) || parsed_args.is_err();
     signature::check(&cx, &func.sig, Role::Upgrade { transactional });
+    names::check(&cx, func.tokens.clone());
     match (cx.check(), parsed_args) {
         (Ok(()), Ok(args)) => expand_migration(&args, &func),
         (Err(errors), Ok(args)) => {
@@ -57,6 +59,7 @@ pub(crate) fn downgrade(args: TokenStream, item: TokenStream) -> TokenStream {
         Err(_) => return not_a_function(cx, item, "#[downgrade]"),
     };
     signature::check(&cx, &func.sig, Role::Downgrade);
+    names::check(&cx, func.tokens.clone());
     match (cx.check(), parsed_args) {
         (Ok(()), Some(args)) => expand_downgrade(&args, &func),
         (Err(errors), _) => fallback(errors, &func),

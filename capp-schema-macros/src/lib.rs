@@ -16,6 +16,7 @@ mod ctxt;
 mod expand;
 mod meta;
 mod model;
+mod names;
 mod pg_enum;
 mod revision;
 mod signature;

@@ -9,8 +9,8 @@ use crate::ops::DataConnection;
 use crate::render::Dialect;
 use crate::schema::Schema;
 
-/// A dedicated connection for running migrations (never one borrowed from an application pool:
-/// PostgreSQL's advisory lock belongs to the session).
+/// A dedicated connection for running migrations (never one shared with an application's
+/// queries: a migration's transaction must not mix with them).
 pub struct Db {
     backend: Box<dyn Backend>,
     url: DatabaseUrl,

@@ -115,8 +115,9 @@ async fn renew(options: PgConnectOptions, tables: Tables, token: String, ttl: st
 
 impl Db {
     /// Takes a connection out of an application's PostgreSQL pool for good (it closes when this
-    /// value is dropped and never returns to the pool), so that nothing the runner sets on it
-    /// (the session lock of a step outside a transaction) can reach the application.
+    /// value is dropped and never returns to the pool), so that nothing the runner does on it can
+    /// reach the application's transactions. A lease is renewed over a second connection made
+    /// with the pool's options.
     pub async fn from_postgres_pool(pool: &sqlx::PgPool) -> Result<Db, ConnectError> {
         let host = pool.connect_options().get_host().to_owned();
         let url = DatabaseUrl::from_parts(&DRIVER, format!("postgres://{host}"));

@@ -125,8 +125,6 @@ impl Backend for Sqlite {
         Dialect::SQLITE
     }
 
-    /// SQLite serialises each migration with `BEGIN IMMEDIATE`; nothing runs outside a
-    /// transaction here, so there is no session lock.
     /// A step outside a transaction takes no lock: SQLite's write lock cannot outlive a
     /// transaction, and its database is one process's.
     fn lock<'a>(

@@ -96,6 +96,15 @@ async fn a_runner_that_stops_mid_step_leaves_an_expiring_lease_and_an_interrupte
         matches!(&err, RunError::State(StateError::StillRunning { rev, .. }) if rev == "0002"),
         "{err}"
     );
+    let status = m.status(&mut db).await.unwrap();
+    assert_eq!(
+        (
+            status.running.as_ref().map(|(rev, _)| rev.as_str()),
+            status.failed.as_deref()
+        ),
+        (Some("0002"), None),
+        "running, not failed"
+    );
     // The runner stops (its process killed): its renewals stop with it.
     running.abort();
     let _ = running.await;
@@ -114,6 +123,11 @@ async fn a_runner_that_stops_mid_step_leaves_an_expiring_lease_and_an_interrupte
         strings(&url, "SELECT version_num FROM alembic_version").await,
         ["0001"],
         "the step was not run again or recorded"
+    );
+    let status = m.status(&mut db).await.unwrap();
+    assert_eq!(
+        (status.running.is_none(), status.failed.as_deref()),
+        (true, Some("0002"))
     );
 }
 

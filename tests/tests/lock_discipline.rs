@@ -250,3 +250,35 @@ async fn a_migrations_own_timeouts_win_over_the_config() {
         ["0002"]
     );
 }
+
+#[tokio::test]
+async fn a_migrations_own_timeouts_apply_inside_a_single_transaction_run() {
+    let Some(pg) = PgDb::create().await else {
+        return;
+    };
+    let url = pg.database_url();
+    let m = Migrator::new(
+        own::Chain::load().unwrap(),
+        Config {
+            transaction_mode: capp_schema::runner::TransactionMode::Single,
+            ..Config::default()
+        },
+    );
+    let mut db = Db::connect(&url).await.unwrap();
+    let err = m.upgrade(&mut db, "head").await.unwrap_err();
+    let RunError::MigrationFailed {
+        rev, source, at, ..
+    } = &err
+    else {
+        panic!("{err}")
+    };
+    assert_eq!((rev.as_str(), at.as_str()), ("0003", "base"));
+    assert!(source.to_string().contains("57014"), "{source}");
+    assert!(
+        strings(&url, "SELECT version_num FROM alembic_version")
+            .await
+            .is_empty(),
+        "all or nothing"
+    );
+    assert!(columns(&url, "accounts").await.is_empty());
+}

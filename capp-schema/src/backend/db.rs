@@ -135,6 +135,11 @@ impl Db {
         self.backend.unlock(tables).await
     }
 
+    /// Statements setting `timeouts` for the rest of the open transaction.
+    pub(crate) fn timeouts_sql(&self, timeouts: Timeouts) -> String {
+        self.backend.timeouts_sql(timeouts)
+    }
+
     /// Other sessions in transactions open for at least `min_age` that hold table locks.
     pub(crate) async fn long_transactions(
         &mut self,

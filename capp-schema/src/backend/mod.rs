@@ -289,6 +289,10 @@ pub(crate) trait Backend: DataConnection + Send {
     /// `body` (bookkeeping statements) as one transaction under the migration lock.
     fn locked_transaction(&self, tables: &Tables, body: &str) -> String;
 
+    /// Statements that set `timeouts` for the rest of the open transaction (before each
+    /// migration of a single-transaction run); empty where the database has no such settings.
+    fn timeouts_sql(&self, timeouts: Timeouts) -> String;
+
     /// Whether the version table and the history table exist.
     fn tables_exist<'a>(
         &'a mut self,

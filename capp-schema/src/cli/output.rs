@@ -32,6 +32,11 @@ pub(crate) fn print_status(
             }
         }
     }
+    if let Some((rev, holder)) = &status.running {
+        println!(
+            "RUNNING: migration {rev} is running outside a transaction, holding the migration lock: {holder}"
+        );
+    }
     if let Some(rev) = &status.failed {
         println!(
             "FAILED: migration {rev} failed outside a transaction; repair the database, then `capp-migrate repair {rev}`"

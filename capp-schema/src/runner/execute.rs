@@ -242,6 +242,10 @@ impl Migrator {
         let tables = self.config.tables(db.dialect());
         let started = Instant::now();
         let mut batch = String::new();
+        if !own_transaction {
+            // The run's one transaction: this migration's own timeouts, or the run's again.
+            batch.push_str(&db.timeouts_sql(self.config.timeouts_for(m)));
+        }
         if own_transaction {
             let expected = self.rev_at(from);
             let timeouts = self.config.timeouts_for(m);

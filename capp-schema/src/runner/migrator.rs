@@ -52,8 +52,11 @@ pub struct Status {
     /// The current revision; `None` for base (or no version table).
     pub current: Option<String>,
     pub is_head: bool,
-    /// A migration that failed outside a transaction and awaits `repair`.
+    /// A migration that failed outside a transaction (or was interrupted there) and awaits
+    /// `repair`.
     pub failed: Option<String>,
+    /// A migration outside a transaction that another runner is running now, and who.
+    pub running: Option<(String, crate::backend::LockHolder)>,
     /// Applied migrations whose code changed since.
     pub edited: Vec<String>,
 }
@@ -91,17 +94,31 @@ impl Migrator {
     pub async fn status(&self, db: &mut Db) -> Result<Status, RunError> {
         let state = self.read_state(db).await?;
         let current = self.position(&state)?;
-        let (failed, edited) = match self.check_history(&state, current) {
+        let (mut failed, edited) = match self.check_history(&state, current) {
             Ok(edited) => (None, edited),
             Err(RunError::State(
                 StateError::FailedState { rev } | StateError::Interrupted { rev },
             )) => (Some(rev), Vec::new()),
             Err(e) => return Err(e),
         };
+        let mut running = None;
+        if let Some(rev) = failed.take_if(|rev| {
+            state
+                .latest
+                .iter()
+                .any(|row| row.rev == *rev && row.outcome == Outcome::Running)
+        }) {
+            let tables = self.config.tables(db.dialect());
+            match db.lock_holder(&tables).await {
+                Ok(Some(holder)) => running = Some((rev, holder)),
+                _ => failed = Some(rev),
+            }
+        }
         Ok(Status {
             current: self.rev_at(current),
             is_head: current == Some(self.chain.len() - 1),
             failed,
+            running,
             edited,
         })
     }

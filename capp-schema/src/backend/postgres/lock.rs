@@ -96,6 +96,18 @@ pub(super) fn begin(tables: &Tables, expected: Option<&str>, timeouts: Timeouts)
     format!("BEGIN;\n{};\n", do_block(&body))
 }
 
+/// `SET LOCAL` of a migration's lock and statement timeouts, for the rest of the transaction
+/// (the statement timeout back to the session's when the migration sets none).
+pub(super) fn set_timeouts(timeouts: Timeouts) -> String {
+    let statement = timeouts
+        .statement
+        .map_or_else(|| "DEFAULT".to_owned(), millis);
+    format!(
+        "SET LOCAL lock_timeout = {};\nSET LOCAL statement_timeout = {statement};\n",
+        millis(timeouts.lock)
+    )
+}
+
 /// A duration as a PostgreSQL setting: `'1500ms'`.
 fn millis(duration: Duration) -> String {
     sql_string(&format!("{}ms", duration.as_millis()))

@@ -290,6 +290,10 @@ impl Backend for Postgres {
         lock::transaction(tables, body)
     }
 
+    fn timeouts_sql(&self, timeouts: Timeouts) -> String {
+        lock::set_timeouts(timeouts)
+    }
+
     fn tables_exist<'a>(
         &'a mut self,
         tables: &'a Tables,

@@ -165,6 +165,11 @@ impl Backend for Sqlite {
         format!("BEGIN IMMEDIATE;\n{body}COMMIT;\n")
     }
 
+    /// SQLite has no lock or statement timeouts to set.
+    fn timeouts_sql(&self, _: Timeouts) -> String {
+        String::new()
+    }
+
     fn tables_exist<'a>(
         &'a mut self,
         tables: &'a Tables,

@@ -3,7 +3,8 @@
 use std::time::{Duration, Instant};
 
 use super::{
-    Backend, DatabaseUrl, DbError, ExecError, HistoryRow, LockHolder, State, Tables, Timeouts,
+    Backend, DatabaseUrl, DbError, ExecError, HistoryRow, LockHolder, State, TableLock, Tables,
+    Timeouts,
 };
 use crate::ops::DataConnection;
 use crate::render::Dialect;
@@ -144,8 +145,9 @@ impl Db {
     pub(crate) async fn long_transactions(
         &mut self,
         min_age: Duration,
+        on: &[TableLock],
     ) -> Result<Vec<LockHolder>, sqlx::Error> {
-        self.backend.long_transactions(min_age).await
+        self.backend.long_transactions(min_age, on).await
     }
 
     /// Who holds the migration lock, if anyone.

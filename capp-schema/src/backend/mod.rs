@@ -216,6 +216,14 @@ impl std::fmt::Display for LockHolder {
     }
 }
 
+/// A table that a migration's DDL locks, and whether the lock also waits for readers (`ACCESS
+/// EXCLUSIVE`) or only for writers (`SHARE`, as a plain `CREATE INDEX` or a foreign key takes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TableLock {
+    pub(crate) table: String,
+    pub(crate) blocks_reads: bool,
+}
+
 /// PostgreSQL's `lock_not_available`: a lock was not granted within `lock_timeout`.
 const LOCK_TIMEOUT_SQLSTATE: &str = "55P03";
 
@@ -272,13 +280,14 @@ pub(crate) trait Backend: DataConnection + Send {
     /// Releases the lock [`Backend::lock`] took, if the step's last transaction did not.
     fn unlock<'a>(&'a mut self, tables: &'a Tables) -> BoxFuture<'a, Result<(), ExecError>>;
 
-    /// The other sessions whose transactions, open for at least `min_age`, hold locks on tables
-    /// of this database: what a migration's DDL queues behind. Oldest first; `doing` names the
-    /// tables, then the query.
-    fn long_transactions(
-        &mut self,
+    /// The other sessions whose transactions, open for at least `min_age`, hold locks that
+    /// conflict with `on` (any lock on any table of this database when `on` is empty): what a
+    /// migration's DDL queues behind. Oldest first; `doing` names the locks, then the query.
+    fn long_transactions<'a>(
+        &'a mut self,
         min_age: Duration,
-    ) -> BoxFuture<'_, Result<Vec<LockHolder>, sqlx::Error>>;
+        on: &'a [TableLock],
+    ) -> BoxFuture<'a, Result<Vec<LockHolder>, sqlx::Error>>;
 
     /// Who holds the migration lock, if anyone.
     fn lock_holder<'a>(

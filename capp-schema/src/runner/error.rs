@@ -101,7 +101,8 @@ pub enum RunError {
 /// A migration whose table locks were not granted in time on any attempt.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "migration {rev} ({direction}) could not take its table locks: {attempts} attempts of {lock_timeout:?} each over {waited:.1?}; the database stays at {at}. {}",
+    "migration {rev} ({direction}) could not take its table locks: {attempts} {} of {lock_timeout:?} each over {waited:.1?}; the database stays at {at}. {}",
+    if *attempts == 1 { "attempt" } else { "attempts" },
     blocked_by(blockers)
 )]
 #[non_exhaustive]

@@ -7,8 +7,11 @@ use super::migrator::Stop;
 use super::plan::{Piece, Plan, RenderedStep, Renderer, Step};
 use super::retry::Backoff;
 use super::{Applied, Index, LockNotGranted, Migrator, Report, RunError, TransactionMode};
-use crate::backend::{Db, ExecError, HistoryRow, Outcome};
+use crate::backend::{Db, DbError, ExecError, HistoryRow, LockHolder, Outcome};
 use crate::chain::Migration;
+
+/// How often a migration that waits for long transactions to leave its tables says so again.
+const SAY_AGAIN: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Whose transaction a migration runs in.
 #[derive(Debug, Clone, Copy)]
@@ -96,8 +99,11 @@ impl Migrator {
     }
 
     /// A migration in its own transaction, tried again while its table locks are not granted
-    /// within the lock timeout, until the retry budget is spent (see `retry`). Answers how
-    /// many times it was tried again.
+    /// within the lock timeout, until the retry budget is spent (see `retry`). Before each
+    /// attempt, the tables its DDL locks are checked for transactions older than one attempt
+    /// that hold conflicting locks: while there are any, it waits (saying who) instead of
+    /// queueing behind them, which would stall every query on those tables. Answers how many
+    /// times it paused before trying again.
     async fn run_with_lock_retries(
         &self,
         db: &mut Db,
@@ -105,57 +111,140 @@ impl Migrator {
         step: Step,
         rendered: &RenderedStep,
     ) -> Result<(Ran, u32), RunError> {
+        let lock_timeout = self.config.timeouts_for(m).lock;
         let mut backoff = Backoff::new(self.config.lock_retry_budget_for(m));
+        let (mut attempts, mut pauses) = (0, 0);
+        let mut last_error = None;
+        let mut said: Option<Instant> = None;
         loop {
-            let error = match self
-                .run_in_transaction(db, m, step, rendered, Envelope::Own)
-                .await
-            {
-                Ok(ran) => return Ok((ran, backoff.attempts() - 1)),
-                Err(RunError::MigrationFailed {
-                    source: ExecError::LockTimeout(error),
-                    ..
-                }) => error,
-                Err(other) => return Err(other),
+            let mut blockers = if rendered.locks.is_empty() {
+                Vec::new()
+            } else {
+                db.long_transactions(lock_timeout, &rendered.locks)
+                    .await
+                    .unwrap_or_default()
             };
-            let lock_timeout = self.config.timeouts_for(m).lock;
-            // What the DDL queued behind: sessions whose transactions are older than one attempt.
-            let blockers = db.long_transactions(lock_timeout).await.unwrap_or_default();
-            let pause = backoff.next_pause();
-            tracing::warn!(
-                target: "capp_schema::lock",
-                rev = m.rev(),
-                attempt = backoff.attempts(),
-                lock_timeout_ms = lock_timeout.as_millis() as u64,
-                retry = pause.is_some(),
-                "migration {} ({}): table locks not granted within {lock_timeout:?}{}{}",
-                m.rev(),
-                step.direction.as_str(),
-                match pause {
-                    Some(pause) => format!("; trying again in {pause:.1?}"),
-                    None => "; the retry budget is spent".to_owned(),
-                },
-                blockers
-                    .iter()
-                    .map(|b| format!("; waiting behind {b}"))
-                    .collect::<String>(),
-            );
-            match pause {
-                Some(pause) => tokio::time::sleep(pause).await,
-                None => {
-                    return Err(RunError::LockNotGranted(Box::new(LockNotGranted {
-                        rev: m.rev().to_owned(),
-                        direction: step.direction.as_str(),
-                        attempts: backoff.attempts(),
-                        lock_timeout,
-                        waited: backoff.elapsed(),
-                        at: self.describe(step.before()),
-                        blockers,
-                        source: error,
-                    })));
+            let pause = if blockers.is_empty() {
+                attempts += 1;
+                match self.try_once(db, m, step, rendered).await? {
+                    Ok(ran) => return Ok((ran, pauses)),
+                    Err(error) => last_error = Some(error),
                 }
+                // What the DDL queued behind: transactions older than one attempt.
+                blockers = db
+                    .long_transactions(lock_timeout, &rendered.locks)
+                    .await
+                    .unwrap_or_default();
+                let pause = backoff.next_pause();
+                self.say_locks_not_granted(m, step, lock_timeout, attempts, pause, &blockers);
+                pause
+            } else {
+                // Not tried while they hold the tables: looking costs the traffic nothing.
+                let pause = backoff.poll();
+                if said.is_none_or(|said| said.elapsed() >= SAY_AGAIN) {
+                    said = Some(Instant::now());
+                    self.say_locks_not_granted(m, step, lock_timeout, attempts, pause, &blockers);
+                }
+                pause
+            };
+            if let Some(pause) = pause {
+                pauses += 1;
+                tokio::time::sleep(pause).await;
+                continue;
             }
+            let error = match last_error {
+                Some(error) => error,
+                // The budget is spent without an attempt: one now, whatever it queues behind,
+                // for at most the lock timeout.
+                None => {
+                    attempts += 1;
+                    match self.try_once(db, m, step, rendered).await? {
+                        Ok(ran) => return Ok((ran, pauses)),
+                        Err(error) => error,
+                    }
+                }
+            };
+            return Err(self.not_granted(m, step, attempts, &backoff, blockers, error));
         }
+    }
+
+    /// One attempt of a migration in its own transaction: `Err` inside when its table locks
+    /// were not granted within the lock timeout.
+    async fn try_once(
+        &self,
+        db: &mut Db,
+        m: &Migration,
+        step: Step,
+        rendered: &RenderedStep,
+    ) -> Result<Result<Ran, DbError>, RunError> {
+        match self
+            .run_in_transaction(db, m, step, rendered, Envelope::Own)
+            .await
+        {
+            Ok(ran) => Ok(Ok(ran)),
+            Err(RunError::MigrationFailed {
+                source: ExecError::LockTimeout(error),
+                ..
+            }) => Ok(Err(error)),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The failure of a migration whose table locks were not granted within the budget.
+    fn not_granted(
+        &self,
+        m: &Migration,
+        step: Step,
+        attempts: u32,
+        backoff: &Backoff,
+        blockers: Vec<LockHolder>,
+        source: DbError,
+    ) -> RunError {
+        RunError::LockNotGranted(Box::new(LockNotGranted {
+            rev: m.rev().to_owned(),
+            direction: step.direction.as_str(),
+            attempts,
+            lock_timeout: self.config.timeouts_for(m).lock,
+            waited: backoff.elapsed(),
+            at: self.describe(step.before()),
+            blockers,
+            source,
+        }))
+    }
+
+    /// The `capp_schema::lock` event of a migration that waits for its table locks.
+    fn say_locks_not_granted(
+        &self,
+        m: &Migration,
+        step: Step,
+        lock_timeout: std::time::Duration,
+        attempts: u32,
+        pause: Option<std::time::Duration>,
+        blockers: &[LockHolder],
+    ) {
+        tracing::warn!(
+            target: "capp_schema::lock",
+            rev = m.rev(),
+            attempts,
+            lock_timeout_ms = lock_timeout.as_millis() as u64,
+            retry = pause.is_some(),
+            "migration {} ({}): {}{}{}",
+            m.rev(),
+            step.direction.as_str(),
+            if attempts == 0 {
+                "not tried yet: long transactions hold its tables".to_owned()
+            } else {
+                format!("table locks not granted within {lock_timeout:?}")
+            },
+            match pause {
+                Some(pause) => format!("; trying again in {pause:.1?}"),
+                None => "; the retry budget is spent".to_owned(),
+            },
+            blockers
+                .iter()
+                .map(|b| format!("; waiting behind {b}"))
+                .collect::<String>(),
+        );
     }
 
     /// Opens the one transaction of a single-transaction run, under the migration lock.

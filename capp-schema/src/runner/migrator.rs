@@ -16,7 +16,8 @@ pub struct Applied {
     pub message: String,
     pub direction: Direction,
     pub duration: Duration,
-    /// How many times it was tried again because a table lock was not granted in time.
+    /// How many times it paused for its table locks: after an attempt whose locks were not
+    /// granted within the lock timeout, or before one, while long transactions held its tables.
     pub lock_retries: u32,
 }
 

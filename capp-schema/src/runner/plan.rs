@@ -3,7 +3,7 @@
 //! consume it.
 
 use super::{Index, RunError};
-use crate::backend::{Event, HistoryRow};
+use crate::backend::{Event, HistoryRow, TableLock};
 use crate::chain::{Migration, MigrationChain};
 use crate::ops::{DataStep, Operation};
 use crate::render::Dialect;
@@ -169,6 +169,9 @@ pub(crate) enum Piece {
 /// A step rendered for one dialect.
 pub(crate) struct RenderedStep {
     pub(crate) pieces: Vec<Piece>,
+    /// The tables, existing before the step, that its DDL locks (not those of `execute` or
+    /// Rust steps, which the runner cannot see into).
+    pub(crate) locks: Vec<TableLock>,
     /// Whether the step runs in a transaction (always, where the dialect says so).
     pub(crate) in_transaction: bool,
 }
@@ -209,10 +212,17 @@ impl<'c> Renderer<'c> {
             source,
         };
         let mut pieces = Vec::new();
+        let mut locks: Vec<TableLock> = Vec::new();
         for op in &recording.operations {
             if let Operation::RunRust { name, step } = op {
                 pieces.push(Piece::Rust(name.clone(), step.0));
                 continue;
+            }
+            for lock in table_locks(op, &self.schema) {
+                match locks.iter_mut().find(|l| l.table == lock.table) {
+                    Some(known) => known.blocks_reads |= lock.blocks_reads,
+                    None => locks.push(lock),
+                }
             }
             let before = match self.dialect.rebuilds(op) {
                 Some(table) => Some(self.schema.table(table).map_err(fold)?.clone()),
@@ -227,9 +237,58 @@ impl<'c> Renderer<'c> {
         }
         Ok(RenderedStep {
             pieces,
+            locks,
             in_transaction: recording.transactional || self.dialect.always_in_a_transaction(),
         })
     }
+}
+
+/// The tables existing in `schema` that `op` locks on PostgreSQL: `ACCESS EXCLUSIVE` (which waits
+/// for readers too) for `ALTER TABLE`, `DROP` and renames; `SHARE` or `SHARE ROW EXCLUSIVE`
+/// (which wait for writers) for a plain `CREATE INDEX` and for the two tables of a foreign key.
+fn table_locks(op: &Operation, schema: &Schema) -> Vec<TableLock> {
+    let lock = |table: &str, blocks_reads: bool| TableLock {
+        table: table.to_owned(),
+        blocks_reads,
+    };
+    let locks = match op {
+        Operation::DropTable { name: table }
+        | Operation::RenameTable { from: table, .. }
+        | Operation::AddColumn { table, .. }
+        | Operation::DropColumn { table, .. }
+        | Operation::RenameColumn { table, .. }
+        | Operation::AlterColumn { table, .. }
+        | Operation::AddUnique { table, .. }
+        | Operation::AddCheck { table, .. }
+        | Operation::DropConstraint { table, .. }
+        | Operation::SetPrimaryKey { table, .. } => vec![lock(table, true)],
+        Operation::AddForeignKey { table, foreign_key } => {
+            vec![lock(table, false), lock(&foreign_key.ref_table, false)]
+        }
+        Operation::CreateTable(table) => table
+            .foreign_keys
+            .iter()
+            .map(|fk| lock(&fk.ref_table, false))
+            .collect(),
+        Operation::CreateIndex {
+            index,
+            concurrently: false,
+        } => vec![lock(&index.table, false)],
+        Operation::DropIndex {
+            name,
+            concurrently: false,
+        } => schema
+            .tables
+            .values()
+            .filter(|t| t.indexes.iter().any(|i| i.name == *name))
+            .map(|t| lock(&t.name, true))
+            .collect(),
+        _ => Vec::new(),
+    };
+    locks
+        .into_iter()
+        .filter(|l| schema.tables.contains_key(&l.table))
+        .collect()
 }
 
 /// The schema the history builds up to `upto` (`None`: base), folded in memory without a

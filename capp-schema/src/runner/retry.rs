@@ -56,7 +56,18 @@ impl Backoff {
         Some(pause)
     }
 
+    /// A short pause (100 to 250 ms) between two looks at something that costs nothing to look
+    /// at, within the same budget; the doubling pauses are not advanced.
+    pub(crate) fn poll(&mut self) -> Option<Duration> {
+        self.seed ^= self.seed << 13;
+        self.seed ^= self.seed >> 7;
+        self.seed ^= self.seed << 17;
+        let pause = Duration::from_millis(100 + self.seed % 151);
+        (self.started.elapsed() + pause <= self.budget).then_some(pause)
+    }
+
     /// The attempts made so far.
+    #[cfg(test)]
     pub(crate) fn attempts(&self) -> u32 {
         self.attempts
     }

@@ -17,8 +17,8 @@ use super::ConnectError;
 use super::bookkeeping::Row;
 use super::url::redact;
 use super::{
-    Backend, BoxFuture, DatabaseUrl, Db, Driver, ExecError, HistoryRow, LockHolder, Tables,
-    Timeouts,
+    Backend, BoxFuture, DatabaseUrl, Db, Driver, ExecError, HistoryRow, LockHolder, TableLock,
+    Tables, Timeouts,
 };
 use crate::ops::DataConnection;
 use crate::render::Dialect;
@@ -257,12 +257,15 @@ impl Backend for Postgres {
         })
     }
 
-    fn long_transactions(
-        &mut self,
+    fn long_transactions<'a>(
+        &'a mut self,
         min_age: std::time::Duration,
-    ) -> BoxFuture<'_, Result<Vec<LockHolder>, sqlx::Error>> {
+        on: &'a [TableLock],
+    ) -> BoxFuture<'a, Result<Vec<LockHolder>, sqlx::Error>> {
         Box::pin(async move {
-            let rows = self.text_rows(lock::long_transactions_sql(min_age)).await?;
+            let rows = self
+                .text_rows(lock::long_transactions_sql(min_age, on))
+                .await?;
             Ok(rows.into_iter().map(holder).collect())
         })
     }

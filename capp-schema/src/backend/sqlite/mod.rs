@@ -13,8 +13,8 @@ use sqlx::{AssertSqlSafe, Connection, SqliteConnection};
 use super::ConnectError;
 use super::bookkeeping::Row;
 use super::{
-    Backend, BoxFuture, DatabaseUrl, Db, Driver, ExecError, HistoryRow, LockHolder, Tables,
-    Timeouts,
+    Backend, BoxFuture, DatabaseUrl, Db, Driver, ExecError, HistoryRow, LockHolder, TableLock,
+    Tables, Timeouts,
 };
 use crate::ops::DataConnection;
 use crate::render::Dialect;
@@ -146,10 +146,11 @@ impl Backend for Sqlite {
     }
 
     /// SQLite has no table locks to queue behind.
-    fn long_transactions(
-        &mut self,
+    fn long_transactions<'a>(
+        &'a mut self,
         _: std::time::Duration,
-    ) -> BoxFuture<'_, Result<Vec<LockHolder>, sqlx::Error>> {
+        _: &'a [TableLock],
+    ) -> BoxFuture<'a, Result<Vec<LockHolder>, sqlx::Error>> {
         Box::pin(async { Ok(Vec::new()) })
     }
 

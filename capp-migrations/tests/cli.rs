@@ -443,3 +443,24 @@ fn check_says_why_on_stdout_and_nothing_on_stderr() {
     );
     assert_eq!(stderr(&out), "");
 }
+
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    let dir = WorkDir::new("closed_pipe");
+    for args in [&["show", "0001"][..], &["history", "-v"], &["heads"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_capp-migrate"))
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("DATABASE_URL")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        // The reader goes away before anything is written, as `| head -0` does.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{args:?}");
+    }
+}

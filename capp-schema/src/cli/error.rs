@@ -1,5 +1,6 @@
 //! Every way the command line fails, and the exit code of each.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use crate::error::ChainError;
@@ -22,6 +23,10 @@ pub(crate) enum Error {
     /// the database cannot be reached, a target is wrong, a migration failed.
     #[error(transparent)]
     Run(#[from] RunError),
+
+    /// Standard output could not be written; a closed pipe ends the command quietly.
+    #[error("cannot write to standard output: {0}")]
+    Stdout(std::io::Error),
 
     #[error("this binary does not know its versions folder: pass --versions-dir")]
     NoVersionsDir,
@@ -88,6 +93,9 @@ impl Error {
     pub(crate) fn code(&self) -> u8 {
         match self {
             Error::CheckFailed => exit::CHECK_FAILED,
+            // The reader has what it wanted (`| head`): as for a complete run.
+            Error::Stdout(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
+            Error::Stdout(_) => exit::ERROR,
             Error::Run(_)
             | Error::NoVersionsDir
             | Error::NoModels
@@ -105,7 +113,11 @@ impl Error {
 
     /// Whether the error still has to be told: `check` has said its own.
     fn print_message(&self) -> bool {
-        !matches!(self, Error::CheckFailed)
+        match self {
+            Error::CheckFailed => false,
+            Error::Stdout(e) => e.kind() != std::io::ErrorKind::BrokenPipe,
+            _ => true,
+        }
     }
 
     /// `error: ...` on stderr, then a `  caused by: ...` line for each cause.
@@ -119,7 +131,8 @@ impl Error {
             message.push_str(&format!("\n  caused by: {cause}"));
             source = cause.source();
         }
-        eprintln!("{message}");
+        // Nothing is left to tell the error to when stderr is closed too.
+        let _ = writeln!(std::io::stderr().lock(), "{message}");
     }
 }
 

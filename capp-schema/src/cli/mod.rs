@@ -44,6 +44,21 @@
 //! its own function in `command/`; `output.rs` prints; `error.rs` holds every way the command
 //! line fails and the exit code of each.
 
+/// `println!` that returns [`error::Error::Stdout`] instead of panicking when standard output
+/// is closed (`capp-migrate history | head -1`).
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` that returns [`error::Error::Stdout`] instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_stdout(format_args!($($arg)*))
+    };
+}
+
 mod args;
 mod command;
 mod error;

@@ -1,8 +1,17 @@
 //! What the commands print: migrations in Alembic's form, reports of runs, the status.
 
+use super::error::Error;
 use crate::chain::Migration;
-use crate::error::ChainError;
 use crate::runner::{DatabaseUrl, Direction, Migrator, Report, Status};
+
+/// Writes to standard output; an error (a closed pipe, a full disk) is returned, not a panic.
+pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) -> Result<(), Error> {
+    use std::io::Write;
+    std::io::stdout()
+        .lock()
+        .write_fmt(args)
+        .map_err(Error::Stdout)
+}
 
 /// `0001 -> 0002, add kyc_verified_at timestamp to users`, as Alembic prints it.
 pub(crate) fn line(m: &Migration) -> String {
@@ -19,37 +28,41 @@ pub(crate) fn print_status(
     migrator: &Migrator,
     status: &Status,
     verbose: bool,
-) -> Result<(), ChainError> {
+) -> Result<(), Error> {
     match &status.current {
-        None => println!("(base: no migration applied)"),
+        None => outln!("(base: no migration applied)")?,
         Some(rev) => {
             let m = migrator.chain().get(rev)?;
             let head = if status.is_head { " (head)" } else { "" };
-            println!("{rev}{head}");
+            outln!("{rev}{head}")?;
             if verbose {
-                println!("    {}", line(m));
-                println!("    Path: {}", m.location());
+                outln!("    {}", line(m))?;
+                outln!("    Path: {}", m.location())?;
             }
         }
     }
     if let Some((rev, holder)) = &status.running {
-        println!(
+        outln!(
             "RUNNING: migration {rev} is running outside a transaction, holding the migration lock: {holder}"
-        );
+        )?;
     }
     if let Some(rev) = &status.failed {
-        println!(
+        outln!(
             "FAILED: migration {rev} failed outside a transaction; repair the database, then `capp-migrate repair {rev}`"
-        );
+        )?;
     }
     for rev in &status.edited {
-        println!("EDITED: migration {rev} changed after it was applied");
+        outln!("EDITED: migration {rev} changed after it was applied")?;
     }
     Ok(())
 }
 
 /// One `Running upgrade ...` line per step and where the database is now, or `nothing to do`.
-pub(crate) fn print_report(migrator: &Migrator, report: &Report, url: &DatabaseUrl) {
+pub(crate) fn print_report(
+    migrator: &Migrator,
+    report: &Report,
+    url: &DatabaseUrl,
+) -> Result<(), Error> {
     if report.applied.is_empty() {
         let at = report.to.as_deref().unwrap_or("base");
         let head = if report.to.as_deref() == Some(migrator.chain().head().rev()) {
@@ -57,8 +70,8 @@ pub(crate) fn print_report(migrator: &Migrator, report: &Report, url: &DatabaseU
         } else {
             ""
         };
-        println!("{url} is at {at}{head}; nothing to do");
-        return;
+        outln!("{url} is at {at}{head}; nothing to do")?;
+        return Ok(());
     }
     for step in &report.applied {
         let m = migrator
@@ -80,11 +93,11 @@ pub(crate) fn print_report(migrator: &Migrator, report: &Report, url: &DatabaseU
             1 => ", after 1 lock retry".to_owned(),
             n => format!(", after {n} lock retries"),
         };
-        println!(
+        outln!(
             "Running {verb} {arrow}, {} ({} ms{retries})",
             step.message,
             step.duration.as_millis()
-        );
+        )?;
     }
-    println!("{url} is now at {}", report.to.as_deref().unwrap_or("base"));
+    outln!("{url} is now at {}", report.to.as_deref().unwrap_or("base"))
 }

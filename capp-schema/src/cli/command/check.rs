@@ -10,20 +10,20 @@ use super::Context;
 pub(super) async fn check(cx: &Context) -> Result<(), Error> {
     let url = &cx.url;
     if url.is_missing_file() {
-        println!("FAILED: {url} does not exist yet; `capp-migrate upgrade head` creates it");
+        outln!("FAILED: {url} does not exist yet; `capp-migrate upgrade head` creates it")?;
         return Err(Error::CheckFailed);
     }
     let mut db = Db::connect(url).await?;
     let models = cx.project.models.map(|models| models().schema());
     let report = cx.migrator.check(&mut db, models.as_ref()).await?;
     if report.is_ok() {
-        println!(
+        outln!(
             "OK: {url} is at head ({}) and every applied migration is unchanged",
             report.head
-        );
+        )?;
         Ok(())
     } else {
-        println!("{report}");
+        outln!("{report}")?;
         Err(Error::CheckFailed)
     }
 }

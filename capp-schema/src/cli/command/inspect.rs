@@ -12,10 +12,10 @@ use super::Context;
 /// that does not exist yet.
 pub(super) async fn current(cx: &Context, verbose: bool) -> Result<(), Error> {
     if cx.url.is_missing_file() {
-        println!(
+        outln!(
             "(base: no migration applied; {} does not exist yet)",
             cx.url
-        );
+        )?;
         return Ok(());
     }
     let mut db = Db::connect(&cx.url).await?;
@@ -47,15 +47,15 @@ pub(super) async fn history(
         } else {
             ""
         };
-        println!("{}{head}{current}", line(m));
+        outln!("{}{head}{current}", line(m))?;
         if verbose {
-            println!("    Path: {}", m.location());
-            println!("    Checksum: {}", m.checksum());
+            outln!("    Path: {}", m.location())?;
+            outln!("    Checksum: {}", m.checksum())?;
             if !m.is_transactional() {
-                println!("    Runs outside a transaction");
+                outln!("    Runs outside a transaction")?;
             }
             if let Some(reason) = m.irreversible_reason() {
-                println!("    Irreversible: {reason}");
+                outln!("    Irreversible: {reason}")?;
             }
         }
     }
@@ -88,7 +88,7 @@ fn history_range(migrator: &Migrator, range: Option<&str>) -> Result<(usize, usi
 
 /// `heads`: the newest migration.
 pub(super) fn heads(cx: &Context) -> Result<(), Error> {
-    println!("{} (head)", line(cx.migrator.chain().head()));
+    outln!("{} (head)", line(cx.migrator.chain().head()))?;
     Ok(())
 }
 
@@ -109,20 +109,20 @@ pub(super) async fn show(cx: &Context, rev: &str) -> Result<(), Error> {
     } else {
         ""
     };
-    println!("Rev: {}{head}", m.rev());
-    println!("Parent: {}", m.down_rev().unwrap_or("<base>"));
-    println!("Path: {}", m.location());
-    println!("Checksum: {}", m.checksum());
-    println!(
+    outln!("Rev: {}{head}", m.rev())?;
+    outln!("Parent: {}", m.down_rev().unwrap_or("<base>"))?;
+    outln!("Path: {}", m.location())?;
+    outln!("Checksum: {}", m.checksum())?;
+    outln!(
         "Transactional: {}",
         if m.is_transactional() { "yes" } else { "no" }
-    );
+    )?;
     let applied = if cx.url.is_missing_file() {
         "no (the database does not exist yet)".to_owned()
     } else {
         applied_status(cx, position).await
     };
-    println!("Applied to {}: {applied}", cx.url);
+    outln!("Applied to {}: {applied}", cx.url)?;
     show_sql(migrator, cx.url.dialect(), position, &m)?;
     Ok(())
 }
@@ -152,20 +152,20 @@ fn show_sql(
     dialect: Dialect,
     position: usize,
     m: &Migration,
-) -> Result<(), RunError> {
+) -> Result<(), Error> {
     let chain = migrator.chain();
     let (before, after) = (
         Position::at(chain, position.checked_sub(1)),
         Position::at(chain, Some(position)),
     );
-    println!("\n    {}\n", m.message());
-    println!("-- Upgrade ({dialect}):");
-    print!("{}", script_or_note(migrator, dialect, before, after)?);
+    outln!("\n    {}\n", m.message())?;
+    outln!("-- Upgrade ({dialect}):")?;
+    out!("{}", script_or_note(migrator, dialect, before, after)?)?;
     match m.irreversible_reason() {
-        Some(reason) => println!("-- Downgrade: irreversible ({reason})"),
+        Some(reason) => outln!("-- Downgrade: irreversible ({reason})")?,
         None => {
-            println!("-- Downgrade ({dialect}):");
-            print!("{}", script_or_note(migrator, dialect, after, before)?);
+            outln!("-- Downgrade ({dialect}):")?;
+            out!("{}", script_or_note(migrator, dialect, after, before)?)?;
         }
     }
     Ok(())

@@ -26,7 +26,7 @@ pub(super) async fn upgrade(
     };
     let mut db = Db::connect(&cx.url).await?;
     let report = migrator.upgrade(&mut db, target).await?;
-    print_report(&migrator, &report, &cx.url);
+    print_report(&migrator, &report, &cx.url)?;
     Ok(())
 }
 
@@ -35,7 +35,7 @@ pub(super) async fn downgrade(cx: &Context, target: &str, yes: bool) -> Result<(
     let mut db = Db::connect(&cx.url).await?;
     confirm_downgrade(&cx.migrator, &mut db, target, yes).await?;
     let report = cx.migrator.downgrade(&mut db, target).await?;
-    print_report(&cx.migrator, &report, &cx.url);
+    print_report(&cx.migrator, &report, &cx.url)?;
     Ok(())
 }
 
@@ -73,7 +73,7 @@ pub(super) fn script(cx: &Context, target: &str, direction: Direction) -> Result
         }
         _ => {}
     }
-    print!("{}", migrator.script(cx.url.dialect(), from, to)?);
+    out!("{}", migrator.script(cx.url.dialect(), from, to)?)?;
     Ok(())
 }
 
@@ -81,12 +81,12 @@ pub(super) fn script(cx: &Context, target: &str, direction: Direction) -> Result
 pub(super) async fn stamp(cx: &Context, target: &str) -> Result<(), Error> {
     let mut db = Db::connect(&cx.url).await?;
     let report = cx.migrator.stamp(&mut db, target).await?;
-    println!(
+    outln!(
         "Stamped {} from {} to {}",
         cx.url,
         report.from.as_deref().unwrap_or("base"),
         report.to.as_deref().unwrap_or("base")
-    );
+    )?;
     Ok(())
 }
 
@@ -94,19 +94,19 @@ pub(super) async fn stamp(cx: &Context, target: &str) -> Result<(), Error> {
 /// downgrade -1, upgrade head.
 pub(super) async fn test(cx: &Context, yes: bool) -> Result<(), Error> {
     let (migrator, url) = (&cx.migrator, &cx.url);
-    println!("1. Checking database connectivity: {url}");
+    outln!("1. Checking database connectivity: {url}")?;
     let mut db = Db::connect(url).await?;
-    println!("   connected");
-    println!("2. Current migration status:");
+    outln!("   connected")?;
+    outln!("2. Current migration status:")?;
     print_status(migrator, &migrator.status(&mut db).await?, false)?;
-    println!("3. Applying all migrations:");
-    print_report(migrator, &migrator.upgrade(&mut db, "head").await?, url);
-    println!("4. Testing rollback (downgrade -1):");
+    outln!("3. Applying all migrations:")?;
+    print_report(migrator, &migrator.upgrade(&mut db, "head").await?, url)?;
+    outln!("4. Testing rollback (downgrade -1):")?;
     confirm_downgrade(migrator, &mut db, "-1", yes).await?;
-    print_report(migrator, &migrator.downgrade(&mut db, "-1").await?, url);
-    println!("5. Re-applying migrations:");
-    print_report(migrator, &migrator.upgrade(&mut db, "head").await?, url);
-    println!("Migration test passed");
+    print_report(migrator, &migrator.downgrade(&mut db, "-1").await?, url)?;
+    outln!("5. Re-applying migrations:")?;
+    print_report(migrator, &migrator.upgrade(&mut db, "head").await?, url)?;
+    outln!("Migration test passed")?;
     Ok(())
 }
 
@@ -114,7 +114,7 @@ pub(super) async fn test(cx: &Context, yes: bool) -> Result<(), Error> {
 pub(super) async fn accept(cx: &Context, rev: &str) -> Result<(), Error> {
     let mut db = Db::connect(&cx.url).await?;
     cx.migrator.accept(&mut db, rev).await?;
-    println!("Accepted the current checksum of {rev}");
+    outln!("Accepted the current checksum of {rev}")?;
     Ok(())
 }
 
@@ -122,9 +122,9 @@ pub(super) async fn accept(cx: &Context, rev: &str) -> Result<(), Error> {
 pub(super) async fn repair(cx: &Context, rev: &str) -> Result<(), Error> {
     let mut db = Db::connect(&cx.url).await?;
     cx.migrator.repair(&mut db, rev).await?;
-    println!(
+    outln!(
         "Cleared the failed state of {rev}; check `current`, and `stamp` if the version is not where the database is"
-    );
+    )?;
     Ok(())
 }
 

@@ -14,16 +14,18 @@ const ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 /// The advisory-lock key of `public.alembic_version`, as the runner computes it.
 const KEY: &str = "hashtextextended(format('%I.%I', 'public', 'alembic_version'), 0)";
 
-/// A database of its own, dropped at the end; `None` (said loudly) without a server, unless
-/// `CAPP_REQUIRE_POSTGRES` is set.
+/// A database of its own, dropped at the end. Without a server the test fails with
+/// instructions, unless `CAPP_SKIP_POSTGRES=1` asks to skip it (then `None`).
 async fn database(name: &str) -> Option<(String, PgConnection)> {
     let mut admin = match PgConnection::connect(ADMIN).await {
         Ok(admin) => admin,
-        Err(e) if std::env::var_os("CAPP_REQUIRE_POSTGRES").is_none() => {
-            eprintln!("SKIPPED: no PostgreSQL at {ADMIN}: {e}");
+        Err(e) if std::env::var_os("CAPP_SKIP_POSTGRES").is_some_and(|v| v == "1") => {
+            eprintln!("SKIPPED (CAPP_SKIP_POSTGRES=1): no PostgreSQL at {ADMIN}: {e}");
             return None;
         }
-        Err(e) => panic!("PostgreSQL is required (CAPP_REQUIRE_POSTGRES): {e}"),
+        Err(e) => panic!(
+            "PostgreSQL at {ADMIN} is unreachable: {e}.\nStart a server at 127.0.0.1:5432 with trust auth for user postgres, or set CAPP_SKIP_POSTGRES=1 to skip the PostgreSQL tests."
+        ),
     };
     let name = format!("capp_cli_{name}_{}", std::process::id());
     run(

@@ -27,6 +27,18 @@ fn unique(prefix: &str) -> String {
     )
 }
 
+/// What a test that needs a server does without one: fails, saying how to provide it, unless
+/// `CAPP_SKIP_POSTGRES=1` asks to skip such tests; then it says `SKIPPED` and passes.
+pub fn missing(what: &str) {
+    if std::env::var_os("CAPP_SKIP_POSTGRES").is_some_and(|v| v == "1") {
+        eprintln!("SKIPPED (CAPP_SKIP_POSTGRES=1): {what}");
+        return;
+    }
+    panic!(
+        "{what}.\nThe PostgreSQL tests need a server (and `pgbouncer`, `apt-get install pgbouncer`, for the pooler tests): start one at 127.0.0.1:5432 with trust auth for user postgres, or point CAPP_TEST_POSTGRES_URL at one. To run without them, set CAPP_SKIP_POSTGRES=1: they are then skipped, not passed."
+    );
+}
+
 /// A database of its own on the PostgreSQL server, dropped when this value is.
 #[derive(Debug)]
 pub struct PgDb {
@@ -35,20 +47,14 @@ pub struct PgDb {
 }
 
 impl PgDb {
-    /// Creates a fresh database, or returns `None` (after saying so loudly) when no server is
-    /// reachable. With `CAPP_REQUIRE_POSTGRES=1`, as CI sets it, an unreachable server fails the
-    /// test instead.
+    /// Creates a fresh database. Without a reachable server the test fails with instructions,
+    /// or, with `CAPP_SKIP_POSTGRES=1`, this returns `None` and the test skips (see [`missing`]).
     pub async fn create() -> Option<PgDb> {
         let admin = admin_url();
         let mut conn = match sqlx::PgConnection::connect(&admin).await {
             Ok(conn) => conn,
             Err(e) => {
-                if std::env::var_os("CAPP_REQUIRE_POSTGRES").is_some() {
-                    panic!(
-                        "PostgreSQL is required (CAPP_REQUIRE_POSTGRES is set) but {admin} is unreachable: {e}"
-                    );
-                }
-                eprintln!("SKIPPED: PostgreSQL test skipped, {admin} is unreachable: {e}");
+                missing(&format!("PostgreSQL at {admin} is unreachable: {e}"));
                 return None;
             }
         };
@@ -230,19 +236,14 @@ pub struct PgBouncer {
 }
 
 impl PgBouncer {
-    /// Starts one, or returns `None` (after saying so loudly) when `pgbouncer` is not installed;
-    /// with `CAPP_REQUIRE_POSTGRES=1`, as CI sets it, a missing `pgbouncer` fails the test.
+    /// Starts one. Without `pgbouncer` installed the test fails with instructions, or, with
+    /// `CAPP_SKIP_POSTGRES=1`, this returns `None` and the test skips (see [`missing`]).
     pub fn start(server_pool_size: u32) -> Option<PgBouncer> {
         let Some(bin) = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"]
             .into_iter()
             .find(|p| std::path::Path::new(p).exists())
         else {
-            if std::env::var_os("CAPP_REQUIRE_POSTGRES").is_some() {
-                panic!(
-                    "pgbouncer is required (CAPP_REQUIRE_POSTGRES is set) but not installed: apt-get install pgbouncer"
-                );
-            }
-            eprintln!("SKIPPED: PgBouncer test skipped, pgbouncer is not installed");
+            missing("pgbouncer is not installed");
             return None;
         };
         let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -319,16 +319,8 @@ pub struct ComplianceRecord {
     pub created_at: DateTime<Utc>,
 }
 
-/// Every model: the schema the history must build, for `capp-migrate check` and `revision
-/// --autogenerate`.
+/// Every model of CAPP's chain, wherever it is declared (`#[derive(TableModel)]` registers it):
+/// the schema the history must build, for `capp-migrate check` and `revision --autogenerate`.
 pub fn all() -> Models {
-    Models::default()
-        .table::<User>()
-        .table::<PaymentRoute>()
-        .table::<Payment>()
-        .table::<LiquidityPool>()
-        .table::<LiquidityReservation>()
-        .table::<AgentActivity>()
-        .table::<ExchangeRate>()
-        .table::<ComplianceRecord>()
+    Models::of::<crate::Migrations>()
 }

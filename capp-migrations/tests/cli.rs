@@ -3,6 +3,37 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use capp_schema::{Chain, MigrationChain};
+
+/// CAPP's history as built. The tests compute its head instead of naming it, so a new migration
+/// never breaks them; the revisions they name (0001 to 0003) are applied history, which never
+/// changes.
+fn chain() -> MigrationChain {
+    capp_migrations::Migrations::load().expect("CAPP's chain")
+}
+
+/// The head revision.
+fn head() -> String {
+    chain().head().rev().to_owned()
+}
+
+/// The head as Alembic's `history` and `heads` print it: `0002 -> 0003, message`.
+fn head_line() -> String {
+    let chain = chain();
+    let head = chain.head();
+    format!(
+        "{} -> {}, {}",
+        head.down_rev().unwrap_or("<base>"),
+        head.rev(),
+        head.message()
+    )
+}
+
+/// The revision after the head plus `n`, as `revision` numbers them.
+fn after_head(n: u32) -> String {
+    format!("{:04}", head().parse::<u32>().expect("a numeric head") + n)
+}
+
 /// A fresh working directory, removed afterwards.
 struct WorkDir(PathBuf);
 
@@ -52,8 +83,8 @@ fn history_lists_newest_first_in_alembic_form() {
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
-        lines.first(),
-        Some(&"0002 -> 0003, add status to users, filled from is_active (head)")
+        lines.first().copied(),
+        Some(format!("{} (head)", head_line()).as_str())
     );
     assert_eq!(lines.last(), Some(&"<base> -> 0001, initial schema"));
     let ranged = stdout(&dir.run(&["history", "-r", "0002:0003"]));
@@ -85,9 +116,12 @@ fn upgrade_head_creates_the_embedded_default_database() {
     assert!(
         text.contains("Running upgrade 0002 -> 0003, add status to users, filled from is_active")
     );
-    assert!(text.contains("sqlite://capp.db is now at 0003"));
+    assert!(text.contains(&format!("sqlite://capp.db is now at {}", head())));
     assert!(dir.path().join("capp.db").exists());
-    assert_eq!(stdout(&dir.run(&["current"])).trim(), "0003 (head)");
+    assert_eq!(
+        stdout(&dir.run(&["current"])).trim(),
+        format!("{} (head)", head())
+    );
     assert!(stdout(&dir.run(&["upgrade", "head"])).contains("nothing to do"));
     let check = dir.run(&["check"]);
     assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
@@ -190,7 +224,7 @@ fn destructive_downgrades_need_yes_when_not_on_a_terminal() {
     );
     assert_eq!(
         stdout(&dir.run(&["current"])).trim(),
-        "0003 (head)",
+        format!("{} (head)", head()),
         "nothing was undone"
     );
     let out = dir.run(&["downgrade", "base", "--yes"]);
@@ -239,11 +273,15 @@ fn sql_mode_prints_the_script_and_touches_nothing() {
 #[test]
 fn errors_are_one_line_with_their_causes_and_a_failure_exit() {
     let dir = WorkDir::new("errors");
-    let out = dir.run(&["show", "0009"]);
+    let out = dir.run(&["show", "9999"]);
     assert_eq!(out.status.code(), Some(1));
+    let known: Vec<&str> = chain().migrations().iter().map(|m| m.rev()).collect();
     assert_eq!(
         stderr(&out),
-        "error: can't locate revision identified by '0009'; known revisions are 0001, 0002, 0003\n"
+        format!(
+            "error: can't locate revision identified by '9999'; known revisions are {}\n",
+            known.join(", ")
+        )
     );
     let out = dir.run(&[
         "--database-url",
@@ -299,18 +337,25 @@ fn test_runs_the_guides_round_trip_and_stamp_moves_the_version() {
     ] {
         assert!(text.contains(step), "{step}: {text}");
     }
-    assert!(text.contains("Running downgrade 0003 -> 0002"));
+    let chain = chain();
+    let head = chain.head();
+    let down = format!(
+        "Running downgrade {} -> {}",
+        head.rev(),
+        head.down_rev().unwrap_or("<base>")
+    );
+    assert!(text.contains(&down), "{text}");
     let out = dir.run(&["stamp", "0001"]);
     assert!(out.status.success());
     assert_eq!(
         stdout(&out).trim(),
-        "Stamped sqlite://capp.db from 0003 to 0001"
+        format!("Stamped sqlite://capp.db from {} to 0001", head.rev())
     );
     assert_eq!(stdout(&dir.run(&["current"])).trim(), "0001");
     assert!(dir.run(&["stamp", "head"]).status.success());
     assert_eq!(
         stdout(&dir.run(&["heads"])).trim(),
-        "0002 -> 0003, add status to users, filled from is_active (head)"
+        format!("{} (head)", head_line())
     );
 }
 
@@ -324,11 +369,12 @@ fn check_reports_schema_drift() {
     let check = dir.run(&["check"]);
     assert_eq!(check.status.code(), Some(3));
     let text = stdout(&check);
-    assert!(text.contains("FAILED: schema drift at 0003: - column payments.failure_reason TEXT (expected, missing)"), "{text}");
+    let head = head();
+    assert!(text.contains(&format!("FAILED: schema drift at {head}: - column payments.failure_reason TEXT (expected, missing)")), "{text}");
     assert!(
-        text.contains(
-            "FAILED: schema drift at 0003: + index ix_by_hand on users (full_name) (not expected)"
-        ),
+        text.contains(&format!(
+            "FAILED: schema drift at {head}: + index ix_by_hand on users (full_name) (not expected)"
+        )),
         "{text}"
     );
 }
@@ -347,10 +393,11 @@ fn revision_writes_the_next_file_and_autogenerate_finds_nothing_at_head() {
         versions_arg,
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let file = versions.join("0004_add_user_preferences_table.rs");
+    let (head, next) = (head(), after_head(1));
+    let file = versions.join(format!("{next}_add_user_preferences_table.rs"));
     let text = std::fs::read_to_string(&file).unwrap();
-    assert!(text.contains(r#"#[migration(rev = "0004", down_rev = "0003", message = "add user preferences table")]"#), "{text}");
-    assert!(text.contains(r#"#[downgrade(rev = "0004")]"#));
+    assert!(text.contains(&format!(r#"#[migration(rev = "{next}", down_rev = "{head}", message = "add user preferences table")]"#)), "{text}");
+    assert!(text.contains(&format!(r#"#[downgrade(rev = "{next}")]"#)));
     let out = dir.run(&[
         "revision",
         "-m",
@@ -366,11 +413,11 @@ fn revision_writes_the_next_file_and_autogenerate_finds_nothing_at_head() {
         "{}",
         stderr(&out)
     );
-    // 0004 is written but not built in: it is taken all the same.
+    // The next revision is written but not built in: it is taken all the same.
     let out = dir.run(&["revision", "-m", "another", "--versions-dir", versions_arg]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("is already written for revision 0004"),
+        stderr(&out).contains(&format!("is already written for revision {next}")),
         "{}",
         stderr(&out)
     );
@@ -379,7 +426,7 @@ fn revision_writes_the_next_file_and_autogenerate_finds_nothing_at_head() {
         "-m",
         "two\nlines",
         "--rev-id",
-        "0005",
+        &after_head(2),
         "--versions-dir",
         versions_arg,
     ]);
@@ -439,7 +486,7 @@ fn check_says_why_on_stdout_and_nothing_on_stderr() {
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(
         stdout(&out),
-        "FAILED: the database is at 0002, not at head 0003\n"
+        format!("FAILED: the database is at 0002, not at head {}\n", head())
     );
     assert_eq!(stderr(&out), "");
 }

@@ -12,8 +12,8 @@ use crate::meta::{self, Attr};
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     let cx = Ctxt::new();
     let ident = &input.ident;
-    let name = key(&cx, &input.attrs, "name", "\"kyc_status\"")
-        .map_or_else(|| snake_case(&ident.to_string()), |l| l.value());
+    let (name, chain) = enum_keys(&cx, &input.attrs);
+    let name = name.map_or_else(|| snake_case(&ident.to_string()), |l| l.value());
     let mut values = Vec::new();
     match &input.data {
         Data::Enum(data) => {
@@ -31,13 +31,38 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     // With errors, the impl is still emitted, so that columns of this type do not add
     // "`PgEnum` is not implemented" errors to the real ones.
     let errors = cx.check().err().map(syn::Error::into_compile_error);
+    let registration = crate::model::expand::register(
+        chain.as_ref(),
+        quote! {
+            ::capp_schema::__private::EnumRegistration {
+                chain: ::core::any::TypeId::of::<__Chain>,
+                name: #name,
+                values: &[#(#values),*],
+            }
+        },
+    );
     quote! {
         #errors
+        #registration
         impl ::capp_schema::PgEnum for #ident {
             const NAME: &'static str = #name;
             const VALUES: &'static [&'static str] = &[#(#values),*];
         }
     }
+}
+
+/// The keys of `#[pg_enum(...)]` on the enum: `name = "..."` and `chain = path`.
+fn enum_keys(cx: &Ctxt, attrs: &[Attribute]) -> (Option<LitStr>, Option<syn::Path>) {
+    let mut name = Attr::none(cx, "name");
+    let mut chain = Attr::none(cx, "chain");
+    for attr in attrs.iter().filter(|a| a.path().is_ident("pg_enum")) {
+        meta::parse_attr(cx, attr, |meta| match meta::key_of(meta).as_str() {
+            "name" => name.read(meta, |m| meta::lit_str(m, "name", "\"kyc_status\"")),
+            "chain" => chain.read(meta, |m| m.value()?.parse::<syn::Path>()),
+            _ => meta::unknown_key(cx, meta, "`name`, `chain`"),
+        });
+    }
+    (name.get(), chain.get())
 }
 
 /// The one key `#[pg_enum(...)]` takes on this item: `name` on the enum, `rename` on a variant.

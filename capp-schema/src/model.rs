@@ -1,5 +1,7 @@
 //! Table models: the Rust structs an application uses for its rows, described as tables.
 
+use std::any::TypeId;
+
 use crate::schema::{Schema, Table};
 
 /// A row struct described as a table; implemented with `#[derive(TableModel)]`.
@@ -38,7 +40,59 @@ pub struct Models {
     pub enums: Vec<(String, Vec<String>)>,
 }
 
+/// What `#[derive(TableModel)]` registers with `inventory`: the model, and the chain it belongs
+/// to (`#[table(chain = ...)]`, `crate::Migrations` by default).
+#[derive(Debug)]
+pub struct ModelRegistration {
+    pub chain: fn() -> TypeId,
+    pub model: fn() -> Model,
+}
+
+/// What `#[derive(PgEnum)]` registers with `inventory`.
+#[derive(Debug)]
+pub struct EnumRegistration {
+    pub chain: fn() -> TypeId,
+    pub name: &'static str,
+    pub values: &'static [&'static str],
+}
+
+inventory::collect!(ModelRegistration);
+inventory::collect!(EnumRegistration);
+
+/// The model of `M`, as a registration builds it.
+pub fn model_of<M: TableModel>() -> Model {
+    Model {
+        table: M::table(),
+        renamed_columns: M::renamed_columns(),
+    }
+}
+
 impl Models {
+    /// Every table model and enum type declared for chain `C` (with `#[derive(TableModel)]` and
+    /// `#[derive(PgEnum)]`, wherever they are in the program), in the order of their names. No
+    /// list to keep: a model is part of its chain's models where it is declared.
+    pub fn of<C: 'static>() -> Models {
+        let chain = TypeId::of::<C>();
+        let mut tables: Vec<Model> = inventory::iter::<ModelRegistration>
+            .into_iter()
+            .filter(|r| (r.chain)() == chain)
+            .map(|r| (r.model)())
+            .collect();
+        tables.sort_by(|a, b| a.table.name.cmp(&b.table.name));
+        let mut enums: Vec<(String, Vec<String>)> = inventory::iter::<EnumRegistration>
+            .into_iter()
+            .filter(|r| (r.chain)() == chain)
+            .map(|r| {
+                (
+                    r.name.to_owned(),
+                    r.values.iter().map(|v| (*v).to_owned()).collect(),
+                )
+            })
+            .collect();
+        enums.sort();
+        Models { tables, enums }
+    }
+
     /// Adds a table model.
     pub fn table<M: TableModel>(mut self) -> Models {
         self.tables.push(Model {

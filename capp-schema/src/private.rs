@@ -3,6 +3,7 @@
 use crate::ops::Recorder;
 use crate::rules::{DowngradeOf, Revision, UpgradeOf};
 
+pub use crate::model::{EnumRegistration, ModelRegistration, model_of};
 pub use crate::registration::{
     Downgrade, Location, MigrationTimeouts, RecordFn, Recording, Registration, Step,
 };

@@ -8,6 +8,21 @@ use capp_schema::Dialect;
 use capp_schema::runner::DatabaseUrl;
 use sqlx::{AssertSqlSafe, Connection};
 
+/// CAPP's history as it stood at 0003: the first three files of `capp-migrations/src/versions/`,
+/// compiled again as a chain of this crate. The runner's tests need a history that stays as it
+/// is while CAPP's grows; applied migrations are never edited, so these files do not change.
+/// (Tests of CAPP's own history use `capp_migrations::Migrations` and compute its head.)
+#[derive(capp_schema::Chain, Debug)]
+pub struct Migrations;
+
+#[allow(clippy::too_many_lines)]
+#[path = "../../capp-migrations/src/versions/0001_initial_schema.rs"]
+mod capp_0001;
+#[path = "../../capp-migrations/src/versions/0002_add_kyc_verified_at.rs"]
+mod capp_0002;
+#[path = "../../capp-migrations/src/versions/0003_add_user_status.rs"]
+mod capp_0003;
+
 /// The server the PostgreSQL tests use: `CAPP_TEST_POSTGRES_URL`, else the local server.
 pub fn admin_url() -> String {
     std::env::var("CAPP_TEST_POSTGRES_URL")

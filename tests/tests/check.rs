@@ -1,12 +1,15 @@
 //! `Migrator::check` on real databases: every scenario runs on a SQLite file and on PostgreSQL.
 
-use capp_migrations::Migrations;
-use capp_schema::runner::{CheckProblem, CheckReport, Config, DatabaseUrl, Db, Migrator};
+use capp_schema::runner::{CheckProblem, CheckReport, Config, DatabaseUrl, Db, Migrator, Position};
 use capp_schema::{Chain, Difference, Schema};
+use capp_schema_tests::Migrations;
 use capp_schema_tests::{execute, on_both};
 
 fn capp() -> Migrator {
-    Migrator::new(Migrations::load().expect("CAPP's chain"), Config::default())
+    Migrator::new(
+        Migrations::load().expect("CAPP's history at 0003"),
+        Config::default(),
+    )
 }
 
 async fn check(url: &DatabaseUrl, models: Option<&Schema>) -> CheckReport {
@@ -19,7 +22,10 @@ async fn a_database_at_head_as_the_history_and_the_models_say_is_ok() {
     on_both(|url| async move {
         let mut db = Db::connect(&url).await.unwrap();
         capp().upgrade(&mut db, "head").await.unwrap();
-        let models = capp_migrations::models::all().schema();
+        // The models of that history: its head, as CAPP's models equal CAPP's head.
+        let models = capp()
+            .expected_schema(Position::head(capp().chain()))
+            .unwrap();
         let report = check(&url, Some(&models)).await;
         assert!(report.is_ok(), "{url}: {report}");
         assert_eq!(report.current.as_deref(), Some("0003"));

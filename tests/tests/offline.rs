@@ -3,14 +3,17 @@
 
 use std::process::Command;
 
-use capp_migrations::Migrations;
 use capp_schema::render::render;
 use capp_schema::runner::{Config, Db, Migrator, Position};
 use capp_schema::{Chain, Dialect, Schema};
+use capp_schema_tests::Migrations;
 use capp_schema_tests::{PgDb, SqliteDb, execute, strings};
 
 fn capp() -> Migrator {
-    Migrator::new(Migrations::load().expect("CAPP's chain"), Config::default())
+    Migrator::new(
+        Migrations::load().expect("CAPP's history at 0003"),
+        Config::default(),
+    )
 }
 
 fn pg_dump(db: &PgDb) -> String {

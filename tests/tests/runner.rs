@@ -1,16 +1,19 @@
 //! The runner on real databases: every scenario runs on a SQLite file and on PostgreSQL.
 
-use capp_migrations::Migrations;
 use capp_schema::runner::{
     Config, DatabaseUrl, Db, Migrator, Position, RunError, StateError, TargetError, TransactionMode,
 };
 use capp_schema::{
     Chain, ColumnType, DataConnection, NonTransactionalOperations, Operations, downgrade, migration,
 };
+use capp_schema_tests::Migrations;
 use capp_schema_tests::{PgDb, columns, execute, is_postgres, on_both, strings};
 
 fn capp() -> Migrator {
-    Migrator::new(Migrations::load().expect("CAPP's chain"), Config::default())
+    Migrator::new(
+        Migrations::load().expect("CAPP's history at 0003"),
+        Config::default(),
+    )
 }
 
 async fn at(migrator: &Migrator, url: &DatabaseUrl) -> Option<String> {

@@ -2,7 +2,11 @@
 
 use capp_schema::{ColumnType, Operations, downgrade, migration};
 
-#[migration(rev = "0002", down_rev = "0001", message = "add kyc_verified_at timestamp to users")]
+#[migration(
+    rev = "0002",
+    down_rev = "0001",
+    message = "add kyc_verified_at timestamp to users"
+)]
 fn upgrade(op: &mut Operations) {
     op.add_column("users", "kyc_verified_at", ColumnType::TimestampTz);
 }

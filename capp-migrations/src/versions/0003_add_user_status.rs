@@ -2,7 +2,11 @@
 
 use capp_schema::{ColumnType, Operations, downgrade, migration};
 
-#[migration(rev = "0003", down_rev = "0002", message = "add status to users, filled from is_active")]
+#[migration(
+    rev = "0003",
+    down_rev = "0002",
+    message = "add status to users, filled from is_active"
+)]
 fn upgrade(op: &mut Operations) {
     // Schema change
     op.add_column("users", "status", ColumnType::Varchar(50));

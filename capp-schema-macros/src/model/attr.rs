@@ -9,7 +9,7 @@ use syn::{Attribute, LitStr};
 use crate::ctxt::Ctxt;
 use crate::meta::{self, Attr, Flag};
 
-const TABLE_KEYS: &str = "`name`, `check(...)`, `index(...)`, `unique(...)`";
+const TABLE_KEYS: &str = "`name`, `check(...)`, `index(...)`, `unique(...)`, `chain`";
 const CHECK_KEYS: &str = "`name`, `expr`";
 const INDEX_KEYS: &str = "`name`, `columns(...)`, `unique`, `predicate`";
 const COLUMN_KEYS: &str = "`name`, `primary_key`, `max_length`, `precision`, `scale`, `sql_type`, `enum_type`, `pg_enum`, `default`, `default_str`, `unique`, `index`, `references`, `fk_name`, `on_delete`, `on_update`, `renamed_from`, `skip`";
@@ -18,6 +18,8 @@ const COLUMN_KEYS: &str = "`name`, `primary_key`, `max_length`, `precision`, `sc
 pub(crate) struct TableAttrs {
     /// `name = "users"`; required, which the validation checks.
     pub(crate) name: Option<LitStr>,
+    /// `chain = crate::Migrations`: the chain whose models this table belongs to (the default).
+    pub(crate) chain: Option<syn::Path>,
     /// `check(...)`, `index(...)` and `unique(...)`, in the order written.
     pub(crate) constraints: Vec<TableConstraint>,
 }
@@ -115,10 +117,12 @@ impl Action {
 
 pub(crate) fn table(cx: &Ctxt, attrs: &[Attribute]) -> TableAttrs {
     let mut name = Attr::none(cx, "name");
+    let mut chain = Attr::none(cx, "chain");
     let mut constraints = Vec::new();
     for attr in attrs.iter().filter(|a| a.path().is_ident("table")) {
         meta::parse_attr(cx, attr, |meta| match meta::key_of(meta).as_str() {
             "name" => name.read(meta, |m| meta::lit_str(m, "name", "\"users\"")),
+            "chain" => chain.read(meta, |m| m.value()?.parse::<syn::Path>()),
             "check" => constraints.extend(check(cx, meta)),
             "index" => constraints.extend(index(cx, meta, true)),
             "unique" => constraints.extend(index(cx, meta, false)),
@@ -127,6 +131,7 @@ pub(crate) fn table(cx: &Ctxt, attrs: &[Attribute]) -> TableAttrs {
     }
     TableAttrs {
         name: name.get(),
+        chain: chain.get(),
         constraints,
     }
 }

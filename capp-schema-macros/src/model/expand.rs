@@ -32,7 +32,18 @@ pub(crate) fn table_model(table: &Table<'_>, checked: &Checked<'_>) -> TokenStre
     }
     let pk = (!primary_key.is_empty()).then(|| quote!(t.primary_key([#(#primary_key),*]);));
     let table_constraints = table.attrs.constraints.iter().map(table_constraint);
+    let registration = register(
+        table.attrs.chain.as_ref(),
+        quote! {
+            ::capp_schema::__private::ModelRegistration {
+                chain: ::core::any::TypeId::of::<__Chain>,
+                model: ::capp_schema::__private::model_of::<#ident>,
+            }
+        },
+    );
     quote! {
+        #registration
+
         impl ::capp_schema::TableModel for #ident {
             fn table() -> ::capp_schema::Table {
                 let mut t = ::capp_schema::Table::new(#table_name);
@@ -47,6 +58,19 @@ pub(crate) fn table_model(table: &Table<'_>, checked: &Checked<'_>) -> TokenStre
                 &[#(#renames),*]
             }
         }
+    }
+}
+
+/// The `inventory` registration of a model or enum with its chain (`crate::Migrations` unless
+/// the attribute names another), as `#[migration]` registers migrations.
+pub(crate) fn register(chain: Option<&syn::Path>, registration: TokenStream) -> TokenStream {
+    let chain = chain.map_or_else(|| quote!(crate::Migrations), |c| quote!(#c));
+    quote! {
+        const _: () = {
+            #[allow(non_camel_case_types)]
+            type __Chain = #chain;
+            ::capp_schema::__private::inventory::submit! { #registration }
+        };
     }
 }
 

@@ -20,7 +20,7 @@
 mod ast;
 mod attr;
 mod column_type;
-mod expand;
+pub(crate) mod expand;
 mod valid;
 
 use proc_macro2::TokenStream;

@@ -144,7 +144,9 @@ pub enum Command {
 pub struct Project {
     /// The folder new migration files are written to (`revision`).
     pub versions_dir: Option<&'static str>,
-    /// The application's table models (`check`, `revision --autogenerate`).
+    /// The application's table models (`check`, `revision --autogenerate`); `None` takes every
+    /// model registered with the chain (`#[derive(TableModel)]` registers each with
+    /// `crate::Migrations`, or the chain its `#[table(chain = ...)]` names).
     pub models: Option<fn() -> Models>,
 }
 

@@ -53,10 +53,15 @@ async fn execute<C: Chain>(args: Args, project: Project) -> Result<(), Error> {
         lock_wait,
         ..Config::default()
     };
+    let models = match project.models {
+        Some(models) => Some(models()),
+        None => Some(crate::Models::of::<C>()).filter(|m| !m.tables.is_empty()),
+    };
     let context = Context {
         migrator: Migrator::new(chain, config),
         url,
         project,
+        models,
     };
     command.execute(&context).await
 }

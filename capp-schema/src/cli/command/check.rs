@@ -14,7 +14,7 @@ pub(super) async fn check(cx: &Context) -> Result<(), Error> {
         return Err(Error::CheckFailed);
     }
     let mut db = Db::connect(url).await?;
-    let models = cx.project.models.map(|models| models().schema());
+    let models = cx.models.as_ref().map(crate::Models::schema);
     let report = cx.migrator.check(&mut db, models.as_ref()).await?;
     if report.is_ok() {
         outln!(

@@ -22,6 +22,9 @@ pub(crate) struct Context {
     pub(crate) migrator: Migrator,
     pub(crate) url: DatabaseUrl,
     pub(crate) project: Project,
+    /// The application's table models: `Project::models`, else every model registered with
+    /// the chain; `None` when there are none.
+    pub(crate) models: Option<crate::Models>,
 }
 
 impl Command {

@@ -1,5 +1,8 @@
 use capp_schema::{ColumnType, Models, PgEnum, TableModel};
 
+#[derive(capp_schema::Chain)]
+pub struct Migrations;
+
 #[derive(PgEnum)]
 #[allow(dead_code)]
 enum KycStatus {
@@ -37,4 +40,6 @@ fn main() {
     assert!(t.columns[2].nullable);
     let schema = Models::default().table::<Account>().pg_enum::<KycStatus>().pg_enum::<State>().schema();
     assert_eq!(schema.enums["kyc_status"], ["pending", "in_review", "ok"]);
+    // Registered where declared: the same schema without a list.
+    assert_eq!(Models::of::<Migrations>().schema(), schema);
 }

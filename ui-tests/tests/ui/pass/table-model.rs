@@ -1,4 +1,18 @@
-use capp_schema::{Action, ColumnType, TableModel};
+use capp_schema::{Action, ColumnType, Models, TableModel};
+
+/// The chain the models belong to, by default.
+#[derive(capp_schema::Chain)]
+pub struct Migrations;
+
+/// A second chain, which a model names.
+#[derive(capp_schema::Chain)]
+pub struct Archive;
+
+#[derive(TableModel)]
+#[table(name = "archived", chain = crate::Archive)]
+pub struct Archived {
+    pub id: i64,
+}
 
 #[derive(TableModel)]
 #[table(name = "accounts", check(name = "ck_accounts_level", expr = "level >= 0"), index(name = "ix_accounts_level", columns(level, id), unique))]
@@ -31,4 +45,10 @@ fn main() {
     assert_eq!(t.foreign_keys[0].on_delete, Action::Cascade);
     assert!(t.indexes[0].unique);
     assert_eq!(Account::renamed_columns(), &[("mail", "email")]);
+    // Each model is registered with its chain where it is declared.
+    let names = |models: Models| -> Vec<String> {
+        models.tables.into_iter().map(|m| m.table.name).collect()
+    };
+    assert_eq!(names(Models::of::<Migrations>()), ["accounts"]);
+    assert_eq!(names(Models::of::<Archive>()), ["archived"]);
 }

@@ -399,6 +399,22 @@ impl Difference {
     }
 }
 
+impl Difference {
+    /// The difference in words that name both sides: `expected` is the side the comparison
+    /// started from (the history), `actual` the other (the models, the database).
+    pub fn between(&self, expected: &str, actual: &str) -> String {
+        match self {
+            Difference::Missing(what) => format!("{what} is in {expected}, not in {actual}"),
+            Difference::Extra(what) => format!("{what} is in {actual}, not in {expected}"),
+            Difference::Changed {
+                what,
+                expected: e,
+                actual: a,
+            } => format!("{what} is {e} in {expected}, {a} in {actual}"),
+        }
+    }
+}
+
 impl fmt::Display for Difference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

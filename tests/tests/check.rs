@@ -85,7 +85,7 @@ async fn changes_by_hand_are_drift_at_the_databases_revision() {
         );
         assert!(
             report.to_string().lines().any(|line| line
-                == "FAILED: schema drift at 0003: + index ix_by_hand on users (full_name) (not expected)"),
+                == "FAILED: schema drift at 0003: index ix_by_hand on users (full_name) is in the database, not in the history up to 0003; made by hand? Drop it, or write a migration that creates it"),
             "{url}: {report}"
         );
     })
@@ -132,6 +132,19 @@ async fn behind_head_edited_failed_and_models_ahead_are_each_reported() {
         assert!(
             report.problems.iter().any(|p| matches!(p,
                 CheckProblem::ModelsDiffer(Difference::Missing(what)) if what.starts_with("table users"))),
+            "{url}: {report}"
+        );
+        // The line says which side has what, and what to do.
+        assert!(
+            report.to_string().lines().any(|l| l == "FAILED: the models and the history differ: table users is in the history's head, not in the models: add it to the models if it stays, or write a migration that drops it"),
+            "{url}: {report}"
+        );
+        // A model the history lacks: write a migration.
+        let mut ahead = capp().expected_schema(Position::head(capp().chain())).unwrap();
+        ahead.tables.get_mut("users").unwrap().columns.push(capp_schema::Column::new("nickname", capp_schema::ColumnType::Text));
+        let report = check(&url, Some(&ahead)).await;
+        assert!(
+            report.to_string().contains("FAILED: the models and the history differ: column users.nickname TEXT is in the models, not in the history's head: write a migration for it: `capp-migrate revision --autogenerate -m \"...\"`"),
             "{url}: {report}"
         );
 

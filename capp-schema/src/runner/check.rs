@@ -64,15 +64,43 @@ impl fmt::Display for CheckProblem {
             CheckProblem::Edited { rev } => {
                 write!(f, "migration {rev} was edited after it was applied")
             }
-            CheckProblem::ModelsDiffer(difference) => write!(
-                f,
-                "models differ from the head of the history (write a migration): {difference}"
-            ),
-            CheckProblem::Drift { at, difference } => write!(
-                f,
-                "schema drift at {}: {difference}",
-                at.as_deref().unwrap_or("base")
-            ),
+            CheckProblem::ModelsDiffer(difference) => {
+                let fix = match difference {
+                    Difference::Extra(_) => {
+                        "write a migration for it: `capp-migrate revision --autogenerate -m \"...\"`"
+                    }
+                    Difference::Missing(_) => {
+                        "add it to the models if it stays, or write a migration that drops it"
+                    }
+                    Difference::Changed { .. } => {
+                        "change the model, or write a migration that changes the database"
+                    }
+                };
+                write!(
+                    f,
+                    "the models and the history differ: {}: {fix}",
+                    difference.between("the history's head", "the models")
+                )
+            }
+            CheckProblem::Drift { at, difference } => {
+                let at = at.as_deref().unwrap_or("base");
+                let fix = match difference {
+                    Difference::Missing(_) => {
+                        "removed by hand or by a migration's `execute`? Restore it, or write a migration that drops it"
+                    }
+                    Difference::Extra(_) => {
+                        "made by hand? Drop it, or write a migration that creates it"
+                    }
+                    Difference::Changed { .. } => {
+                        "changed by hand? Change it back, or write a migration that changes it"
+                    }
+                };
+                write!(
+                    f,
+                    "schema drift at {at}: {}; {fix}",
+                    difference.between(&format!("the history up to {at}"), "the database")
+                )
+            }
             CheckProblem::NotAtHead { current, head } => write!(
                 f,
                 "the database is at {}, not at head {head}",

@@ -22,6 +22,21 @@ pub struct Plan {
     pub downgrade: Vec<Operation>,
     /// Steps a person must review: drops, type changes, NOT NULL without a default, ...
     pub warnings: Vec<String>,
+    /// Tables and columns the history has and no model declares, not dropped because
+    /// [`Options::drops`] was off: each a sentence saying what to do.
+    pub withheld: Vec<String>,
+}
+
+/// How autogenerate plans.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Write `drop_table` and `drop_column` for tables and columns the history has and no model
+    /// declares. Off, they are listed in [`Plan::withheld`] instead: a column added by a
+    /// migration whose model was not updated must not be dropped by the next autogenerate.
+    pub drops: bool,
+    /// Compare with a live database's introspected schema instead of the history's head (see
+    /// [`plan_against_database`]).
+    pub against_database: bool,
 }
 
 impl Plan {
@@ -31,19 +46,53 @@ impl Plan {
     }
 }
 
-/// The operations from `head` (the schema the history builds, folded in memory) to `models`.
+/// The operations from `head` (the schema the history builds, folded in memory) to `models`,
+/// drops included.
 pub fn plan(head: &Schema, models: &Models) -> Plan {
-    plan_from(head, models, Equality::AS_WRITTEN)
+    plan_with(
+        head,
+        models,
+        Options {
+            drops: true,
+            against_database: false,
+        },
+    )
 }
 
-/// The operations from a live database's introspected schema to `models`. Databases rewrite check
-/// expressions and partial-index predicates, so those are matched by name and presence only.
+/// The operations from a live database's introspected schema to `models`, drops included.
+/// Databases rewrite check expressions and partial-index predicates, so those are matched by name
+/// and presence only.
 pub fn plan_against_database(live: &Schema, models: &Models) -> Plan {
-    plan_from(live, models, Equality::AGAINST_DATABASE)
+    plan_with(
+        live,
+        models,
+        Options {
+            drops: true,
+            against_database: true,
+        },
+    )
+}
+
+/// The operations from `from` (the history's head, or a live database's schema) to `models`.
+pub fn plan_with(from: &Schema, models: &Models, options: Options) -> Plan {
+    if !options.against_database {
+        return plan_from(from, models, Equality::AS_WRITTEN, options.drops);
+    }
+    // A database spells defaults its own way (`'pending'::character varying`): the file gets
+    // them as the models would write them, which every database takes.
+    let mut live = from.clone();
+    for table in live.tables.values_mut() {
+        for column in &mut table.columns {
+            if let Some(default) = &mut column.default {
+                *default = crate::compare::normalize_default(default);
+            }
+        }
+    }
+    plan_from(&live, models, Equality::AGAINST_DATABASE, options.drops)
 }
 
 /// `rules`: how check expressions and index predicates compare (see [`Equality`]).
-fn plan_from(head: &Schema, models: &Models, rules: Equality) -> Plan {
+fn plan_from(head: &Schema, models: &Models, rules: Equality, drops: bool) -> Plan {
     let target = models.schema();
     let mut plan = Plan::default();
     // Enum types first, so that new columns can use them.
@@ -57,12 +106,25 @@ fn plan_from(head: &Schema, models: &Models, rules: Equality) -> Plan {
     }
     for model in &models.tables {
         if let Some(old) = head.tables.get(&model.table.name) {
-            table_changes(old, &model.table, model.renamed_columns, rules, &mut plan);
+            table_changes(
+                old,
+                &model.table,
+                model.renamed_columns,
+                rules,
+                drops,
+                &mut plan,
+            );
         }
     }
     // Tables the models no longer have.
     for name in head.tables.keys() {
         if !target.tables.contains_key(name) {
+            if !drops {
+                plan.withheld.push(format!(
+                    "table {name} is in the history's head and no model declares it: not dropped. If it stays, add its model; to drop it, run again with --allow-drops"
+                ));
+                continue;
+            }
             plan.upgrade
                 .push(Operation::DropTable { name: name.clone() });
             plan.warnings.push(format!(
@@ -247,6 +309,7 @@ fn table_changes(
     new: &Table,
     renames: &[(&str, &str)],
     rules: Equality,
+    drops: bool,
     plan: &mut Plan,
 ) {
     let renamed_old = column_renames(old, new, renames, plan);
@@ -278,7 +341,12 @@ fn table_changes(
     for column in &old.columns {
         let kept =
             new.get_column(&column.name).is_some() || renamed_old.contains(column.name.as_str());
-        if !kept {
+        if !kept && !drops {
+            plan.withheld.push(format!(
+                "column {t}.{} is in the history's head and the model of {t} does not declare it: not dropped. If it stays, add the field to the model; to drop it, run again with --allow-drops",
+                column.name
+            ));
+        } else if !kept {
             plan.upgrade.push(Operation::DropColumn {
                 table: t.clone(),
                 column: column.name.clone(),
@@ -618,6 +686,22 @@ fn op_tokens(op: &Operation) -> TokenStream {
         Operation::Execute { sql } => quote!(op.execute(#sql);),
         Operation::RunRust { .. } => quote!(),
     }
+}
+
+/// An operation as the migration file writes it, on one line: `op.drop_index("ix_by_hand")`.
+pub fn describe(op: &Operation) -> String {
+    let text = op_tokens(op).to_string();
+    let mut out = String::with_capacity(text.len());
+    for part in text.split(' ') {
+        let glue = part.starts_with(['.', '(', ')', ',', ';', ']', ':'])
+            || out.ends_with(['.', '(', '[', ':'])
+            || out.is_empty();
+        if !glue {
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+    out.trim_end_matches(';').to_owned()
 }
 
 /// The migration file: formatted, with the warnings at the top.

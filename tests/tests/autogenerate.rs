@@ -187,6 +187,67 @@ fn warnings_name_what_needs_a_person() {
     );
 }
 
+#[test]
+fn without_allow_drops_what_no_model_declares_is_listed_not_dropped() {
+    let m = migrator();
+    let head = m.expected_schema(Position::head(m.chain())).unwrap();
+    // A model that lacks a column the history has, and no model for the preferences table: as
+    // after a migration whose model was not updated.
+    #[derive(TableModel)]
+    #[table(name = "users", index(name = "ix_users_nickname", columns(nickname)))]
+    #[allow(dead_code)] // the fields describe the rows
+    struct User {
+        #[column(primary_key)]
+        id: models::Uuid,
+        #[column(max_length = 255, unique = "uq_users_email")]
+        email: String,
+        #[column(enum_type = "kyc_status", default_str = "pending")]
+        kyc: String,
+        #[column(max_length = 50)]
+        nickname: Option<String>,
+    }
+    let models = Models::default()
+        .table::<User>()
+        .enum_type("kyc_status", &["pending", "verified", "rejected"]);
+    let options = capp_schema::autogen::Options::default();
+    let withheld = capp_schema::autogen::plan_with(&head, &models, options);
+    assert!(
+        withheld.is_empty(),
+        "nothing is dropped: {:?}",
+        withheld.upgrade
+    );
+    let said = withheld.withheld.join("\n");
+    assert!(
+        said.contains("column users.email_verified is in the history's head and the model of users does not declare it: not dropped. If it stays, add the field to the model; to drop it, run again with --allow-drops"),
+        "{said}"
+    );
+    assert!(
+        said.contains("table preferences is in the history's head and no model declares it"),
+        "{said}"
+    );
+    let dropping = capp_schema::autogen::plan_with(
+        &head,
+        &models,
+        capp_schema::autogen::Options {
+            drops: true,
+            ..options
+        },
+    );
+    let written: Vec<String> = dropping
+        .upgrade
+        .iter()
+        .map(capp_schema::autogen::describe)
+        .collect();
+    assert!(
+        written.contains(&r#"op.drop_column("users", "email_verified")"#.to_owned()),
+        "{written:?}"
+    );
+    assert!(
+        written.contains(&r#"op.drop_table("preferences")"#.to_owned()),
+        "{written:?}"
+    );
+}
+
 #[tokio::test]
 async fn against_a_live_postgres_database_the_same_operations_come_out() {
     let Some(pg) = capp_schema_tests::PgDb::create().await else {
@@ -206,4 +267,37 @@ async fn against_a_live_postgres_database_the_same_operations_come_out() {
     );
     assert_eq!(from_live.upgrade, from_history.upgrade);
     assert_eq!(from_live.downgrade, from_history.downgrade);
+}
+
+#[tokio::test]
+async fn against_a_live_database_defaults_are_written_portably() {
+    let Some(pg) = capp_schema_tests::PgDb::create().await else {
+        return;
+    };
+    let m = migrator();
+    let mut db = capp_schema::runner::Db::connect(&pg.database_url())
+        .await
+        .unwrap();
+    m.upgrade(&mut db, "head").await.unwrap();
+    let live = db.introspect(m.config()).await.unwrap();
+    // PostgreSQL keeps `'pending'::character varying`; the file must not.
+    let raw = live.tables["users"]
+        .get_column("kyc")
+        .and_then(|c| c.default.clone())
+        .unwrap_or_default();
+    assert!(raw.contains("::"), "{raw}");
+    let plan = capp_schema::autogen::plan_with(
+        &live,
+        &Models::default(),
+        capp_schema::autogen::Options {
+            drops: true,
+            against_database: true,
+        },
+    );
+    let file = migration_file("0009", Some("0008"), "drop all", &plan);
+    assert!(
+        file.contains(r#"default_str("pending")"#) || file.contains(r#"default_sql("'pending'")"#),
+        "{file}"
+    );
+    assert!(!file.contains("::character varying"), "{file}");
 }

@@ -125,6 +125,10 @@ pub enum Command {
         /// Compare the models with the live database instead of the history's head.
         #[arg(long, requires = "autogenerate")]
         against_database: bool,
+        /// Also write `drop_table` and `drop_column` for tables and columns the history has and
+        /// no model declares (without it they are listed, not dropped).
+        #[arg(long, requires = "autogenerate")]
+        allow_drops: bool,
         /// The new revision id (by default the next one after the head).
         #[arg(long)]
         rev_id: Option<String>,

@@ -79,6 +79,13 @@ pub(crate) enum Error {
     #[error("history range `{range}` runs backwards; write the older revision first: `{forwards}`")]
     BackwardsRange { range: String, forwards: String },
 
+    /// `revision --autogenerate --against-database` on a database that does not keep what the
+    /// models name (SQLite forgets constraint names).
+    #[error(
+        "--against-database needs a PostgreSQL database; {url} does not keep constraint names, so every constraint would look changed. Compare with the history instead (without --against-database)"
+    )]
+    AgainstDatabaseNeedsPostgres { url: String },
+
     /// A destructive step was not confirmed.
     #[error("destructive step not confirmed: {0}; pass --yes to proceed")]
     NotConfirmed(String),
@@ -107,7 +114,8 @@ impl Error {
             | Error::DotEnv { .. }
             | Error::BackwardsRange { .. }
             | Error::RevisionFileExists { .. }
-            | Error::MessageNotOneLine => exit::ERROR,
+            | Error::MessageNotOneLine
+            | Error::AgainstDatabaseNeedsPostgres { .. } => exit::ERROR,
         }
     }
 

@@ -58,6 +58,7 @@ impl Command {
                 message,
                 autogenerate,
                 against_database,
+                allow_drops,
                 rev_id,
                 versions_dir,
             } => {
@@ -65,6 +66,7 @@ impl Command {
                     message,
                     autogenerate,
                     against_database,
+                    allow_drops,
                     rev_id,
                     versions_dir,
                 };

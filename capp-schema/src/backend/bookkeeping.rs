@@ -29,13 +29,20 @@ pub(crate) fn lease_table(history: &str) -> String {
     format!("{history}_lease")
 }
 
-/// The columns of the history table that say who ran a step, added to history tables of earlier
-/// versions when they are missing.
-pub(crate) const AUDIT_COLUMNS: [(&str, &str); 4] = [
+/// The name of the table whose presence marks a database as a development database (`redo`).
+pub(crate) fn development_table(history: &str) -> String {
+    format!("{history}_development")
+}
+
+/// The columns of the history table added after its first version, added to history tables of
+/// earlier versions when they are missing: who ran a step, and the downgrade SQL recorded for
+/// `redo` on a development database.
+pub(crate) const AUDIT_COLUMNS: [(&str, &str); 5] = [
     ("run_by", "VARCHAR(128)"),
     ("client_addr", "VARCHAR(64)"),
     ("tool", "VARCHAR(128)"),
     ("application", "VARCHAR(128)"),
+    ("downgrade_sql", "TEXT"),
 ];
 
 impl Tables {
@@ -67,12 +74,40 @@ impl Tables {
         self.qualified(&self.lease_name())
     }
 
+    /// The development marker's table, quoted and qualified.
+    pub(crate) fn development(&self) -> String {
+        self.qualified(&development_table(&self.history_name))
+    }
+
     /// Whether `table` (from the application's schema) is one of the runner's.
     pub(crate) fn is_ours(&self, table: &str) -> bool {
         self.schema.is_none()
             && (table == self.version_name
                 || table == self.history_name
-                || table == self.lease_name())
+                || table == self.lease_name()
+                || table == development_table(&self.history_name))
+    }
+
+    /// Marks the database for development (`redo`), or clears the mark.
+    pub(crate) fn development_sql(&self, marked: bool) -> String {
+        if marked {
+            format!(
+                "CREATE TABLE IF NOT EXISTS {} (marked_at VARCHAR(64) NOT NULL, note VARCHAR(255));\nDELETE FROM {0};\nINSERT INTO {0} (marked_at, note) VALUES (CURRENT_TIMESTAMP, 'redo may undo the head migration with the downgrade recorded when it was applied');\n",
+                self.development()
+            )
+        } else {
+            format!("DROP TABLE IF EXISTS {};\n", self.development())
+        }
+    }
+
+    /// The newest upgrade row of `rev`, as a bookkeeping row: kind `d`, rev, its recorded
+    /// downgrade SQL, its checksum, its status.
+    pub(crate) fn recorded_downgrade_sql(&self, rev: &str) -> String {
+        format!(
+            "SELECT 'd', rev, downgrade_sql, checksum, status FROM {h} WHERE id = (SELECT max(id) FROM {h} WHERE rev = {} AND direction = 'upgrade')",
+            sql_string(rev),
+            h = self.history()
+        )
     }
 
     /// `CREATE TABLE IF NOT EXISTS` for the version table (exactly as Alembic creates it) and the
@@ -81,7 +116,7 @@ impl Tables {
         let (id, applied_at) = self.dialect.0.history_columns();
         format!(
             "CREATE TABLE IF NOT EXISTS {v} (\n    version_num VARCHAR(32) NOT NULL,\n    CONSTRAINT {pk} PRIMARY KEY (version_num)\n);\n\
-             CREATE TABLE IF NOT EXISTS {h} (\n    id {id},\n    rev VARCHAR(32) NOT NULL,\n    direction VARCHAR(16) NOT NULL,\n    checksum VARCHAR(64),\n    status VARCHAR(16) NOT NULL,\n    applied_at {applied_at},\n    duration_ms BIGINT,\n    run_by VARCHAR(128),\n    client_addr VARCHAR(64),\n    tool VARCHAR(128),\n    application VARCHAR(128)\n);\n",
+             CREATE TABLE IF NOT EXISTS {h} (\n    id {id},\n    rev VARCHAR(32) NOT NULL,\n    direction VARCHAR(16) NOT NULL,\n    checksum VARCHAR(64),\n    status VARCHAR(16) NOT NULL,\n    applied_at {applied_at},\n    duration_ms BIGINT,\n    run_by VARCHAR(128),\n    client_addr VARCHAR(64),\n    tool VARCHAR(128),\n    application VARCHAR(128),\n    downgrade_sql TEXT\n);\n",
             v = self.version(),
             pk = ident(&format!("{}_pkc", self.version_name)),
             h = self.history(),
@@ -139,15 +174,20 @@ impl Tables {
         sql
     }
 
-    /// The statement recording `row`; `duration_ms` is SQL (a number, an expression or `NULL`).
-    /// The statement recording `row`, with who ran it: the database user, the client's address
+    /// The statement recording `row` (`duration_ms` is SQL: a number, an expression or `NULL`),
+    /// with who ran it: the database user, the client's address
     /// and the application name as the server sees them (where the database has them), and
     /// this program and its version.
     pub(crate) fn history_sql(&self, row: &HistoryRow, duration_ms: &str) -> String {
         let (run_by, client_addr, application) = self.dialect.0.audit_sql();
         format!(
-            "INSERT INTO {} (rev, direction, checksum, status, duration_ms, run_by, client_addr, tool, application) VALUES ({}, {}, {}, {}, {duration_ms}, {run_by}, {client_addr}, {}, {application});\n",
+            "INSERT INTO {} (rev, direction, checksum, status, duration_ms, run_by, client_addr, tool, application{}) VALUES ({}, {}, {}, {}, {duration_ms}, {run_by}, {client_addr}, {}, {application}{});\n",
             self.history(),
+            if row.downgrade_sql.is_some() {
+                ", downgrade_sql"
+            } else {
+                ""
+            },
             sql_string(&row.rev),
             sql_string(row.event.as_str()),
             row.checksum
@@ -155,6 +195,9 @@ impl Tables {
                 .map_or_else(|| "NULL".to_owned(), sql_string),
             sql_string(row.outcome.as_str()),
             sql_string(&self.tool),
+            row.downgrade_sql
+                .as_deref()
+                .map_or_else(String::new, |sql| format!(", {}", sql_string(sql))),
         )
     }
 
@@ -286,6 +329,8 @@ pub(crate) struct HistoryRow {
     pub(crate) event: Event,
     pub(crate) checksum: Option<String>,
     pub(crate) outcome: Outcome,
+    /// For an upgrade on a development database: the SQL of its downgrade, for `redo`.
+    pub(crate) downgrade_sql: Option<String>,
 }
 
 impl HistoryRow {
@@ -295,6 +340,7 @@ impl HistoryRow {
             event,
             checksum,
             outcome: Outcome::Ok,
+            downgrade_sql: None,
         }
     }
 
@@ -358,6 +404,7 @@ impl State {
                 event,
                 checksum,
                 outcome,
+                downgrade_sql: None,
             });
         }
         Ok(state)

@@ -150,6 +150,31 @@ impl Db {
         self.backend.long_transactions(min_age, on).await
     }
 
+    /// Whether the database is marked for development (`capp-migrate develop`).
+    pub(crate) async fn development_marked(
+        &mut self,
+        tables: &Tables,
+    ) -> Result<bool, sqlx::Error> {
+        self.backend.development_marked(tables).await
+    }
+
+    /// The SQL of the downgrade recorded when `rev` was applied, with the checksum it was applied
+    /// with; `None` when none was recorded.
+    pub(crate) async fn recorded_downgrade(
+        &mut self,
+        tables: &Tables,
+        rev: &str,
+    ) -> Result<(Option<String>, Option<String>), sqlx::Error> {
+        let rows = self
+            .backend
+            .bookkeeping_rows(tables.recorded_downgrade_sql(rev))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .next()
+            .map_or((None, None), |(_, _, sql, checksum, _)| (sql, checksum)))
+    }
+
     /// Who holds the migration lock, if anyone.
     pub(crate) async fn lock_holder(
         &mut self,

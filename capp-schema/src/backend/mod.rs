@@ -25,7 +25,9 @@ use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 pub use bookkeeping::UnreadableRow;
-pub(crate) use bookkeeping::{Event, HistoryRow, Outcome, State, Tables, lease_table};
+pub(crate) use bookkeeping::{
+    Event, HistoryRow, Outcome, State, Tables, development_table, lease_table,
+};
 pub(crate) use db::ReadError;
 pub use db::{ConnectError, DEFAULT_CONNECT_TIMEOUT, Db};
 pub use url::{DEFAULT_URL, DatabaseUrl, UrlError};
@@ -307,6 +309,12 @@ pub(crate) trait Backend: DataConnection + Send {
         &'a mut self,
         tables: &'a Tables,
     ) -> BoxFuture<'a, Result<(bool, bool), sqlx::Error>>;
+
+    /// Whether the database is marked for development (`capp-migrate develop`).
+    fn development_marked<'a>(
+        &'a mut self,
+        tables: &'a Tables,
+    ) -> BoxFuture<'a, Result<bool, sqlx::Error>>;
 
     /// The columns of the history table (to add the audit columns of this version to an older
     /// one).

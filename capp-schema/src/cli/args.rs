@@ -136,6 +136,17 @@ pub enum Command {
         #[arg(long)]
         versions_dir: Option<std::path::PathBuf>,
     },
+    /// Mark this database for development, so that `redo` may undo its head migration (and
+    /// upgrades record each downgrade's SQL for it); `--off` clears the mark. Never on a shared
+    /// database.
+    Develop {
+        /// Clear the mark.
+        #[arg(long)]
+        off: bool,
+    },
+    /// Undo the head migration with the downgrade recorded when it was applied, then apply its
+    /// current upgrade: the loop for revising a migration that exists only on your database.
+    Redo,
     /// Accept the edited checksum of an applied migration, after review.
     Accept { rev: String },
     /// Clear the failed state of a migration that failed outside a transaction, after repairing

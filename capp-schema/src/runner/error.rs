@@ -223,6 +223,24 @@ pub enum StateError {
     )]
     Interrupted { rev: String },
 
+    /// `redo` on a database not marked for development.
+    #[error(
+        "redo undoes the head migration with the downgrade recorded when it was applied, and only on a database marked for development: run `capp-migrate develop` on your own database first (never on a shared one; nothing is guessed from the host name, since production behind a local pooler or tunnel looks like localhost)"
+    )]
+    NotDevelopment,
+
+    /// `redo` on a database that is not at the head.
+    #[error(
+        "redo works on the head migration {head}, and the database is at {at}: `capp-migrate upgrade head` first"
+    )]
+    RedoNotAtHead { at: String, head: String },
+
+    /// `redo` of a migration applied without its downgrade recorded.
+    #[error(
+        "no downgrade was recorded when {rev} was applied (it was applied before the database was marked for development, or its downgrade has a Rust step or runs outside a transaction): undo your edit, `capp-migrate downgrade -1`, edit again, and `capp-migrate upgrade head`"
+    )]
+    NoRecordedDowngrade { rev: String },
+
     /// `repair` while another runner holds the migration lock: the migration may still be
     /// running.
     #[error(

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use super::migrator::Stop;
-use super::plan::{Piece, Plan, RenderedStep, Renderer, Step};
+use super::plan::{Direction, Piece, Plan, RenderedStep, Renderer, Step};
 use super::retry::Backoff;
 use super::{Applied, Index, LockNotGranted, Migrator, Report, RunError, TransactionMode};
 use crate::backend::{Db, DbError, ExecError, HistoryRow, LockHolder, Outcome};
@@ -64,7 +64,10 @@ impl Migrator {
         let mut renderer = Renderer::new(&self.chain, db.dialect(), plan.from)?;
         for &step in &plan.steps {
             let m = self.chain.migrations()[step.index];
-            let rendered = renderer.render(step)?;
+            let mut rendered = renderer.render(step)?;
+            if plan.record_downgrades && step.direction == Direction::Upgrade {
+                rendered.downgrade_sql = renderer.downgrade_sql(step.index);
+            }
             let started = Instant::now();
             let mut lock_retries = 0;
             let ran = if !rendered.in_transaction {
@@ -355,14 +358,10 @@ impl Migrator {
             batch.push_str(
                 &tables.version_sql(self.rev_at(from).as_deref(), self.rev_at(to).as_deref()),
             );
-            db.finish_migration(
-                batch,
-                step.history_row(m),
-                &tables,
-                own_transaction,
-                started,
-            )
-            .await
+            let mut row = step.history_row(m);
+            row.downgrade_sql.clone_from(&rendered.downgrade_sql);
+            db.finish_migration(batch, row, &tables, own_transaction, started)
+                .await
         }
         .await;
         match outcome {
@@ -438,7 +437,8 @@ impl Migrator {
         rendered: &RenderedStep,
     ) -> Result<(), RunError> {
         let tables = self.config.tables(db.dialect());
-        let row = step.history_row(m);
+        let mut row = step.history_row(m);
+        row.downgrade_sql.clone_from(&rendered.downgrade_sql);
         let marker = HistoryRow::new(m.rev(), row.event, None).with_outcome(Outcome::Running);
         db.execute(&tables.history_sql(&marker, "NULL"))
             .await

@@ -15,6 +15,9 @@ impl Db {
         schema
             .tables
             .remove(&crate::backend::lease_table(&config.history_table));
+        schema
+            .tables
+            .remove(&crate::backend::development_table(&config.history_table));
         Ok(schema)
     }
 }

@@ -69,6 +69,9 @@ pub(crate) struct Plan {
     pub(crate) from: Index,
     pub(crate) to: Index,
     pub(crate) steps: Vec<Step>,
+    /// Record each upgrade's downgrade SQL in its history row (a development database, for
+    /// `redo`).
+    pub(crate) record_downgrades: bool,
 }
 
 impl Plan {
@@ -80,7 +83,12 @@ impl Plan {
                 direction: Direction::Upgrade,
             })
             .collect();
-        Plan { from, to, steps }
+        Plan {
+            from,
+            to,
+            steps,
+            record_downgrades: false,
+        }
     }
 
     /// The downgrade steps from `from` to `to` (`to <= from`); an irreversible migration on the
@@ -110,7 +118,12 @@ impl Plan {
                 });
             }
         }
-        Ok(Plan { from, to, steps })
+        Ok(Plan {
+            from,
+            to,
+            steps,
+            record_downgrades: false,
+        })
     }
 
     /// Either way, from `from` to `to`.
@@ -172,6 +185,8 @@ pub(crate) struct RenderedStep {
     /// The tables, existing before the step, that its DDL locks (not those of `execute` or
     /// Rust steps, which the runner cannot see into).
     pub(crate) locks: Vec<TableLock>,
+    /// The downgrade's SQL, recorded with the upgrade on a development database (`redo`).
+    pub(crate) downgrade_sql: Option<String>,
     /// Whether the step runs in a transaction (always, where the dialect says so).
     pub(crate) in_transaction: bool,
 }
@@ -238,8 +253,38 @@ impl<'c> Renderer<'c> {
         Ok(RenderedStep {
             pieces,
             locks,
+            downgrade_sql: None,
             in_transaction: recording.transactional || self.dialect.always_in_a_transaction(),
         })
+    }
+}
+
+impl Renderer<'_> {
+    /// The SQL of the downgrade of the migration at `index`, rendered against the schema after
+    /// its upgrade (call it after [`Renderer::render`] of that upgrade); `None` when it cannot be
+    /// replayed as SQL in one transaction (irreversible, a Rust step, outside a transaction).
+    pub(crate) fn downgrade_sql(&self, index: usize) -> Option<String> {
+        let recording = self.chain.migrations()[index].downgrade()?;
+        if !recording.transactional {
+            return None;
+        }
+        let mut schema = self.schema.clone();
+        let mut sql = String::new();
+        for op in &recording.operations {
+            if let Operation::RunRust { .. } = op {
+                return None;
+            }
+            let before = match self.dialect.rebuilds(op) {
+                Some(table) => Some(schema.table(table).ok()?.clone()),
+                None => None,
+            };
+            schema.apply(op).ok()?;
+            for statement in self.dialect.statements(op, before.as_ref(), &schema).ok()? {
+                sql.push_str(&statement);
+                sql.push_str(";\n");
+            }
+        }
+        Some(sql)
     }
 }
 

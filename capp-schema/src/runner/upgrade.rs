@@ -104,10 +104,17 @@ impl Migrator {
                     })
                     .ok_or_else(|| self.wrong_way(target, current, direction));
             }
-            let plan = match direction {
+            let mut plan = match direction {
                 Direction::Upgrade => Plan::upgrade(current, to),
                 Direction::Downgrade => Plan::downgrade(&self.chain, current, to)?,
             };
+            if direction == Direction::Upgrade && !plan.steps.is_empty() {
+                let tables = self.config.tables(db.dialect());
+                plan.record_downgrades = db
+                    .development_marked(&tables)
+                    .await
+                    .map_err(RunError::db("cannot read the development mark"))?;
+            }
             let report = self.run(db, &plan).await?;
             let stop = report.stop;
             if !report.applied.is_empty() {

@@ -314,6 +314,17 @@ impl Backend for Postgres {
         })
     }
 
+    fn development_marked<'a>(
+        &'a mut self,
+        tables: &'a Tables,
+    ) -> BoxFuture<'a, Result<bool, sqlx::Error>> {
+        let sql = format!(
+            "SELECT (to_regclass({}) IS NOT NULL)::text",
+            sql_string(&tables.development())
+        );
+        Box::pin(async move { Ok(self.first_column(sql).await? == ["true"]) })
+    }
+
     fn history_column_names<'a>(
         &'a mut self,
         tables: &'a Tables,

@@ -186,6 +186,19 @@ impl Backend for Sqlite {
         )
     }
 
+    fn development_marked<'a>(
+        &'a mut self,
+        tables: &'a Tables,
+    ) -> BoxFuture<'a, Result<bool, sqlx::Error>> {
+        Box::pin(
+            sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+            )
+            .bind(super::development_table(&tables.history_name))
+            .fetch_one(&mut self.conn),
+        )
+    }
+
     fn history_column_names<'a>(
         &'a mut self,
         tables: &'a Tables,

@@ -111,6 +111,38 @@ pub(super) async fn test(cx: &Context, yes: bool) -> Result<(), Error> {
 }
 
 /// `accept REV`: records the edited checksum of an applied migration, after review.
+pub(super) async fn develop(cx: &Context, on: bool) -> Result<(), Error> {
+    let mut db = Db::connect(&cx.url).await?;
+    cx.migrator.develop(&mut db, on).await?;
+    if on {
+        outln!(
+            "{} is marked for development: `capp-migrate redo` may undo its head migration, and upgrades record each downgrade's SQL for it",
+            cx.url
+        )?;
+    } else {
+        outln!("{} is no longer marked for development", cx.url)?;
+    }
+    Ok(())
+}
+
+pub(super) async fn redo(cx: &Context) -> Result<(), Error> {
+    let mut db = Db::connect(&cx.url).await?;
+    let redo = cx.migrator.redo(&mut db).await?;
+    let rev = &redo.rev;
+    match redo.applied_checksum.as_deref() {
+        Some(applied) if applied == redo.current_checksum => {
+            outln!("Checksum of {rev}: unchanged since it was applied")?;
+        }
+        Some(applied) => outln!(
+            "Checksum of {rev}: applied as {applied}, now {} (edited since it was applied)",
+            redo.current_checksum
+        )?,
+        None => outln!("Checksum of {rev}: not recorded when it was applied")?,
+    }
+    outln!("Undid {rev} with the downgrade recorded when it was applied")?;
+    print_report(&cx.migrator, &redo.report, &cx.url)
+}
+
 pub(super) async fn accept(cx: &Context, rev: &str) -> Result<(), Error> {
     let mut db = Db::connect(&cx.url).await?;
     cx.migrator.accept(&mut db, rev).await?;

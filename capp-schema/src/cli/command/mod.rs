@@ -72,6 +72,8 @@ impl Command {
                 };
                 revision::revision(cx, new).await
             }
+            Command::Develop { off } => migrate::develop(cx, !off).await,
+            Command::Redo => migrate::redo(cx).await,
             Command::Accept { rev } => migrate::accept(cx, &rev).await,
             Command::Repair { rev } => migrate::repair(cx, &rev).await,
         }

@@ -46,6 +46,12 @@ pub(crate) trait SqlDialect: Sync {
         false
     }
 
+    /// Whether the database keeps constraint names and everything else the models name, so
+    /// that its introspected schema can stand in for the history's (`--against-database`).
+    fn keeps_constraint_names(&self) -> bool {
+        true
+    }
+
     /// The statement that opens a migration's transaction in a script.
     fn begin(&self) -> &'static str {
         "BEGIN"
@@ -97,6 +103,11 @@ impl Dialect {
     /// Whether every migration runs in a transaction in this dialect.
     pub fn always_in_a_transaction(self) -> bool {
         self.0.always_in_a_transaction()
+    }
+
+    /// Whether the database keeps constraint names (see `--against-database`).
+    pub fn keeps_constraint_names(self) -> bool {
+        self.0.keeps_constraint_names()
     }
 
     /// The statement opening a migration's transaction.

@@ -82,7 +82,7 @@ pub(crate) enum Error {
     /// `revision --autogenerate --against-database` on a database that does not keep what the
     /// models name (SQLite forgets constraint names).
     #[error(
-        "--against-database needs a PostgreSQL database; {url} does not keep constraint names, so every constraint would look changed. Compare with the history instead (without --against-database)"
+        "--against-database needs a database that keeps constraint names (PostgreSQL); {url} does not, so every constraint would look changed. Compare with the history instead (without --against-database)"
     )]
     AgainstDatabaseNeedsPostgres { url: String },
 

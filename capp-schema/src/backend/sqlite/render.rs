@@ -102,6 +102,11 @@ impl SqlDialect for Sqlite {
         true
     }
 
+    /// SQLite forgets constraint names (its canonical form has none).
+    fn keeps_constraint_names(&self) -> bool {
+        false
+    }
+
     fn begin(&self) -> &'static str {
         "BEGIN IMMEDIATE"
     }

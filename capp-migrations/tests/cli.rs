@@ -393,6 +393,11 @@ fn revision_writes_the_next_file_and_autogenerate_finds_nothing_at_head() {
         versions_arg,
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Write its upgrade and its downgrade, then `cargo build`"),
+        "{}",
+        stdout(&out)
+    );
     let (head, next) = (head(), after_head(1));
     let file = versions.join(format!("{next}_add_user_preferences_table.rs"));
     let text = std::fs::read_to_string(&file).unwrap();
@@ -510,4 +515,51 @@ fn a_closed_stdout_ends_the_command_quietly() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
         assert_eq!(stderr(&out), "", "{args:?}");
     }
+}
+
+#[test]
+fn messages_point_the_right_way_and_name_what_they_touch() {
+    let dir = WorkDir::new("messages");
+    assert!(dir.run(&["upgrade", "0001"]).status.success());
+    // A relative target the wrong way suggests the other command, wherever the database is.
+    let out = dir.run(&["downgrade", "+1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: +1 is ahead of the current revision 0001; use `upgrade +1`\n"
+    );
+    // An offline downgrade without FROM says how to write it.
+    let out = dir.run(&["downgrade", "0003-2", "--sql"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: an offline downgrade cannot read where the database is: give the revision it starts from as FROM:TO, e.g. `downgrade {h}:0003-2 --sql` for a database at the head {h}\n",
+            h = head()
+        )
+    );
+    // `current` names the database on stderr; stdout stays Alembic's.
+    let out = dir.run(&["current"]);
+    assert_eq!(stdout(&out), "0001\n");
+    assert_eq!(stderr(&out), "Database: sqlite://capp.db\n");
+    // A stamp onto a schema that does not match says so.
+    let out = dir.run(&["stamp", "head"]);
+    assert!(out.status.success());
+    assert!(
+        stderr(&out).starts_with(&format!(
+            "WARNING: the schema is not what the history builds up to {}: ",
+            head()
+        )) && stderr(&out).contains("users.kyc_verified_at"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(dir.run(&["stamp", "0001"]).status.success());
+    // A destructive downgrade names what it drops.
+    let out = dir.run(&["downgrade", "base"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(r#"0001: op.drop_table("users")"#),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -23,6 +23,9 @@ pub(crate) trait SqlDialect: Sync {
     /// The name users see: `postgresql`, `sqlite`.
     fn name(&self) -> &'static str;
 
+    /// How to back the database up before a destructive step, in a few words.
+    fn backup_hint(&self) -> &'static str;
+
     /// A column type as this dialect declares it.
     fn column_type(&self, ty: &ColumnType) -> String;
 
@@ -103,6 +106,11 @@ impl Dialect {
     /// Whether every migration runs in a transaction in this dialect.
     pub fn always_in_a_transaction(self) -> bool {
         self.0.always_in_a_transaction()
+    }
+
+    /// How to back the database up before a destructive step: `pg_dump`, a copy of the file.
+    pub fn backup_hint(self) -> &'static str {
+        self.0.backup_hint()
     }
 
     /// Whether the database keeps constraint names (see `--against-database`).

@@ -165,6 +165,12 @@ pub enum TargetError {
     #[error("relative target `{target}` goes outside the history (base and {len} migrations)")]
     OutOfRange { target: String, len: usize },
 
+    /// `downgrade TARGET --sql` without the revision the script starts from.
+    #[error(
+        "an offline downgrade cannot read where the database is: give the revision it starts from as FROM:TO, e.g. `downgrade {head}:{target} --sql` for a database at the head {head}"
+    )]
+    OfflineDowngradeNeedsFrom { target: String, head: String },
+
     /// An upgrade to a target behind the current revision.
     #[error("{target} is behind the current revision {current}; use `downgrade {target}`")]
     Behind { target: String, current: String },

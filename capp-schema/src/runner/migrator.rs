@@ -147,6 +147,9 @@ impl Migrator {
     ) -> Result<(Vec<Migration>, bool), RunError> {
         let state = self.read_state(db).await?;
         let current = self.position(&state)?;
+        if target.trim().starts_with('+') {
+            return Err(self.wrong_way(target, current, Direction::Downgrade));
+        }
         let to = target::resolve(&self.chain, target, current)?;
         let plan = Plan::downgrade(&self.chain, current, to.min(current))?;
         let migrations = plan.migrations(&self.chain).into_iter().copied().collect();

@@ -87,6 +87,14 @@ impl Migrator {
                 }
                 other => other?,
             };
+            // `downgrade +1` and `upgrade -1` go the other way, wherever the database is.
+            let backwards = match direction {
+                Direction::Upgrade => target.trim().starts_with('-'),
+                Direction::Downgrade => target.trim().starts_with('+'),
+            };
+            if goal.is_none() && backwards {
+                return Err(self.wrong_way(target, current, direction));
+            }
             let to = match goal {
                 Some(to) => to,
                 None => *goal.insert(target::resolve(&self.chain, target, current)?),
@@ -150,7 +158,7 @@ impl Migrator {
         matches!(db.lock_holder(&tables).await, Ok(Some(_)))
     }
 
-    fn wrong_way(&self, target: &str, current: Index, direction: Direction) -> RunError {
+    pub(crate) fn wrong_way(&self, target: &str, current: Index, direction: Direction) -> RunError {
         let (target, current) = (target.to_owned(), self.describe(current));
         match direction {
             Direction::Upgrade => TargetError::Behind { target, current },

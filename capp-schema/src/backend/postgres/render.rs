@@ -16,6 +16,10 @@ impl SqlDialect for Postgres {
         "postgresql"
     }
 
+    fn backup_hint(&self) -> &'static str {
+        "back it up first (pg_dump)"
+    }
+
     fn column_type(&self, ty: &ColumnType) -> String {
         match ty {
             ColumnType::Enum(name) => ident(name),

@@ -17,6 +17,10 @@ impl SqlDialect for Sqlite {
         "sqlite"
     }
 
+    fn backup_hint(&self) -> &'static str {
+        "back it up first (copy the database file while nothing writes to it)"
+    }
+
     fn column_type(&self, ty: &ColumnType) -> String {
         match ty {
             ColumnType::Enum(_) => "TEXT".to_owned(),

@@ -1,5 +1,7 @@
 //! The commands that change nothing: `current`, `history`, `heads`, `show`.
 
+use std::io::Write;
+
 use crate::chain::Migration;
 use crate::render::Dialect;
 use crate::runner::{Db, Migrator, Position, RunError, TargetError};
@@ -20,6 +22,8 @@ pub(super) async fn current(cx: &Context, verbose: bool) -> Result<(), Error> {
     }
     let mut db = Db::connect(&cx.url).await?;
     let status = cx.migrator.status(&mut db).await?;
+    // Which database was read, where it does not change what scripts parse (stdout).
+    let _ = writeln!(std::io::stderr().lock(), "Database: {}", cx.url);
     print_status(&cx.migrator, &status, verbose)?;
     Ok(())
 }

@@ -3,7 +3,9 @@
 
 use std::io::{IsTerminal, Write};
 
-use crate::runner::{Config, Db, Direction, Migrator, Position, TargetError, TransactionMode};
+use crate::runner::{
+    CheckProblem, Config, Db, Direction, Migrator, Position, TargetError, TransactionMode,
+};
 
 use super::super::error::Error;
 use super::super::output::{print_report, print_status};
@@ -47,9 +49,9 @@ pub(super) fn script(cx: &Context, target: &str, direction: Direction) -> Result
         Some((from, to)) => (migrator.resolve(from, Position::BASE)?, to),
         None if direction == Direction::Upgrade => (Position::BASE, target),
         None => {
-            return Err(TargetError::OutOfRange {
-                target: format!("{target} (offline downgrade needs FROM:TO, e.g. 0003:0001)"),
-                len: migrator.chain().len(),
+            return Err(TargetError::OfflineDowngradeNeedsFrom {
+                target: target.to_owned(),
+                head: migrator.chain().head().rev().to_owned(),
             }
             .into());
         }
@@ -87,6 +89,23 @@ pub(super) async fn stamp(cx: &Context, target: &str) -> Result<(), Error> {
         report.from.as_deref().unwrap_or("base"),
         report.to.as_deref().unwrap_or("base")
     )?;
+    // A stamp trusts the person: say at once if the schema is not what the history builds there.
+    if let Ok(check) = cx.migrator.check(&mut db, None).await {
+        let drift: Vec<String> = check
+            .problems
+            .iter()
+            .filter(|p| matches!(p, CheckProblem::Drift { .. }))
+            .map(ToString::to_string)
+            .collect();
+        if let Some(first) = drift.first() {
+            let at = report.to.as_deref().unwrap_or("base");
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "WARNING: the schema is not what the history builds up to {at}: {} difference(s), the first: {first}. `capp-migrate check` lists them all; stamp the revision the schema matches",
+                drift.len()
+            );
+        }
+    }
     Ok(())
 }
 
@@ -162,6 +181,15 @@ pub(super) async fn repair(cx: &Context, rev: &str) -> Result<(), Error> {
 
 /// Asks on the terminal before a downgrade that drops tables or columns; refuses where nobody
 /// can answer, unless `--yes`.
+/// `text` with its first letter in upper case.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 async fn confirm_downgrade(
     migrator: &Migrator,
     db: &mut Db,
@@ -172,15 +200,33 @@ async fn confirm_downgrade(
     if !destructive || yes || migrations.is_empty() {
         return Ok(());
     }
+    let drops: Vec<String> = migrations
+        .iter()
+        .filter_map(|m| m.downgrade().map(|d| (m.rev(), d)))
+        .flat_map(|(rev, d)| {
+            d.operations
+                .into_iter()
+                .filter(crate::Operation::is_destructive)
+                .map(move |op| format!("{rev}: {}", crate::autogen::describe(&op)))
+        })
+        .collect();
     let revs: Vec<&str> = migrations.iter().map(|m| m.rev()).collect();
-    let what = format!(
-        "downgrading {} drops tables or columns and their data",
-        revs.join(", ")
-    );
+    let what = if drops.is_empty() {
+        format!("downgrading {} drops every table", revs.join(", "))
+    } else {
+        format!(
+            "downgrading {} drops data: {}",
+            revs.join(", "),
+            drops.join("; ")
+        )
+    };
     if !std::io::stdin().is_terminal() {
         return Err(Error::NotConfirmed(what));
     }
-    eprint!("WARNING: {what}. Back up first (pg_dump). Continue? [y/N] ");
+    eprint!(
+        "WARNING: {what}. {}. Continue? [y/N] ",
+        capitalized(db.dialect().backup_hint())
+    );
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     let _ = std::io::stdin().read_line(&mut answer);

@@ -64,8 +64,13 @@ pub(super) async fn revision(cx: &Context, new: NewRevision) -> Result<(), Error
         return Err(Error::Write { path, error });
     }
     outln!("Generating {} ... done", path.display())?;
+    let next = if new.autogenerate {
+        "Review it"
+    } else {
+        "Write its upgrade and its downgrade"
+    };
     outln!(
-        "Review it, then `cargo build` checks the chain and `capp-migrate upgrade head` applies it"
+        "{next}, then `cargo build` checks the chain and `capp-migrate upgrade head` applies it"
     )?;
     Ok(())
 }

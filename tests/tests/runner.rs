@@ -89,9 +89,10 @@ async fn every_target_form_on_capp_history() {
             m.upgrade(&mut db, "0001").await,
             Err(RunError::Target(TargetError::Behind { .. }))
         ));
+        // The wrong way round, even from the head: the other command is suggested.
         assert!(matches!(
             m.downgrade(&mut db, "+1").await,
-            Err(RunError::Target(TargetError::OutOfRange { .. }))
+            Err(RunError::Target(TargetError::Ahead { .. }))
         ));
 
         // Stamp moves the version only.

@@ -106,3 +106,7 @@ pub use render::Dialect;
 pub use schema::{
     Action, Check, Column, ColumnType, FoldError, ForeignKey, Index, Schema, Table, Unique,
 };
+/// The database driver the runner uses, for typed queries in Rust data steps
+/// (`db.postgres()`, `db.sqlite()`) without a dependency of the application's own.
+#[cfg(feature = "runner")]
+pub use sqlx;

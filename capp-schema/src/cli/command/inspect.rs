@@ -184,7 +184,7 @@ fn script_or_note(
 ) -> Result<String, RunError> {
     match migrator.script(dialect, from, to) {
         Err(RunError::OnlineOnly { name, .. }) => Ok(format!(
-            "-- (runs a Rust data step, \"{name}\", which has no SQL form)\n"
+            "-- This migration has a Rust data step (\"{name}\"), which runs only online (`capp-migrate upgrade`):\n-- it has no SQL form, so `upgrade --sql` and `downgrade --sql` refuse this migration.\n"
         )),
         other => other,
     }

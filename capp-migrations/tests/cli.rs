@@ -108,15 +108,20 @@ fn upgrade_head_creates_the_embedded_default_database() {
     let dir = WorkDir::new("default");
     let out = dir.run(&["upgrade", "head"]);
     assert!(out.status.success(), "{}", stderr(&out));
+    // Each migration is said on stderr as it starts and ends; stdout says where the database is.
+    let log = stderr(&out);
+    assert!(
+        log.starts_with(
+            "Running upgrade <base> -> 0001, initial schema\nDone upgrade <base> -> 0001 in "
+        ),
+        "{log}"
+    );
+    assert!(
+        log.contains("Running upgrade 0002 -> 0003, add status to users, filled from is_active\nDone upgrade 0002 -> 0003 in "),
+        "{log}"
+    );
     let text = stdout(&out);
-    assert!(
-        text.contains("Running upgrade <base> -> 0001, initial schema"),
-        "{text}"
-    );
-    assert!(
-        text.contains("Running upgrade 0002 -> 0003, add status to users, filled from is_active")
-    );
-    assert!(text.contains(&format!("sqlite://capp.db is now at {}", head())));
+    assert_eq!(text, format!("sqlite://capp.db is now at {}\n", head()));
     assert!(dir.path().join("capp.db").exists());
     assert_eq!(
         stdout(&dir.run(&["current"])).trim(),
@@ -229,7 +234,7 @@ fn destructive_downgrades_need_yes_when_not_on_a_terminal() {
     );
     let out = dir.run(&["downgrade", "base", "--yes"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("Running downgrade 0001 -> <base>, initial schema"));
+    assert!(stderr(&out).contains("Running downgrade 0001 -> <base>, initial schema"));
     let check = dir.run(&["check"]);
     assert_eq!(check.status.code(), Some(3), "behind head");
 }
@@ -326,7 +331,7 @@ fn test_runs_the_guides_round_trip_and_stamp_moves_the_version() {
     let dir = WorkDir::new("roundtrip");
     let out = dir.run(&["test", "--yes"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let text = stdout(&out);
+    let text = format!("{}{}", stdout(&out), stderr(&out));
     for step in [
         "1. Checking database connectivity",
         "2. Current migration status",

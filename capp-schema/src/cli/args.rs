@@ -42,27 +42,45 @@ pub struct Args {
     #[arg(long, global = true, default_value = "10m", value_parser = duration)]
     pub lock_wait: std::time::Duration,
 
+    /// More detail: `current` and `history` show each migration's message and file (as
+    /// Alembic's --verbose); on stderr, `-v` adds each statement as it is sent, `-vv` everything
+    /// the runner says. `RUST_LOG` (`capp_schema=debug`) overrides the level.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Only warnings and errors on stderr (no line per migration).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// How stderr's lines are written: `plain` for people, `json` (one object per line) for log
+    /// shippers.
+    #[arg(long, global = true, value_enum, default_value = "plain")]
+    pub log_format: LogFormat,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How the command line writes its log lines on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One line per event, for people; a spinner with the elapsed time under a migration that
+    /// runs for more than two seconds, on a terminal.
+    Plain,
+    /// One JSON object per event, with its fields and those of its run and migration.
+    Json,
 }
 
 /// The commands.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Show the revision the database is at.
-    Current {
-        /// Also show the migration's message and file.
-        #[arg(short, long)]
-        verbose: bool,
-    },
+    Current,
     /// List the migrations, newest first.
     History {
         /// A range `start:end` (either side may be left out).
         #[arg(short = 'r', long)]
         rev_range: Option<String>,
-        /// Also show each migration's file, flags and checksum.
-        #[arg(short, long)]
-        verbose: bool,
         /// Mark the revision the database is at with "(current)".
         #[arg(short = 'i', long)]
         indicate_current: bool,

@@ -66,6 +66,6 @@ mod log;
 mod output;
 mod run;
 
-pub use args::{Args, Command, Project};
+pub use args::{Args, Command, LogFormat, Project};
 pub use error::exit;
 pub use run::{main, run};

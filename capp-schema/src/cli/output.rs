@@ -2,7 +2,7 @@
 
 use super::error::Error;
 use crate::chain::Migration;
-use crate::runner::{DatabaseUrl, Direction, Migrator, Report, Status};
+use crate::runner::{DatabaseUrl, Migrator, Report, Status};
 
 /// Writes to standard output; an error (a closed pipe, a full disk) is returned, not a panic.
 pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) -> Result<(), Error> {
@@ -57,7 +57,8 @@ pub(crate) fn print_status(
     Ok(())
 }
 
-/// One `Running upgrade ...` line per step and where the database is now, or `nothing to do`.
+/// Where the database is now, or `nothing to do`. (Each step's `Running ...` and `Done ...`
+/// lines went to stderr as it ran.)
 pub(crate) fn print_report(
     migrator: &Migrator,
     report: &Report,
@@ -72,32 +73,6 @@ pub(crate) fn print_report(
         };
         outln!("{url} is at {at}{head}; nothing to do")?;
         return Ok(());
-    }
-    for step in &report.applied {
-        let m = migrator
-            .chain()
-            .get(&step.rev)
-            .expect("applied migrations are in the chain");
-        let (verb, arrow) = match step.direction {
-            Direction::Upgrade => (
-                "upgrade",
-                format!("{} -> {}", m.down_rev().unwrap_or("<base>"), m.rev()),
-            ),
-            Direction::Downgrade => (
-                "downgrade",
-                format!("{} -> {}", m.rev(), m.down_rev().unwrap_or("<base>")),
-            ),
-        };
-        let retries = match step.lock_retries {
-            0 => String::new(),
-            1 => ", after 1 lock retry".to_owned(),
-            n => format!(", after {n} lock retries"),
-        };
-        outln!(
-            "Running {verb} {arrow}, {} ({} ms{retries})",
-            step.message,
-            step.duration.as_millis()
-        )?;
     }
     outln!("{url} is now at {}", report.to.as_deref().unwrap_or("base"))
 }

@@ -21,7 +21,7 @@ pub async fn main<C: Chain>(project: Project) -> ExitCode {
 /// against chain `C`. Prints `error: ...` with its causes on stderr on failure; the exit code is
 /// one of [`exit`](super::exit).
 pub async fn run<C: Chain>(args: Args, project: Project) -> ExitCode {
-    super::log::install();
+    super::log::install(args.verbose, args.quiet, args.log_format);
     match execute::<C>(args, project).await {
         Ok(()) => ExitCode::from(exit::OK),
         Err(error) => {
@@ -41,6 +41,7 @@ async fn execute<C: Chain>(args: Args, project: Project) -> Result<(), Error> {
         lock_retry_budget,
         statement_timeout,
         lock_wait,
+        verbose,
         command,
         ..
     } = args;
@@ -62,6 +63,7 @@ async fn execute<C: Chain>(args: Args, project: Project) -> Result<(), Error> {
         url,
         project,
         models,
+        verbose: verbose > 0,
     };
     command.execute(&context).await
 }

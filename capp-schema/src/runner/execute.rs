@@ -3,6 +3,8 @@
 
 use std::time::Instant;
 
+use tracing::Instrument;
+
 use super::migrator::Stop;
 use super::plan::{Direction, Piece, Plan, RenderedStep, Renderer, Step};
 use super::retry::Backoff;
@@ -68,30 +70,52 @@ impl Migrator {
             if plan.record_downgrades && step.direction == Direction::Upgrade {
                 rendered.downgrade_sql = renderer.downgrade_sql(step.index);
             }
+            let span = tracing::info_span!(
+                target: "capp_schema::migration",
+                "migration",
+                rev = m.rev(),
+                direction = step.direction.as_str(),
+                migration_message = m.message(),
+            );
             let started = Instant::now();
-            let mut lock_retries = 0;
-            let ran = if !rendered.in_transaction {
-                self.run_outside_transaction_locked(db, &m, step, &rendered)
-                    .await?
-            } else if single {
-                let envelope = Envelope::Shared { since: plan.from };
-                self.run_in_transaction(db, &m, step, &rendered, envelope)
-                    .await?
-            } else {
-                let (ran, retries) = self.run_with_lock_retries(db, &m, step, &rendered).await?;
-                lock_retries = retries;
-                ran
-            };
+            let (ran, lock_retries) = self
+                .run_step(db, plan, &m, step, &rendered)
+                .instrument(span.clone())
+                .await?;
+            let _entered = span.enter();
             if let Some(stop) = ran.stop() {
+                tracing::info!(
+                    target: "capp_schema::migration",
+                    rev = m.rev(),
+                    direction = step.direction.as_str(),
+                    "{}: another runner moved the database first, so nothing of it ran here; planning again",
+                    step.describe(&m)
+                );
                 report.stop = stop;
                 return Ok(report);
             }
+            let duration = started.elapsed();
+            tracing::info!(
+                target: "capp_schema::migration",
+                rev = m.rev(),
+                direction = step.direction.as_str(),
+                duration_ms = duration.as_millis() as u64,
+                lock_retries,
+                "Done {} in {} ms{}",
+                step.describe(&m),
+                duration.as_millis(),
+                match lock_retries {
+                    0 => String::new(),
+                    1 => ", after 1 lock retry".to_owned(),
+                    n => format!(", after {n} lock retries"),
+                }
+            );
             report.to = self.rev_at(step.after());
             report.applied.push(Applied {
                 rev: m.rev().to_owned(),
                 message: m.message().to_owned(),
                 direction: step.direction,
-                duration: started.elapsed(),
+                duration,
                 lock_retries,
             });
         }
@@ -99,6 +123,52 @@ impl Migrator {
             self.commit_single(db, plan, &report).await?;
         }
         Ok(report)
+    }
+
+    /// One step, in the envelope the plan and the step need; says when it starts, and each of
+    /// its statements at the debug level. Answers how it ended and how often it paused for
+    /// its table locks.
+    async fn run_step(
+        &self,
+        db: &mut Db,
+        plan: &Plan,
+        m: &Migration,
+        step: Step,
+        rendered: &RenderedStep,
+    ) -> Result<(Ran, u32), RunError> {
+        tracing::info!(
+            target: "capp_schema::migration",
+            rev = m.rev(),
+            direction = step.direction.as_str(),
+            migration_message = m.message(),
+            "Running {}, {}",
+            step.describe(m),
+            m.message()
+        );
+        for piece in &rendered.pieces {
+            match piece {
+                Piece::Sql(statement) => {
+                    tracing::debug!(target: "capp_schema::sql", rev = m.rev(), "{statement}");
+                }
+                Piece::Rust(name, _) => {
+                    tracing::debug!(target: "capp_schema::sql", rev = m.rev(), "Rust data step \"{name}\"");
+                }
+            }
+        }
+        if !rendered.in_transaction {
+            let ran = self
+                .run_outside_transaction_locked(db, m, step, rendered)
+                .await?;
+            return Ok((ran, 0));
+        }
+        if self.config.transaction_mode == TransactionMode::Single {
+            let envelope = Envelope::Shared { since: plan.from };
+            let ran = self
+                .run_in_transaction(db, m, step, rendered, envelope)
+                .await?;
+            return Ok((ran, 0));
+        }
+        self.run_with_lock_retries(db, m, step, rendered).await
     }
 
     /// A migration in its own transaction, tried again while its table locks are not granted

@@ -56,6 +56,15 @@ impl Step {
         }
     }
 
+    /// `upgrade 0001 -> 0002`, `downgrade 0002 -> 0001`, as Alembic names a step.
+    pub(crate) fn describe(self, m: &Migration) -> String {
+        let (before, after) = match self.direction {
+            Direction::Upgrade => (m.down_rev().unwrap_or("<base>"), m.rev()),
+            Direction::Downgrade => (m.rev(), m.down_rev().unwrap_or("<base>")),
+        };
+        format!("{} {before} -> {after}", self.direction.as_str())
+    }
+
     /// The history row the step writes: upgrades record the checksum they applied.
     pub(crate) fn history_row(self, m: &Migration) -> HistoryRow {
         let checksum = (self.direction == Direction::Upgrade).then(|| m.checksum().to_string());

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use tracing::Instrument;
+
 use super::migrator::Stop;
 use super::plan::{Direction, Plan};
 use super::wait::Waiting;
@@ -24,7 +26,19 @@ impl Migrator {
     /// committed version and history say so, whatever another runner is doing), which makes an
     /// application start at head one round trip.
     pub async fn upgrade(&self, db: &mut Db, target: &str) -> Result<Report, RunError> {
-        if let Some(report) = self.already_there(db, target).await {
+        let span = run_span(db, Direction::Upgrade, target);
+        if let Some(report) = self
+            .already_there(db, target)
+            .instrument(span.clone())
+            .await
+        {
+            tracing::debug!(
+                target: "capp_schema::run",
+                parent: &span,
+                rev = report.to.as_deref(),
+                "already at {}: nothing to do (one query, no lock)",
+                report.to.as_deref().unwrap_or("base")
+            );
             return Ok(report);
         }
         self.rolled_back_on_error(db, async |db| {
@@ -32,14 +46,17 @@ impl Migrator {
             self.record_verified(db, &report).await?;
             Ok(report)
         })
+        .instrument(span)
         .await
     }
 
     /// Downgrades to `target` (`-1`, `-N`, a revision, `REV-N`, `base`).
     pub async fn downgrade(&self, db: &mut Db, target: &str) -> Result<Report, RunError> {
+        let span = run_span(db, Direction::Downgrade, target);
         self.rolled_back_on_error(db, async |db| {
             self.run_to(db, target, Direction::Downgrade).await
         })
+        .instrument(span)
         .await
     }
 
@@ -179,4 +196,15 @@ impl Migrator {
             .await
             .map_err(RunError::db("cannot write the history table"))
     }
+}
+
+/// The span of one run: the database (without password), the direction and the target.
+fn run_span(db: &Db, direction: Direction, target: &str) -> tracing::Span {
+    tracing::info_span!(
+        target: "capp_schema::run",
+        "run",
+        database = %db.url(),
+        direction = direction.as_str(),
+        target_rev = target,
+    )
 }

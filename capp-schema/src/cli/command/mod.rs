@@ -25,18 +25,19 @@ pub(crate) struct Context {
     /// The application's table models: `Project::models`, else every model registered with
     /// the chain; `None` when there are none.
     pub(crate) models: Option<crate::Models>,
+    /// `-v`: the read-only commands' verbose form.
+    pub(crate) verbose: bool,
 }
 
 impl Command {
     /// Runs the command.
     pub(crate) async fn execute(self, cx: &Context) -> Result<(), Error> {
         match self {
-            Command::Current { verbose } => inspect::current(cx, verbose).await,
+            Command::Current => inspect::current(cx, cx.verbose).await,
             Command::History {
                 rev_range,
-                verbose,
                 indicate_current,
-            } => inspect::history(cx, rev_range.as_deref(), verbose, indicate_current).await,
+            } => inspect::history(cx, rev_range.as_deref(), cx.verbose, indicate_current).await,
             Command::Heads => inspect::heads(cx),
             Command::Show { rev } => inspect::show(cx, &rev).await,
             Command::Upgrade {

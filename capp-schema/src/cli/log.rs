@@ -121,10 +121,8 @@ impl Stderr {
         };
         let migration =
             metadata.target() == "capp_schema::migration" && *metadata.level() == Level::INFO;
-        if migration {
-            if let Some(done) = current.take() {
-                done.finish_and_clear();
-            }
+        if migration && let Some(done) = current.take() {
+            done.finish_and_clear();
         }
         match current.as_ref() {
             Some(bar) => bar.suspend(print),

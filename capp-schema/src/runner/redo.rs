@@ -96,6 +96,35 @@ impl Migrator {
             }
             .into());
         };
+        let current_checksum = m.checksum().to_string();
+        match applied_checksum.as_deref() {
+            Some(applied) if applied == current_checksum => tracing::info!(
+                target: "capp_schema::redo",
+                rev = m.rev(),
+                "Checksum of {}: unchanged since it was applied",
+                m.rev()
+            ),
+            Some(applied) => tracing::info!(
+                target: "capp_schema::redo",
+                rev = m.rev(),
+                applied,
+                current = current_checksum.as_str(),
+                "Checksum of {}: applied as {applied}, now {current_checksum} (edited since it was applied)",
+                m.rev()
+            ),
+            None => tracing::info!(
+                target: "capp_schema::redo",
+                rev = m.rev(),
+                "Checksum of {}: not recorded when it was applied",
+                m.rev()
+            ),
+        }
+        tracing::info!(
+            target: "capp_schema::redo",
+            rev = m.rev(),
+            "Undoing {} with the downgrade recorded when it was applied",
+            m.rev()
+        );
         let mut body = sql;
         body.push_str(&tables.version_sql(Some(m.rev()), m.down_rev()));
         body.push_str(
@@ -113,7 +142,7 @@ impl Migrator {
         Ok(Redo {
             rev: m.rev().to_owned(),
             applied_checksum,
-            current_checksum: m.checksum().to_string(),
+            current_checksum,
             report,
         })
     }

@@ -146,19 +146,8 @@ pub(super) async fn develop(cx: &Context, on: bool) -> Result<(), Error> {
 
 pub(super) async fn redo(cx: &Context) -> Result<(), Error> {
     let mut db = Db::connect(&cx.url).await?;
+    // The checksums and the undo are said on stderr as they happen, with the upgrade's lines.
     let redo = cx.migrator.redo(&mut db).await?;
-    let rev = &redo.rev;
-    match redo.applied_checksum.as_deref() {
-        Some(applied) if applied == redo.current_checksum => {
-            outln!("Checksum of {rev}: unchanged since it was applied")?;
-        }
-        Some(applied) => outln!(
-            "Checksum of {rev}: applied as {applied}, now {} (edited since it was applied)",
-            redo.current_checksum
-        )?,
-        None => outln!("Checksum of {rev}: not recorded when it was applied")?,
-    }
-    outln!("Undid {rev} with the downgrade recorded when it was applied")?;
     print_report(&cx.migrator, &redo.report, &cx.url)
 }
 

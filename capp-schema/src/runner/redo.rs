@@ -97,28 +97,7 @@ impl Migrator {
             .into());
         };
         let current_checksum = m.checksum().to_string();
-        match applied_checksum.as_deref() {
-            Some(applied) if applied == current_checksum => tracing::info!(
-                target: "capp_schema::redo",
-                rev = m.rev(),
-                "Checksum of {}: unchanged since it was applied",
-                m.rev()
-            ),
-            Some(applied) => tracing::info!(
-                target: "capp_schema::redo",
-                rev = m.rev(),
-                applied,
-                current = current_checksum.as_str(),
-                "Checksum of {}: applied as {applied}, now {current_checksum} (edited since it was applied)",
-                m.rev()
-            ),
-            None => tracing::info!(
-                target: "capp_schema::redo",
-                rev = m.rev(),
-                "Checksum of {}: not recorded when it was applied",
-                m.rev()
-            ),
-        }
+        say_checksums(m.rev(), applied_checksum.as_deref(), &current_checksum);
         tracing::info!(
             target: "capp_schema::redo",
             rev = m.rev(),
@@ -145,5 +124,31 @@ impl Migrator {
             current_checksum,
             report,
         })
+    }
+}
+
+/// Says whether the head migration changed since it was applied.
+fn say_checksums(rev: &str, applied: Option<&str>, current: &str) {
+    match applied {
+        Some(applied) if applied == current => tracing::info!(
+            target: "capp_schema::redo",
+            rev = rev,
+            "Checksum of {}: unchanged since it was applied",
+            rev
+        ),
+        Some(applied) => tracing::info!(
+            target: "capp_schema::redo",
+            rev = rev,
+            applied,
+            current = current,
+            "Checksum of {}: applied as {applied}, now {current} (edited since it was applied)",
+            rev
+        ),
+        None => tracing::info!(
+            target: "capp_schema::redo",
+            rev = rev,
+            "Checksum of {}: not recorded when it was applied",
+            rev
+        ),
     }
 }

@@ -568,3 +568,35 @@ fn messages_point_the_right_way_and_name_what_they_touch() {
         stderr(&out)
     );
 }
+
+#[test]
+fn json_log_lines_carry_the_revision_direction_and_duration() {
+    let dir = WorkDir::new("json_log");
+    let out = dir.run(&["--log-format", "json", "upgrade", "head"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = stderr(&out)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}")))
+        .collect();
+    let done: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| {
+            l["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("Done "))
+        })
+        .collect();
+    assert_eq!(done.len(), chain().len(), "{lines:?}");
+    for line in &done {
+        assert!(line["rev"].is_string(), "{line}");
+        assert_eq!(line["direction"], "upgrade", "{line}");
+        assert!(line["duration_ms"].is_u64(), "{line}");
+        assert_eq!(line["database"], "sqlite://capp.db", "{line}");
+        assert_eq!(line["level"], "INFO");
+    }
+    assert_eq!(done[0]["rev"], "0001");
+    // Quiet: nothing on stderr but warnings.
+    let out = dir.run(&["-q", "downgrade", "-1", "--yes"]);
+    assert!(out.status.success());
+    assert_eq!(stderr(&out), "");
+}

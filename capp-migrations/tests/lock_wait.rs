@@ -159,3 +159,86 @@ async fn a_held_migration_lock_is_named_within_two_seconds_and_the_wait_is_bound
     let name = url.rsplit('/').next().unwrap().split('?').next().unwrap();
     run(&mut admin, format!("DROP DATABASE {name} WITH (FORCE)")).await;
 }
+
+/// The sessions of application `application` on the test's database that wait on a lock (the
+/// statement text itself is cut at `track_activity_query_size`, so it is not matched).
+async fn waiting_on_a_lock(url: &str, application: &str) -> Vec<String> {
+    let mut conn = PgConnection::connect(url).await.unwrap();
+    sqlx::query_scalar(
+        "SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name = $1",
+    )
+    .bind(application)
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_running_line_arrives_while_the_migration_waits_on_a_table_lock() {
+    let Some((url, mut admin)) = database("progress").await else {
+        return;
+    };
+    let status = Command::new(env!("CARGO_BIN_EXE_capp-migrate"))
+        .args(["--database-url", &url, "upgrade", "0001"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    // An application transaction holding the table that 0002 alters.
+    let mut blocker = PgConnection::connect(&url).await.unwrap();
+    run(&mut blocker, "BEGIN; SELECT count(*) FROM users".to_owned()).await;
+
+    // With a long lock timeout, the ALTER waits behind it (the pre-check looks only for
+    // transactions older than one attempt).
+    let mut child = Command::new(env!("CARGO_BIN_EXE_capp-migrate"))
+        .args([
+            "--database-url",
+            &url,
+            "--lock-timeout",
+            "30s",
+            "upgrade",
+            "head",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let received = lines(&mut child);
+    let (_, line) = received
+        .recv_timeout(Duration::from_secs(20))
+        .expect("a line on stderr");
+    assert_eq!(
+        line,
+        "Running upgrade 0001 -> 0002, add kyc_verified_at timestamp to users"
+    );
+    // The line is there, and the statement is still waiting on the lock.
+    let mut waiting = Vec::new();
+    for _ in 0..100 {
+        waiting = waiting_on_a_lock(&url, "capp-migrate").await;
+        if !waiting.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        !waiting.is_empty(),
+        "the migration's ALTER waits on the lock"
+    );
+    assert!(
+        received.try_recv().is_err(),
+        "nothing more was said while it waits"
+    );
+    run(&mut blocker, "COMMIT".to_owned()).await;
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    let rest: Vec<String> = received.try_iter().map(|(_, l)| l).collect();
+    assert!(
+        rest.first()
+            .is_some_and(|l| l.starts_with("Done upgrade 0001 -> 0002 in ")),
+        "{rest:?}"
+    );
+    drop(blocker);
+    let name = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+    run(&mut admin, format!("DROP DATABASE {name} WITH (FORCE)")).await;
+}

@@ -510,6 +510,8 @@ fn column_type_tokens(ty: &ColumnType) -> TokenStream {
             let (p, s) = (n(u32::from(*precision)), n(u32::from(*scale)));
             quote!(ColumnType::Numeric { precision: #p, scale: #s })
         }
+        ColumnType::NumericUnbounded => quote!(ColumnType::NumericUnbounded),
+        ColumnType::Real => quote!(ColumnType::Real),
         ColumnType::Double => quote!(ColumnType::Double),
         ColumnType::Boolean => quote!(ColumnType::Boolean),
         ColumnType::Text => quote!(ColumnType::Text),
@@ -517,10 +519,23 @@ fn column_type_tokens(ty: &ColumnType) -> TokenStream {
             let len = n(*len);
             quote!(ColumnType::Varchar(#len))
         }
+        ColumnType::Char(len) => {
+            let len = n(*len);
+            quote!(ColumnType::Char(#len))
+        }
         ColumnType::Uuid => quote!(ColumnType::Uuid),
         ColumnType::Date => quote!(ColumnType::Date),
         ColumnType::TimestampTz => quote!(ColumnType::TimestampTz),
+        ColumnType::Timestamp => quote!(ColumnType::Timestamp),
+        ColumnType::Time => quote!(ColumnType::Time),
+        ColumnType::Interval => quote!(ColumnType::Interval),
         ColumnType::Jsonb => quote!(ColumnType::Jsonb),
+        ColumnType::Json => quote!(ColumnType::Json),
+        ColumnType::Inet => quote!(ColumnType::Inet),
+        ColumnType::Array(element) => {
+            let element = column_type_tokens(element);
+            quote!(ColumnType::Array(Box::new(#element)))
+        }
         ColumnType::Bytes => quote!(ColumnType::Bytes),
         ColumnType::Enum(name) => quote!(ColumnType::Enum(#name.into())),
         ColumnType::Other(name) => quote!(ColumnType::Other(#name.into())),

@@ -18,6 +18,10 @@ pub enum ColumnType {
     BigInt,
     /// Exact decimal with precision and scale: money.
     Numeric { precision: u8, scale: u8 },
+    /// Exact decimal of any precision (`NUMERIC` without arguments).
+    NumericUnbounded,
+    /// Single-precision float (`REAL`).
+    Real,
     /// Double-precision float.
     Double,
     /// `true`/`false`.
@@ -26,14 +30,28 @@ pub enum ColumnType {
     Text,
     /// Text of at most `n` characters.
     Varchar(u32),
+    /// Text of exactly `n` characters, blank-padded (`CHAR(n)`).
+    Char(u32),
     /// A UUID.
     Uuid,
     /// A calendar date.
     Date,
     /// An instant, with time zone.
     TimestampTz,
+    /// A date and time without time zone (SQLAlchemy's default `DateTime`).
+    Timestamp,
+    /// A time of day, without time zone.
+    Time,
+    /// A length of time (`INTERVAL`).
+    Interval,
     /// JSON, binary on PostgreSQL.
     Jsonb,
+    /// JSON as text, kept as written (`JSON`).
+    Json,
+    /// An IPv4 or IPv6 host address, with its netmask (`INET`).
+    Inet,
+    /// An array of another type (PostgreSQL; SQLite has none).
+    Array(Box<ColumnType>),
     /// Raw bytes.
     Bytes,
     /// A PostgreSQL enum type created with `create_enum` (TEXT on SQLite).
@@ -52,14 +70,23 @@ impl ColumnType {
             ColumnType::Integer => "INTEGER".to_owned(),
             ColumnType::BigInt => "BIGINT".to_owned(),
             ColumnType::Numeric { precision, scale } => format!("NUMERIC({precision}, {scale})"),
+            ColumnType::NumericUnbounded => "NUMERIC".to_owned(),
+            ColumnType::Real => "REAL".to_owned(),
             ColumnType::Double => "DOUBLE PRECISION".to_owned(),
             ColumnType::Boolean => "BOOLEAN".to_owned(),
             ColumnType::Text => "TEXT".to_owned(),
             ColumnType::Varchar(n) => format!("VARCHAR({n})"),
+            ColumnType::Char(n) => format!("CHAR({n})"),
             ColumnType::Uuid => "UUID".to_owned(),
             ColumnType::Date => "DATE".to_owned(),
             ColumnType::TimestampTz => "TIMESTAMPTZ".to_owned(),
+            ColumnType::Timestamp => "TIMESTAMP".to_owned(),
+            ColumnType::Time => "TIME".to_owned(),
+            ColumnType::Interval => "INTERVAL".to_owned(),
             ColumnType::Jsonb => "JSONB".to_owned(),
+            ColumnType::Json => "JSON".to_owned(),
+            ColumnType::Inet => "INET".to_owned(),
+            ColumnType::Array(element) => format!("{}[]", element.sql_name()),
             ColumnType::Bytes => "BYTEA".to_owned(),
             ColumnType::Enum(name) | ColumnType::Other(name) => name.clone(),
         }
@@ -71,6 +98,10 @@ impl ColumnType {
     /// that enum type; anything else is [`ColumnType::Other`], spelled as given.
     pub fn from_sql(spelled: &str, enums: &BTreeMap<String, Vec<String>>) -> ColumnType {
         let lower = spelled.trim().to_ascii_lowercase();
+        if let Some(element) = lower.strip_suffix("[]") {
+            let element = &spelled.trim()[..element.len()];
+            return ColumnType::Array(Box::new(ColumnType::from_sql(element, enums)));
+        }
         let base = lower.split('(').next().unwrap_or("").trim();
         let other = || ColumnType::Other(spelled.to_owned());
         let byte = |n: u32| u8::try_from(n).ok();
@@ -87,8 +118,10 @@ impl ColumnType {
                     precision,
                     scale: 0,
                 }),
+                [] => ColumnType::NumericUnbounded,
                 _ => other(),
             },
+            "real" | "float4" => ColumnType::Real,
             "double precision" | "float8" => ColumnType::Double,
             "boolean" | "bool" => ColumnType::Boolean,
             "text" => ColumnType::Text,
@@ -96,10 +129,23 @@ impl ColumnType {
                 [n] => ColumnType::Varchar(n),
                 _ => other(),
             },
+            "character" | "char" | "bpchar" => match type_arguments(&lower)[..] {
+                [n] => ColumnType::Char(n),
+                [] => ColumnType::Char(1),
+                _ => other(),
+            },
             "uuid" => ColumnType::Uuid,
             "date" => ColumnType::Date,
             "timestamp with time zone" | "timestamptz" => ColumnType::TimestampTz,
+            // With a precision (`timestamp(3)`), a type this model does not hold: `Other`.
+            "timestamp without time zone" | "timestamp" if !lower.contains('(') => {
+                ColumnType::Timestamp
+            }
+            "time without time zone" | "time" if !lower.contains('(') => ColumnType::Time,
+            "interval" => ColumnType::Interval,
             "jsonb" => ColumnType::Jsonb,
+            "json" => ColumnType::Json,
+            "inet" => ColumnType::Inet,
             "bytea" | "blob" => ColumnType::Bytes,
             _ => {
                 let name = spelled.trim().trim_matches('"');
@@ -462,6 +508,9 @@ pub enum FoldError {
     NoEnumValue { name: String, value: String },
     #[error("enum type `{name}` already has the value `{value}`")]
     EnumValueExists { name: String, value: String },
+    /// A type or object the target database does not have.
+    #[error("{what}")]
+    NotSupported { what: String },
     #[error(
         "name `{name}` is {bytes} bytes; PostgreSQL keeps names to {MAX_NAME_BYTES} bytes and would cut it without a word (and `check` would then report drift forever): shorten it"
     )]
@@ -513,6 +562,20 @@ mod tests {
             ColumnType::Enum("kyc_status".into()),
             ColumnType::Other("tsvector".into()),
             ColumnType::Other("timestamp(3) with time zone".into()),
+            ColumnType::NumericUnbounded,
+            ColumnType::Real,
+            ColumnType::Char(3),
+            ColumnType::Timestamp,
+            ColumnType::Time,
+            ColumnType::Interval,
+            ColumnType::Json,
+            ColumnType::Inet,
+            ColumnType::Array(Box::new(ColumnType::Text)),
+            ColumnType::Array(Box::new(ColumnType::Numeric {
+                precision: 20,
+                scale: 8,
+            })),
+            ColumnType::Array(Box::new(ColumnType::Enum("kyc_status".into()))),
         ]
     }
 
@@ -540,6 +603,18 @@ mod tests {
         );
         assert_eq!(read("timestamp with time zone"), ColumnType::TimestampTz);
         assert_eq!(read("double precision"), ColumnType::Double);
+        assert_eq!(read("timestamp without time zone"), ColumnType::Timestamp);
+        assert_eq!(read("time without time zone"), ColumnType::Time);
+        assert_eq!(read("character(2)"), ColumnType::Char(2));
+        assert_eq!(read("numeric"), ColumnType::NumericUnbounded);
+        assert_eq!(
+            read("character varying(10)[]"),
+            ColumnType::Array(Box::new(ColumnType::Varchar(10)))
+        );
+        assert_eq!(
+            read("time(0) without time zone"),
+            ColumnType::Other("time(0) without time zone".into())
+        );
         assert_eq!(
             read("\"kyc_status\""),
             ColumnType::Enum("kyc_status".into())

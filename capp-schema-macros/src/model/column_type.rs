@@ -7,15 +7,20 @@ use syn::{LitStr, Type};
 use super::ast::Column;
 
 /// Column types given by the last segment of the field's type alone, such as `chrono::DateTime`.
-const BY_TYPE_NAME: [(&str, &str); 10] = [
+const BY_TYPE_NAME: [(&str, &str); 15] = [
     ("i16", "SmallInt"),
     ("i32", "Integer"),
     ("i64", "BigInt"),
     ("bool", "Boolean"),
+    ("f32", "Real"),
     ("f64", "Double"),
     ("Uuid", "Uuid"),
     ("NaiveDate", "Date"),
     ("DateTime", "TimestampTz"),
+    ("NaiveDateTime", "Timestamp"),
+    ("NaiveTime", "Time"),
+    ("IpAddr", "Inet"),
+    ("PgInterval", "Interval"),
     ("Value", "Jsonb"),
     ("JsonValue", "Jsonb"),
 ];
@@ -118,7 +123,10 @@ impl ToTokens for ColumnType<'_> {
                 quote!(#ct::Enum(::std::string::String::from(<#ty as ::capp_schema::PgEnum>::NAME)))
             }
             ColumnType::Enum(name) => quote!(#ct::Enum(::std::string::String::from(#name))),
-            ColumnType::Other(sql) => quote!(#ct::Other(::std::string::String::from(#sql))),
+            // Read as the database spells types, so `integer[]` is an array of integers.
+            ColumnType::Other(sql) => {
+                quote!(#ct::from_sql(#sql, &::std::collections::BTreeMap::new()))
+            }
         });
     }
 }

@@ -7,7 +7,7 @@ use crate::render::{
     SqlDialect, column_def, create_index, create_table, create_table_with_indexes, ident,
     ident_list,
 };
-use crate::schema::{ColumnType, FoldError, Schema, Table};
+use crate::schema::{Column, ColumnType, FoldError, Schema, Table};
 
 /// SQLite's dialect.
 pub(crate) struct Sqlite;
@@ -53,6 +53,7 @@ impl SqlDialect for Sqlite {
         after: &Schema,
     ) -> Result<Vec<String>, FoldError> {
         let old = |table: &str| before.ok_or_else(|| FoldError::NoTable(table.to_owned()));
+        refuse_arrays(op)?;
         Ok(match op {
             Operation::CreateTable(table) => create_table_with_indexes(table, self),
             Operation::DropTable { name } => vec![format!("DROP TABLE {}", ident(name))],
@@ -187,6 +188,43 @@ fn batch(d: &Sqlite, old: &Table, new: &Table) -> Vec<String> {
     ));
     out.extend(new.indexes.iter().map(|i| create_index(i, false)));
     out
+}
+
+/// SQLite has no array types: a column of one is an error naming it, never a silent TEXT.
+fn refuse_arrays(op: &Operation) -> Result<(), FoldError> {
+    let columns: Vec<(&str, &Column)> = match op {
+        Operation::CreateTable(table) => table
+            .columns
+            .iter()
+            .map(|c| (table.name.as_str(), c))
+            .collect(),
+        Operation::AddColumn { table, column } => vec![(table.as_str(), column)],
+        _ => Vec::new(),
+    };
+    let array = |ty: &ColumnType| matches!(ty, ColumnType::Array(_));
+    if let Some((table, column)) = columns.into_iter().find(|(_, c)| array(&c.ty)) {
+        return Err(FoldError::NotSupported {
+            what: format!(
+                "column {table}.{} is an array ({}), and SQLite has no array types: keep this history to PostgreSQL, or store the values another way (a JSON column, a table of its own)",
+                column.name,
+                column.ty.sql_name()
+            ),
+        });
+    }
+    if let Operation::AlterColumn {
+        table,
+        column,
+        change,
+    } = op
+        && change.ty.as_ref().is_some_and(array)
+    {
+        return Err(FoldError::NotSupported {
+            what: format!(
+                "column {table}.{column} would become an array, and SQLite has no array types"
+            ),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

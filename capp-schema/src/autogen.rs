@@ -13,7 +13,9 @@ use quote::quote;
 use crate::compare::Equality;
 use crate::model::Models;
 use crate::ops::{ColumnChange, Operation};
-use crate::schema::{Action, Check, Column, ColumnType, ForeignKey, Index, Schema, Table, Unique};
+use crate::schema::{
+    Action, Check, Column, ColumnType, ForeignKey, Identity, Index, Schema, Table, Unique,
+};
 
 /// What autogenerate found.
 #[derive(Debug, Clone, Default)]
@@ -543,9 +545,14 @@ fn column_type_tokens(ty: &ColumnType) -> TokenStream {
 }
 
 fn column_settings(column: &Column) -> TokenStream {
-    let not_null = (!column.nullable).then(|| quote!(.not_null()));
+    // `identity` makes the column NOT NULL itself.
+    let not_null = (!column.nullable && column.identity.is_none()).then(|| quote!(.not_null()));
     let default = column.default.as_ref().map(|d| quote!(.default_sql(#d)));
-    quote!(#not_null #default)
+    let identity = column.identity.map(|identity| match identity {
+        Identity::Always => quote!(.identity(Identity::Always)),
+        Identity::ByDefault => quote!(.identity(Identity::ByDefault)),
+    });
+    quote!(#not_null #default #identity)
 }
 
 /// A foreign-key action as the Rust expression that names it.
@@ -730,6 +737,9 @@ pub fn migration_file(rev: &str, down_rev: Option<&str>, message: &str, plan: &P
     }
     if all.contains("ColumnType ::") {
         imports.push(quote!(ColumnType));
+    }
+    if all.contains("Identity ::") {
+        imports.push(quote!(Identity));
     }
     let down_rev = match down_rev {
         Some(d) => quote!(#d),

@@ -275,6 +275,15 @@ fn diff_columns(expected: &Table, actual: &Table, rules: Equality, out: &mut Vec
                 word(a.nullable),
             ));
         }
+        if a.identity != c.identity {
+            let show =
+                |i: Option<crate::schema::Identity>| i.map_or("not an identity", |i| i.sql());
+            out.push(Difference::changed(
+                format!("column {t}.{} identity", c.name),
+                show(c.identity),
+                show(a.identity),
+            ));
+        }
         if !rules.same_default(c.default.as_deref(), a.default.as_deref()) {
             let show = |d: &Option<String>| d.clone().unwrap_or_else(|| "no default".into());
             out.push(Difference::changed(

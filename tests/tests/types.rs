@@ -7,7 +7,8 @@ use capp_schema::autogen::{migration_file, plan};
 use capp_schema::runner::{Config, Db, Migrator, RunError};
 use capp_schema::testing::round_trip;
 use capp_schema::{
-    Chain, ColumnType, FoldError, Models, Operations, Schema, TableModel, downgrade, migration,
+    Chain, ColumnType, FoldError, Identity, Models, Operations, Schema, TableModel, downgrade,
+    migration,
 };
 use capp_schema_tests::{PgDb, SqliteDb};
 
@@ -65,6 +66,24 @@ mod kinds {
             .ty(ColumnType::Timestamp);
         op.drop_column("kinds", "scores");
     }
+
+    #[migration(rev = "0003", down_rev = "0002", message = "identity columns", chain = crate::kinds::Chain)]
+    fn ledger(op: &mut Operations) {
+        op.create_table("ledger", |t| {
+            t.column("id", ColumnType::BigInt)
+                .identity(Identity::ByDefault);
+            t.column("seq", ColumnType::Integer)
+                .identity(Identity::Always);
+            t.column("note", ColumnType::Text);
+            t.primary_key(["id"]);
+        });
+        op.execute("INSERT INTO ledger (note) VALUES ('numbered by the database')");
+    }
+
+    #[downgrade(rev = "0003", chain = crate::kinds::Chain)]
+    fn unledger(op: &mut Operations) {
+        op.drop_table("ledger");
+    }
 }
 
 #[tokio::test]
@@ -109,6 +128,39 @@ async fn every_new_type_round_trips_on_postgres() {
             ),
         ]
     );
+    m.upgrade(&mut db, "head").await.unwrap();
+    let live = db.introspect(m.config()).await.unwrap();
+    let identities: Vec<(String, Option<Identity>, bool)> = live.tables["ledger"]
+        .columns
+        .iter()
+        .map(|c| (c.name.clone(), c.identity, c.nullable))
+        .collect();
+    assert_eq!(
+        identities,
+        [
+            ("id".to_owned(), Some(Identity::ByDefault), false),
+            ("seq".to_owned(), Some(Identity::Always), false),
+            ("note".to_owned(), None, true),
+        ]
+    );
+}
+
+#[test]
+fn sqlite_refuses_an_identity_column_by_name() {
+    let mut table = capp_schema::Table::new("ledger");
+    table
+        .columns
+        .push(capp_schema::Column::new("id", ColumnType::BigInt));
+    table.columns[0].identity(Identity::ByDefault);
+    let op = capp_schema::Operation::CreateTable(table);
+    let err =
+        capp_schema::render::render(&op, capp_schema::Dialect::SQLITE, &mut Schema::default())
+            .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("column ledger.id is an identity column, and SQLite has none"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -135,7 +187,7 @@ mod chrono {
 #[table(name = "events", chain = crate::kinds::Chain)]
 #[allow(dead_code)] // the fields describe the rows
 struct EventRow {
-    #[column(primary_key)]
+    #[column(primary_key, identity = "by default")]
     id: i64,
     happened: chrono::NaiveDateTime,
     opens: Option<chrono::NaiveTime>,
@@ -159,6 +211,7 @@ fn autogenerate_writes_the_new_types_and_its_file_folds_to_the_model() {
         "ColumnType::Inet",
         "ColumnType::Interval",
         "ColumnType::Array(Box::new(ColumnType::Text))",
+        ".identity(Identity::ByDefault)",
     ] {
         assert!(file.contains(written), "{written} in:\n{file}");
     }

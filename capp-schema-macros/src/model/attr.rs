@@ -12,7 +12,7 @@ use crate::meta::{self, Attr, Flag};
 const TABLE_KEYS: &str = "`name`, `check(...)`, `index(...)`, `unique(...)`, `chain`";
 const CHECK_KEYS: &str = "`name`, `expr`";
 const INDEX_KEYS: &str = "`name`, `columns(...)`, `unique`, `predicate`";
-const COLUMN_KEYS: &str = "`name`, `primary_key`, `max_length`, `precision`, `scale`, `sql_type`, `enum_type`, `pg_enum`, `default`, `default_str`, `unique`, `index`, `references`, `fk_name`, `on_delete`, `on_update`, `renamed_from`, `skip`";
+const COLUMN_KEYS: &str = "`name`, `primary_key`, `max_length`, `precision`, `scale`, `sql_type`, `enum_type`, `pg_enum`, `default`, `default_str`, `unique`, `index`, `references`, `fk_name`, `on_delete`, `on_update`, `renamed_from`, `identity`, `skip`";
 
 /// `#[table(...)]`, from all the struct's `table` attributes.
 pub(crate) struct TableAttrs {
@@ -56,6 +56,8 @@ pub(crate) struct ColumnAttrs {
     pub(crate) on_delete: Option<Action>,
     pub(crate) on_update: Option<Action>,
     pub(crate) renamed_from: Option<LitStr>,
+    /// `identity = "by default"` or `identity = "always"`: the variant of `capp_schema::Identity`.
+    pub(crate) identity: Option<&'static str>,
     pub(crate) skip: bool,
 }
 
@@ -230,6 +232,7 @@ struct ColumnKeys<'c> {
     on_delete: Attr<'c, Action>,
     on_update: Attr<'c, Action>,
     renamed_from: Attr<'c, LitStr>,
+    identity: Attr<'c, &'static str>,
     skip: Flag<'c>,
 }
 
@@ -254,6 +257,7 @@ impl<'c> ColumnKeys<'c> {
             on_delete: Attr::none(cx, "on_delete"),
             on_update: Attr::none(cx, "on_update"),
             renamed_from: Attr::none(cx, "renamed_from"),
+            identity: Attr::none(cx, "identity"),
             skip: Flag::none(cx, "skip"),
         }
     }
@@ -300,6 +304,17 @@ impl<'c> ColumnKeys<'c> {
             "renamed_from" => self
                 .renamed_from
                 .read(meta, |m| lit_str(m, "renamed_from", "\"mail\"")),
+            "identity" => self.identity.read(meta, |m| {
+                let lit = lit_str(m, "identity", "\"by default\"")?;
+                match lit.value().as_str() {
+                    "by default" => Ok("ByDefault"),
+                    "always" => Ok("Always"),
+                    _ => Err(syn::Error::new_spanned(
+                        &lit,
+                        "expected `identity = \"by default\"` or `identity = \"always\"`",
+                    )),
+                }
+            }),
             "skip" => self.skip.set(meta),
             _ => meta::unknown_key(self.cx, meta, COLUMN_KEYS),
         }
@@ -335,6 +350,7 @@ impl<'c> ColumnKeys<'c> {
             on_delete: self.on_delete.get(),
             on_update: self.on_update.get(),
             renamed_from: self.renamed_from.get(),
+            identity: self.identity.get(),
             skip: self.skip.get(),
         }
     }

@@ -82,7 +82,11 @@ fn column_def(column: &Column<'_>, name: &LitStr, ty: &ColumnType<'_>) -> TokenS
         ColumnDefault::Sql(sql) => quote!(.default_sql(#sql)),
         ColumnDefault::Str(text) => quote!(.default_str(#text)),
     });
-    quote_spanned!(span=> t.column(#name, #ty) #not_null #default;)
+    let identity = column.attrs.identity.map(|variant| {
+        let variant = proc_macro2::Ident::new(variant, span);
+        quote!(.identity(::capp_schema::Identity::#variant))
+    });
+    quote_spanned!(span=> t.column(#name, #ty) #not_null #default #identity;)
 }
 
 /// The column's own unique constraint, index and foreign key.

@@ -2,7 +2,9 @@
 
 use sqlx::PgConnection;
 
-use crate::schema::{Action, Check, Column, ColumnType, ForeignKey, Index, Schema, Unique};
+use crate::schema::{
+    Action, Check, Column, ColumnType, ForeignKey, Identity, Index, Schema, Unique,
+};
 
 /// The schema, read in one read-only transaction with unnamed statements: behind a
 /// transaction-pooling proxy a transaction keeps one server connection, and unnamed statements
@@ -44,9 +46,10 @@ async fn enums(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sqlx:
 
 /// Columns with their types, nullability and defaults.
 async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sqlx::Error> {
-    let columns: Vec<(String, String, String, bool, Option<String>)> = sqlx::query_as(
+    type ColumnRow = (String, String, String, bool, Option<String>, String);
+    let columns: Vec<ColumnRow> = sqlx::query_as(
         "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
-                pg_get_expr(d.adbin, d.adrelid)
+                pg_get_expr(d.adbin, d.adrelid), a.attidentity::text
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
          LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
@@ -56,8 +59,13 @@ async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
     .persistent(false)
     .fetch_all(&mut *conn)
     .await?;
-    for (table, name, ty, nullable, default) in columns {
+    for (table, name, ty, nullable, default, identity) in columns {
         let ty = ColumnType::from_sql(&ty, &schema.enums);
+        let identity = match identity.as_str() {
+            "a" => Some(Identity::Always),
+            "d" => Some(Identity::ByDefault),
+            _ => None,
+        };
         schema.push_read_column(
             table,
             Column {
@@ -65,6 +73,7 @@ async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
                 ty,
                 nullable,
                 default,
+                identity,
             },
         );
     }

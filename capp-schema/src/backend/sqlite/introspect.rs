@@ -42,6 +42,7 @@ async fn columns(conn: &mut SqliteConnection, schema: &mut Schema) -> Result<(),
                 ty,
                 nullable: !not_null,
                 default,
+                identity: None,
             },
         );
     }

@@ -190,7 +190,8 @@ fn batch(d: &Sqlite, old: &Table, new: &Table) -> Vec<String> {
     out
 }
 
-/// SQLite has no array types: a column of one is an error naming it, never a silent TEXT.
+/// SQLite has no array types and no identity columns: a column of either is an error naming
+/// it, never a silent approximation.
 fn refuse_arrays(op: &Operation) -> Result<(), FoldError> {
     let columns: Vec<(&str, &Column)> = match op {
         Operation::CreateTable(table) => table
@@ -202,6 +203,14 @@ fn refuse_arrays(op: &Operation) -> Result<(), FoldError> {
         _ => Vec::new(),
     };
     let array = |ty: &ColumnType| matches!(ty, ColumnType::Array(_));
+    if let Some((table, column)) = columns.iter().find(|(_, c)| c.identity.is_some()) {
+        return Err(FoldError::NotSupported {
+            what: format!(
+                "column {table}.{} is an identity column, and SQLite has none: keep this history to PostgreSQL, or make it an INTEGER PRIMARY KEY, which SQLite numbers itself",
+                column.name
+            ),
+        });
+    }
     if let Some((table, column)) = columns.into_iter().find(|(_, c)| array(&c.ty)) {
         return Err(FoldError::NotSupported {
             what: format!(

@@ -580,8 +580,9 @@ fn fk_actions(fk: &ForeignKey) -> TokenStream {
 
 fn index_settings(index: &Index) -> TokenStream {
     let unique = index.unique.then(|| quote!(.unique()));
+    let method = index.method.as_ref().map(|m| quote!(.method(#m)));
     let predicate = index.predicate.as_ref().map(|p| quote!(.predicate(#p)));
-    quote!(#unique #predicate)
+    quote!(#unique #method #predicate)
 }
 
 /// `op.create_table(...)` with the table's columns, keys, constraints and indexes.

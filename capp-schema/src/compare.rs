@@ -128,7 +128,8 @@ impl Equality {
         } else {
             a.predicate.is_some() == b.predicate.is_some()
         };
-        (&a.name, &a.table, &a.columns, a.unique) == (&b.name, &b.table, &b.columns, b.unique)
+        (&a.name, &a.table, &a.columns, a.unique, &a.method)
+            == (&b.name, &b.table, &b.columns, b.unique, &b.method)
             && predicates
     }
 
@@ -462,6 +463,7 @@ mod tests {
             columns: vec!["status".into()],
             unique: false,
             predicate: predicate.map(Into::into),
+            method: None,
         }
     }
 

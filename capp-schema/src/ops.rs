@@ -311,6 +311,7 @@ impl Operations {
             columns,
             unique: false,
             predicate: None,
+            method: None,
         };
         match self.push(Operation::CreateIndex {
             index,

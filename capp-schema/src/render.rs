@@ -271,13 +271,11 @@ pub(crate) fn create_index(index: &Index, concurrently: bool) -> String {
     if concurrently {
         sql.push_str("CONCURRENTLY ");
     }
-    let _ = write!(
-        sql,
-        "{} ON {} ({})",
-        ident(&index.name),
-        ident(&index.table),
-        ident_list(&index.columns)
-    );
+    let _ = write!(sql, "{} ON {}", ident(&index.name), ident(&index.table));
+    if let Some(method) = &index.method {
+        let _ = write!(sql, " USING {}", ident(method));
+    }
+    let _ = write!(sql, " ({})", ident_list(&index.columns));
     if let Some(predicate) = &index.predicate {
         let _ = write!(sql, " WHERE {predicate}");
     }

@@ -304,12 +304,20 @@ pub struct Index {
     pub unique: bool,
     /// The `WHERE` of a partial index, as an SQL expression.
     pub predicate: Option<String>,
+    /// The index method (`gin`, `gist`, `brin`, `hash`, ...); `None` is the default, btree.
+    pub method: Option<String>,
 }
 
 impl Index {
     /// Makes the index unique.
     pub fn unique(&mut self) -> &mut Index {
         self.unique = true;
+        self
+    }
+
+    /// Sets the index method: `gin` (arrays, JSONB, full text), `gist`, `brin`, `hash`.
+    pub fn method(&mut self, method: impl Into<String>) -> &mut Index {
+        self.method = Some(method.into());
         self
     }
 
@@ -446,6 +454,7 @@ impl Table {
             columns: names(columns),
             unique: false,
             predicate: None,
+            method: None,
         });
         self.indexes.last_mut().expect("an index was just pushed")
     }

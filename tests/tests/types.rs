@@ -84,6 +84,20 @@ mod kinds {
     fn unledger(op: &mut Operations) {
         op.drop_table("ledger");
     }
+
+    #[migration(rev = "0004", down_rev = "0003", message = "index methods", chain = crate::kinds::Chain)]
+    fn methods(op: &mut Operations) {
+        op.create_index("ix_kinds_tags", "kinds", ["tags"])
+            .method("gin");
+        op.create_index("ix_kinds_happened", "kinds", ["happened"])
+            .method("brin");
+    }
+
+    #[downgrade(rev = "0004", chain = crate::kinds::Chain)]
+    fn unmethods(op: &mut Operations) {
+        op.drop_index("ix_kinds_happened");
+        op.drop_index("ix_kinds_tags");
+    }
 }
 
 #[tokio::test]
@@ -141,6 +155,18 @@ async fn every_new_type_round_trips_on_postgres() {
             ("id".to_owned(), Some(Identity::ByDefault), false),
             ("seq".to_owned(), Some(Identity::Always), false),
             ("note".to_owned(), None, true),
+        ]
+    );
+    let methods: Vec<(String, Option<String>)> = live.tables["kinds"]
+        .indexes
+        .iter()
+        .map(|i| (i.name.clone(), i.method.clone()))
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            ("ix_kinds_happened".to_owned(), Some("brin".to_owned())),
+            ("ix_kinds_tags".to_owned(), Some("gin".to_owned())),
         ]
     );
 }

@@ -137,13 +137,14 @@ async fn constraints(conn: &mut PgConnection, schema: &mut Schema) -> Result<(),
 
 /// Indexes that back no constraint.
 async fn indexes(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sqlx::Error> {
-    type IndexRow = (String, String, bool, Vec<String>, Option<String>);
+    type IndexRow = (String, String, bool, Vec<String>, Option<String>, String);
     let indexes: Vec<IndexRow> = sqlx::query_as(
         "SELECT t.relname::text, i.relname::text, ix.indisunique,
             ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
                   JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord),
-            pg_get_expr(ix.indpred, ix.indrelid)
+            pg_get_expr(ix.indpred, ix.indrelid), am.amname::text
          FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid
+         JOIN pg_am am ON am.oid = i.relam
          JOIN pg_namespace n ON n.oid = t.relnamespace
          WHERE n.nspname = current_schema()
            AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid AND con.contype IN ('p', 'u', 'x'))
@@ -152,7 +153,7 @@ async fn indexes(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
     .persistent(false)
     .fetch_all(&mut *conn)
     .await?;
-    for (table, name, unique, columns, predicate) in indexes {
+    for (table, name, unique, columns, predicate, method) in indexes {
         if let Some(t) = schema.tables.get_mut(&table) {
             t.indexes.push(Index {
                 name,
@@ -160,6 +161,7 @@ async fn indexes(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
                 columns,
                 unique,
                 predicate,
+                method: (method != "btree").then_some(method),
             });
         }
     }

@@ -123,6 +123,7 @@ async fn indexes(conn: &mut SqliteConnection, schema: &mut Schema) -> Result<(),
                 columns,
                 unique,
                 predicate: partial.then(String::new),
+                method: None,
             }),
             _ => {}
         }

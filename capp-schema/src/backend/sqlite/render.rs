@@ -7,7 +7,7 @@ use crate::render::{
     SqlDialect, column_def, create_index, create_table, create_table_with_indexes, ident,
     ident_list,
 };
-use crate::schema::{Column, ColumnType, FoldError, Schema, Table};
+use crate::schema::{Column, ColumnType, FoldError, Index, Schema, Table};
 
 /// SQLite's dialect.
 pub(crate) struct Sqlite;
@@ -203,6 +203,21 @@ fn refuse_arrays(op: &Operation) -> Result<(), FoldError> {
         _ => Vec::new(),
     };
     let array = |ty: &ColumnType| matches!(ty, ColumnType::Array(_));
+    let indexes: Vec<&Index> = match op {
+        Operation::CreateTable(table) => table.indexes.iter().collect(),
+        Operation::CreateIndex { index, .. } => vec![index],
+        _ => Vec::new(),
+    };
+    if let Some(index) = indexes.into_iter().find(|i| i.method.is_some()) {
+        return Err(FoldError::NotSupported {
+            what: format!(
+                "index {} on {} uses the {} method, and SQLite has only its own b-tree indexes: keep this history to PostgreSQL",
+                index.name,
+                index.table,
+                index.method.as_deref().unwrap_or_default()
+            ),
+        });
+    }
     if let Some((table, column)) = columns.iter().find(|(_, c)| c.identity.is_some()) {
         return Err(FoldError::NotSupported {
             what: format!(

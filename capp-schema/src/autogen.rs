@@ -97,7 +97,12 @@ pub fn plan_with(from: &Schema, models: &Models, options: Options) -> Plan {
 fn plan_from(head: &Schema, models: &Models, rules: Equality, drops: bool) -> Plan {
     let target = models.schema();
     let mut plan = Plan::default();
-    // Enum types first, so that new columns can use them.
+    // Extensions first (their types and functions may be used below), then enum types, so that
+    // new columns can use them.
+    for name in target.extensions.difference(&head.extensions) {
+        plan.upgrade
+            .push(Operation::CreateExtension { name: name.clone() });
+    }
     enum_changes(head, &target, &mut plan);
     // Tables the models add, in the models' order.
     for model in &models.tables {
@@ -131,6 +136,16 @@ fn plan_from(head: &Schema, models: &Models, rules: Equality, drops: bool) -> Pl
                 .push(Operation::DropTable { name: name.clone() });
             plan.warnings.push(format!(
                 "table {name} is dropped with its data; its downgrade recreates it empty"
+            ));
+        }
+    }
+    for name in head.extensions.difference(&target.extensions) {
+        if drops {
+            plan.upgrade
+                .push(Operation::DropExtension { name: name.clone() });
+        } else {
+            plan.withheld.push(format!(
+                "extension {name} is in the history's head and the models do not name it (`Models::extension`): not dropped. If it stays, add it to the models; to drop it, run again with --allow-drops"
             ));
         }
     }
@@ -235,6 +250,8 @@ fn undo(op: &Operation, head: &Schema) -> Option<Operation> {
         },
         Operation::DropConstraint { table, name } => restore_constraint(head, table, name)?,
         Operation::CreateEnum { name, .. } => Operation::DropEnum { name: name.clone() },
+        Operation::CreateExtension { name } => Operation::DropExtension { name: name.clone() },
+        Operation::DropExtension { name } => Operation::CreateExtension { name: name.clone() },
         Operation::AddEnumValue { name, value } => Operation::DropEnumValue {
             name: name.clone(),
             value: value.clone(),
@@ -700,6 +717,8 @@ fn op_tokens(op: &Operation) -> TokenStream {
             quote!(op.create_enum(#name, #values);)
         }
         Operation::DropEnum { name } => quote!(op.drop_enum(#name);),
+        Operation::CreateExtension { name } => quote!(op.create_extension(#name);),
+        Operation::DropExtension { name } => quote!(op.drop_extension(#name);),
         Operation::AddEnumValue { name, value } => quote!(op.add_enum_value(#name, #value);),
         Operation::DropEnumValue { name, value } => quote!(op.drop_enum_value(#name, #value);),
         Operation::SetPrimaryKey { table, columns } => {
@@ -833,7 +852,7 @@ mod tests {
                 table,
                 renamed_columns: &[],
             }],
-            enums: Vec::new(),
+            ..Models::default()
         }
     }
 
@@ -849,7 +868,7 @@ mod tests {
                     table: t,
                     renamed_columns: &[],
                 }],
-                enums: Vec::new(),
+                ..Models::default()
             }
         };
         let plan = plan(&table(&["name"]).schema(), &table(&["name", "kind"]));

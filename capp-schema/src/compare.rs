@@ -185,6 +185,12 @@ impl Schema {
         for name in actual.enums.keys().filter(|n| !self.enums.contains_key(*n)) {
             out.push(Difference::extra(format!("enum type {name}")));
         }
+        for name in self.extensions.difference(&actual.extensions) {
+            out.push(Difference::missing(format!("extension {name}")));
+        }
+        for name in actual.extensions.difference(&self.extensions) {
+            out.push(Difference::extra(format!("extension {name}")));
+        }
         for (name, table) in &self.tables {
             match actual.tables.get(name) {
                 None => out.push(Difference::missing(format!("table {name}"))),

@@ -99,6 +99,20 @@ impl Schema {
                 Ok(())
             }
             Op::DropConstraint { table, name } => self.drop_constraint(table, name),
+            Op::CreateExtension { name } => {
+                if self.extensions.insert(name.clone()) {
+                    Ok(())
+                } else {
+                    Err(FoldError::ExtensionExists(name.clone()))
+                }
+            }
+            Op::DropExtension { name } => {
+                if self.extensions.remove(name) {
+                    Ok(())
+                } else {
+                    Err(FoldError::NoExtension(name.clone()))
+                }
+            }
             Op::CreateEnum { name, values } => self.create_enum(name, values),
             Op::DropEnum { name } => self.drop_enum(name),
             Op::AddEnumValue { name, value } => self.add_enum_value(name, value),

@@ -38,6 +38,8 @@ pub struct Models {
     pub tables: Vec<Model>,
     /// Enum types by name, with their values in order.
     pub enums: Vec<(String, Vec<String>)>,
+    /// PostgreSQL extensions the application needs (`pgcrypto`, `pg_trgm`).
+    pub extensions: Vec<String>,
 }
 
 /// What `#[derive(TableModel)]` registers with `inventory`: the model, and the chain it belongs
@@ -90,7 +92,11 @@ impl Models {
             })
             .collect();
         enums.sort();
-        Models { tables, enums }
+        Models {
+            tables,
+            enums,
+            extensions: Vec::new(),
+        }
     }
 
     /// Adds a table model.
@@ -116,6 +122,12 @@ impl Models {
         self
     }
 
+    /// Adds a PostgreSQL extension the application needs.
+    pub fn extension(mut self, name: &str) -> Models {
+        self.extensions.push(name.to_owned());
+        self
+    }
+
     /// The schema these models describe.
     pub fn schema(&self) -> Schema {
         let mut schema = Schema::default();
@@ -125,6 +137,7 @@ impl Models {
                 .insert(model.table.name.clone(), model.table.clone());
         }
         schema.enums.extend(self.enums.iter().cloned());
+        schema.extensions.extend(self.extensions.iter().cloned());
         schema
     }
 }

@@ -120,6 +120,14 @@ pub enum Operation {
         name: String,
         value: String,
     },
+    /// `CREATE EXTENSION` (PostgreSQL; database-wide).
+    CreateExtension {
+        name: String,
+    },
+    /// `DROP EXTENSION` (PostgreSQL).
+    DropExtension {
+        name: String,
+    },
     /// Raw SQL for data migrations; by contract it changes data, not the schema.
     Execute {
         sql: String,
@@ -464,6 +472,21 @@ impl Operations {
     {
         let _ = name;
         unreachable!("`Operations` does not implement `OutsideATransaction`")
+    }
+
+    /// Creates a PostgreSQL extension (`pgcrypto`, `pg_trgm`, `citext`, ...), database-wide.
+    /// SQLite has none: a migration with one fails there, naming it.
+    pub fn create_extension(&mut self, name: &str) {
+        self.push(Operation::CreateExtension {
+            name: name.to_owned(),
+        });
+    }
+
+    /// Drops a PostgreSQL extension.
+    pub fn drop_extension(&mut self, name: &str) {
+        self.push(Operation::DropExtension {
+            name: name.to_owned(),
+        });
     }
 
     /// Runs SQL as written, for data migrations. It must not change the schema: the schema model

@@ -517,6 +517,8 @@ impl Table {
 pub struct Schema {
     pub tables: BTreeMap<String, Table>,
     pub enums: BTreeMap<String, Vec<String>>,
+    /// PostgreSQL extensions (database-wide), by name; `plpgsql`, always there, is left out.
+    pub extensions: std::collections::BTreeSet<String>,
 }
 
 /// An operation that does not fit the schema it is applied to.
@@ -539,6 +541,10 @@ pub enum FoldError {
     NoConstraint { table: String, constraint: String },
     #[error("constraint `{constraint}` on `{table}` already exists")]
     ConstraintExists { table: String, constraint: String },
+    #[error("extension `{0}` is not created")]
+    NoExtension(String),
+    #[error("extension `{0}` is created already")]
+    ExtensionExists(String),
     #[error("enum type `{0}` does not exist")]
     NoEnum(String),
     #[error("enum type `{0}` already exists")]

@@ -98,6 +98,17 @@ mod kinds {
         op.drop_index("ix_kinds_happened");
         op.drop_index("ix_kinds_tags");
     }
+
+    #[migration(rev = "0005", down_rev = "0004", message = "an extension", chain = crate::kinds::Chain)]
+    fn trigrams(op: &mut Operations) {
+        op.create_extension("pg_trgm");
+        op.execute("SELECT similarity('capp', 'cap')");
+    }
+
+    #[downgrade(rev = "0005", chain = crate::kinds::Chain)]
+    fn untrigrams(op: &mut Operations) {
+        op.drop_extension("pg_trgm");
+    }
 }
 
 #[tokio::test]
@@ -169,6 +180,11 @@ async fn every_new_type_round_trips_on_postgres() {
             ("ix_kinds_tags".to_owned(), Some("gin".to_owned())),
         ]
     );
+    assert_eq!(
+        live.extensions.iter().collect::<Vec<_>>(),
+        ["pg_trgm"],
+        "plpgsql left out"
+    );
 }
 
 #[test]
@@ -227,7 +243,7 @@ struct EventRow {
 
 #[test]
 fn autogenerate_writes_the_new_types_and_its_file_folds_to_the_model() {
-    let models = Models::default().table::<EventRow>();
+    let models = Models::default().table::<EventRow>().extension("pgcrypto");
     let planned = plan(&Schema::default(), &models);
     let file = migration_file("0001", None, "events", &planned);
     for written in [
@@ -238,6 +254,7 @@ fn autogenerate_writes_the_new_types_and_its_file_folds_to_the_model() {
         "ColumnType::Interval",
         "ColumnType::Array(Box::new(ColumnType::Text))",
         ".identity(Identity::ByDefault)",
+        "op.create_extension(\"pgcrypto\")",
     ] {
         assert!(file.contains(written), "{written} in:\n{file}");
     }
@@ -247,4 +264,12 @@ fn autogenerate_writes_the_new_types_and_its_file_folds_to_the_model() {
     }
     assert_eq!(folded, models.schema(), "the file builds exactly the model");
     assert!(plan(&folded, &models).is_empty());
+    // An extension the models no longer name is listed, not dropped.
+    let kept = capp_schema::autogen::plan_with(
+        &folded,
+        &Models::default().table::<EventRow>(),
+        capp_schema::autogen::Options::default(),
+    );
+    assert!(kept.is_empty(), "{:?}", kept.upgrade);
+    assert!(kept.withheld[0].starts_with("extension pgcrypto is in the history's head"));
 }

@@ -21,6 +21,13 @@ pub(super) async fn schema(conn: &mut PgConnection) -> Result<Schema, sqlx::Erro
 
 async fn read(conn: &mut PgConnection) -> Result<Schema, sqlx::Error> {
     let mut schema = Schema::default();
+    // Extensions are database-wide; `plpgsql` is in every database.
+    let extensions: Vec<String> =
+        sqlx::query_scalar("SELECT extname::text FROM pg_extension WHERE extname <> 'plpgsql'")
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await?;
+    schema.extensions.extend(extensions);
     enums(conn, &mut schema).await?;
     columns(conn, &mut schema).await?;
     constraints(conn, &mut schema).await?;

@@ -120,6 +120,8 @@ fn simple(d: &Postgres, op: &Operation) -> String {
                 .join(", ")
         ),
         Operation::DropEnum { name } => format!("DROP TYPE {}", ident(name)),
+        Operation::CreateExtension { name } => format!("CREATE EXTENSION {}", ident(name)),
+        Operation::DropExtension { name } => format!("DROP EXTENSION {}", ident(name)),
         Operation::AddEnumValue { name, value } => {
             format!("ALTER TYPE {} ADD VALUE {}", ident(name), sql_string(value))
         }

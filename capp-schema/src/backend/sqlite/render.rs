@@ -54,6 +54,13 @@ impl SqlDialect for Sqlite {
     ) -> Result<Vec<String>, FoldError> {
         let old = |table: &str| before.ok_or_else(|| FoldError::NoTable(table.to_owned()));
         refuse_arrays(op)?;
+        if let Operation::CreateExtension { name } | Operation::DropExtension { name } = op {
+            return Err(FoldError::NotSupported {
+                what: format!(
+                    "extension {name} is PostgreSQL's, and SQLite has no extensions: keep this history to PostgreSQL"
+                ),
+            });
+        }
         Ok(match op {
             Operation::CreateTable(table) => create_table_with_indexes(table, self),
             Operation::DropTable { name } => vec![format!("DROP TABLE {}", ident(name))],

@@ -14,7 +14,7 @@ use crate::compare::Equality;
 use crate::model::Models;
 use crate::ops::{ColumnChange, Operation};
 use crate::schema::{
-    Action, Check, Column, ColumnType, ForeignKey, Identity, Index, Schema, Table, Unique,
+    Action, Check, Column, ColumnType, Deferral, ForeignKey, Identity, Index, Schema, Table, Unique,
 };
 
 /// What autogenerate found.
@@ -592,7 +592,11 @@ fn fk_actions(fk: &ForeignKey) -> TokenStream {
         let a = action_tokens(fk.on_update);
         quote!(.on_update(#a))
     });
-    quote!(#on_delete #on_update)
+    let deferrable = fk.deferrable.map(|d| match d {
+        Deferral::InitiallyImmediate => quote!(.deferrable(Deferral::InitiallyImmediate)),
+        Deferral::InitiallyDeferred => quote!(.deferrable(Deferral::InitiallyDeferred)),
+    });
+    quote!(#on_delete #on_update #deferrable)
 }
 
 fn index_settings(index: &Index) -> TokenStream {
@@ -760,6 +764,9 @@ pub fn migration_file(rev: &str, down_rev: Option<&str>, message: &str, plan: &P
     }
     if all.contains("Identity ::") {
         imports.push(quote!(Identity));
+    }
+    if all.contains("Deferral ::") {
+        imports.push(quote!(Deferral));
     }
     let down_rev = match down_rev {
         Some(d) => quote!(#d),

@@ -336,13 +336,15 @@ fn diff_constraints(expected: &Table, actual: &Table, rules: Equality, out: &mut
     );
     let describe_fk = |f: &ForeignKey| {
         format!(
-            "{} ({}) on {t} -> {} ({}) on delete {} on update {}",
+            "{} ({}) on {t} -> {} ({}) on delete {} on update {}{}",
             label("foreign key", &f.name),
             f.columns.join(", "),
             f.ref_table,
             f.ref_columns.join(", "),
             f.on_delete.sql(),
-            f.on_update.sql()
+            f.on_update.sql(),
+            f.deferrable
+                .map_or_else(String::new, |d| format!(" {}", d.sql()))
         )
     };
     list_diff(

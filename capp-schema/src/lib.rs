@@ -104,8 +104,8 @@ pub use ops::{DataConnection, DataStep, RustStep};
 pub use registration::MigrationTimeouts;
 pub use render::Dialect;
 pub use schema::{
-    Action, Check, Column, ColumnType, FoldError, ForeignKey, Identity, Index, Schema, Table,
-    Unique,
+    Action, Check, Column, ColumnType, Deferral, FoldError, ForeignKey, Identity, Index, Schema,
+    Table, Unique,
 };
 /// The database driver the runner uses, for typed queries in Rust data steps
 /// (`db.postgres()`, `db.sqlite()`) without a dependency of the application's own.

@@ -224,6 +224,9 @@ pub(crate) fn foreign_key_sql(fk: &crate::schema::ForeignKey) -> String {
     if fk.on_update != Default::default() {
         let _ = write!(sql, " ON UPDATE {}", fk.on_update.sql());
     }
+    if let Some(deferral) = fk.deferrable {
+        let _ = write!(sql, " {}", deferral.sql());
+    }
     sql
 }
 

@@ -337,6 +337,27 @@ pub struct ForeignKey {
     pub ref_columns: Vec<String>,
     pub on_delete: Action,
     pub on_update: Action,
+    /// Whether the check may wait for the commit; `None` is `NOT DEFERRABLE`, the default.
+    pub deferrable: Option<Deferral>,
+}
+
+/// When a `DEFERRABLE` foreign key is checked by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Deferral {
+    /// `DEFERRABLE INITIALLY IMMEDIATE`: at each statement, unless a transaction defers it.
+    InitiallyImmediate,
+    /// `DEFERRABLE INITIALLY DEFERRED`: at the commit.
+    InitiallyDeferred,
+}
+
+impl Deferral {
+    /// The clause that declares it.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Deferral::InitiallyImmediate => "DEFERRABLE INITIALLY IMMEDIATE",
+            Deferral::InitiallyDeferred => "DEFERRABLE INITIALLY DEFERRED",
+        }
+    }
 }
 
 impl ForeignKey {
@@ -355,7 +376,14 @@ impl ForeignKey {
             ref_columns: names(ref_columns),
             on_delete: Action::NoAction,
             on_update: Action::NoAction,
+            deferrable: None,
         }
+    }
+
+    /// Makes the foreign key `DEFERRABLE`.
+    pub fn deferrable(&mut self, deferral: Deferral) -> &mut ForeignKey {
+        self.deferrable = Some(deferral);
+        self
     }
 
     /// Sets `ON DELETE`.

@@ -7,8 +7,8 @@ use capp_schema::autogen::{migration_file, plan};
 use capp_schema::runner::{Config, Db, Migrator, RunError};
 use capp_schema::testing::round_trip;
 use capp_schema::{
-    Chain, ColumnType, FoldError, Identity, Models, Operations, Schema, TableModel, downgrade,
-    migration,
+    Chain, ColumnType, Deferral, FoldError, Identity, Models, Operations, Schema, TableModel,
+    downgrade, migration,
 };
 use capp_schema_tests::{PgDb, SqliteDb};
 
@@ -109,6 +109,26 @@ mod kinds {
     fn untrigrams(op: &mut Operations) {
         op.drop_extension("pg_trgm");
     }
+
+    #[migration(rev = "0006", down_rev = "0005", message = "a deferred foreign key", chain = crate::kinds::Chain)]
+    fn entries(op: &mut Operations) {
+        op.create_table("entries", |t| {
+            t.column("id", ColumnType::BigInt).not_null();
+            t.column("ledger_id", ColumnType::BigInt).not_null();
+            t.primary_key(["id"]);
+            t.foreign_key("fk_entries_ledger", ["ledger_id"], "ledger", ["id"])
+                .deferrable(Deferral::InitiallyDeferred);
+        });
+        // Checked at the commit: the entry may come before its ledger row.
+        op.execute("INSERT INTO entries (id, ledger_id) VALUES (1, 99)");
+        op.execute("INSERT INTO ledger (id, note) VALUES (99, 'after its entry')");
+    }
+
+    #[downgrade(rev = "0006", chain = crate::kinds::Chain)]
+    fn unentries(op: &mut Operations) {
+        op.drop_table("entries");
+        op.execute("DELETE FROM ledger WHERE id = 99");
+    }
 }
 
 #[tokio::test]
@@ -184,6 +204,10 @@ async fn every_new_type_round_trips_on_postgres() {
         live.extensions.iter().collect::<Vec<_>>(),
         ["pg_trgm"],
         "plpgsql left out"
+    );
+    assert_eq!(
+        live.tables["entries"].foreign_keys[0].deferrable,
+        Some(Deferral::InitiallyDeferred)
     );
 }
 

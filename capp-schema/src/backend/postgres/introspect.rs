@@ -3,7 +3,7 @@
 use sqlx::PgConnection;
 
 use crate::schema::{
-    Action, Check, Column, ColumnType, ForeignKey, Identity, Index, Schema, Unique,
+    Action, Check, Column, ColumnType, Deferral, ForeignKey, Identity, Index, Schema, Unique,
 };
 
 /// The schema, read in one read-only transaction with unnamed statements: behind a
@@ -132,6 +132,15 @@ async fn constraints(conn: &mut PgConnection, schema: &mut Schema) -> Result<(),
                 ref_columns,
                 on_delete: Action::from_sql(&on_delete),
                 on_update: Action::from_sql(&on_update),
+                deferrable: if definition.contains("INITIALLY DEFERRED") {
+                    Some(Deferral::InitiallyDeferred)
+                } else if definition.contains("DEFERRABLE")
+                    && !definition.contains("NOT DEFERRABLE")
+                {
+                    Some(Deferral::InitiallyImmediate)
+                } else {
+                    None
+                },
             }),
             _ => t.checks.push(Check {
                 name,

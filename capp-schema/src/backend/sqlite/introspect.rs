@@ -74,6 +74,8 @@ async fn foreign_keys(conn: &mut SqliteConnection, schema: &mut Schema) -> Resul
             ref_columns: Vec::new(),
             on_delete: Action::from_sql(&on_delete),
             on_update: Action::from_sql(&on_update),
+            // SQLite keeps the clause but its pragmas do not show it (see the canonical form).
+            deferrable: None,
         });
         fk.columns.push(from);
         fk.ref_columns.push(to);

@@ -139,6 +139,8 @@ impl SqlDialect for Sqlite {
             }
             for fk in &mut table.foreign_keys {
                 fk.name.clear();
+                // Declared and honoured by SQLite, but not shown by its pragmas.
+                fk.deferrable = None;
             }
             table.uniques.sort_by(|a, b| a.columns.cmp(&b.columns));
             table

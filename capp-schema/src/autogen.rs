@@ -251,6 +251,17 @@ fn undo(op: &Operation, head: &Schema) -> Option<Operation> {
         Operation::DropConstraint { table, name } => restore_constraint(head, table, name)?,
         Operation::CreateEnum { name, .. } => Operation::DropEnum { name: name.clone() },
         Operation::CreateExtension { name } => Operation::DropExtension { name: name.clone() },
+        Operation::Comment { table, column, .. } => {
+            let t = head.tables.get(table)?;
+            Operation::Comment {
+                table: table.clone(),
+                column: column.clone(),
+                comment: match column {
+                    None => t.comment.clone(),
+                    Some(c) => t.get_column(c)?.comment.clone(),
+                },
+            }
+        }
         Operation::DropExtension { name } => Operation::CreateExtension { name: name.clone() },
         Operation::AddEnumValue { name, value } => Operation::DropEnumValue {
             name: name.clone(),
@@ -354,7 +365,16 @@ fn table_changes(
                     column: column.clone(),
                 });
             }
-            Some(before) => column_change(t, before, column, rules, plan),
+            Some(before) => {
+                column_change(t, before, column, rules, plan);
+                if before.comment != column.comment {
+                    plan.upgrade.push(Operation::Comment {
+                        table: t.clone(),
+                        column: Some(column.name.clone()),
+                        comment: column.comment.clone(),
+                    });
+                }
+            }
         }
     }
     for column in &old.columns {
@@ -378,6 +398,13 @@ fn table_changes(
     }
     primary_key_change(old, new, rules, plan);
     constraint_and_index_changes(old, new, rules, plan);
+    if old.comment != new.comment {
+        plan.upgrade.push(Operation::Comment {
+            table: new.name.clone(),
+            column: None,
+            comment: new.comment.clone(),
+        });
+    }
 }
 
 /// The declared renames that apply (the old column exists, the new one does not yet): renamed, not
@@ -569,7 +596,8 @@ fn column_settings(column: &Column) -> TokenStream {
         Identity::Always => quote!(.identity(Identity::Always)),
         Identity::ByDefault => quote!(.identity(Identity::ByDefault)),
     });
-    quote!(#not_null #default #identity)
+    let comment = column.comment.as_ref().map(|c| quote!(.comment(#c)));
+    quote!(#not_null #default #identity #comment)
 }
 
 /// A foreign-key action as the Rust expression that names it.
@@ -639,7 +667,8 @@ fn create_table_tokens(table: &Table) -> TokenStream {
         let (n, cols, settings) = (&i.name, strs(&i.columns), index_settings(i));
         quote!(t.index(#n, #cols) #settings;)
     });
-    quote!(op.create_table(#name, |t| { #(#columns)* #pk #(#uniques)* #(#fks)* #(#checks)* #(#indexes)* });)
+    let comment = table.comment.as_ref().map(|c| quote!(t.comment(#c);));
+    quote!(op.create_table(#name, |t| { #(#columns)* #pk #(#uniques)* #(#fks)* #(#checks)* #(#indexes)* #comment });)
 }
 
 /// `op.alter_column(...)` with what changes.
@@ -722,6 +751,19 @@ fn op_tokens(op: &Operation) -> TokenStream {
         }
         Operation::DropEnum { name } => quote!(op.drop_enum(#name);),
         Operation::CreateExtension { name } => quote!(op.create_extension(#name);),
+        Operation::Comment {
+            table,
+            column,
+            comment,
+        } => {
+            let column = column
+                .as_ref()
+                .map_or_else(|| quote!(None), |c| quote!(Some(#c)));
+            let comment = comment
+                .as_ref()
+                .map_or_else(|| quote!(None), |c| quote!(Some(#c)));
+            quote!(op.set_comment(#table, #column, #comment);)
+        }
         Operation::DropExtension { name } => quote!(op.drop_extension(#name);),
         Operation::AddEnumValue { name, value } => quote!(op.add_enum_value(#name, #value);),
         Operation::DropEnumValue { name, value } => quote!(op.drop_enum_value(#name, #value);),

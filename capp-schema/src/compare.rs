@@ -221,6 +221,26 @@ fn canonical_table(table: &mut Table) {
 fn diff_table(expected: &Table, actual: &Table, rules: Equality, out: &mut Vec<Difference>) {
     let t = &expected.name;
     diff_columns(expected, actual, rules, out);
+    let show = |c: &Option<String>| c.clone().unwrap_or_else(|| "no comment".into());
+    if expected.comment != actual.comment {
+        out.push(Difference::changed(
+            format!("comment of table {t}"),
+            show(&expected.comment),
+            show(&actual.comment),
+        ));
+    }
+    for (e, a) in expected
+        .columns
+        .iter()
+        .filter_map(|e| actual.get_column(&e.name).map(|a| (e, a)))
+        .filter(|(e, a)| e.comment != a.comment)
+    {
+        out.push(Difference::changed(
+            format!("comment of column {t}.{}", e.name),
+            show(&e.comment),
+            show(&a.comment),
+        ));
+    }
     if !rules.same_primary_key(&expected.primary_key, &actual.primary_key) {
         out.push(Difference::changed(
             format!("primary key of {t}"),

@@ -99,6 +99,31 @@ impl Schema {
                 Ok(())
             }
             Op::DropConstraint { table, name } => self.drop_constraint(table, name),
+            Op::Comment {
+                table,
+                column,
+                comment,
+            } => {
+                let t = self
+                    .tables
+                    .get_mut(table)
+                    .ok_or_else(|| FoldError::NoTable(table.clone()))?;
+                match column {
+                    None => t.comment.clone_from(comment),
+                    Some(name) => {
+                        let c =
+                            t.columns
+                                .iter_mut()
+                                .find(|c| c.name == *name)
+                                .ok_or_else(|| FoldError::NoColumn {
+                                    table: table.clone(),
+                                    column: name.clone(),
+                                })?;
+                        c.comment.clone_from(comment);
+                    }
+                }
+                Ok(())
+            }
             Op::CreateExtension { name } => {
                 if self.extensions.insert(name.clone()) {
                     Ok(())

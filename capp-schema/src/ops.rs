@@ -120,6 +120,12 @@ pub enum Operation {
         name: String,
         value: String,
     },
+    /// Sets (or with `None` removes) the comment of a table, or of one of its columns.
+    Comment {
+        table: String,
+        column: Option<String>,
+        comment: Option<String>,
+    },
     /// `CREATE EXTENSION` (PostgreSQL; database-wide).
     CreateExtension {
         name: String,
@@ -472,6 +478,16 @@ impl Operations {
     {
         let _ = name;
         unreachable!("`Operations` does not implement `OutsideATransaction`")
+    }
+
+    /// Sets the comment of `table`, or of its `column`; `None` removes it. PostgreSQL keeps
+    /// comments; SQLite has none, and a comment there is nothing.
+    pub fn set_comment(&mut self, table: &str, column: Option<&str>, comment: Option<&str>) {
+        self.push(Operation::Comment {
+            table: table.to_owned(),
+            column: column.map(str::to_owned),
+            comment: comment.map(str::to_owned),
+        });
     }
 
     /// Creates a PostgreSQL extension (`pgcrypto`, `pg_trgm`, `citext`, ...), database-wide.

@@ -191,6 +191,8 @@ pub struct Column {
     /// An identity column: the database numbers the rows (PostgreSQL's `GENERATED ... AS
     /// IDENTITY`).
     pub identity: Option<Identity>,
+    /// The column's comment (PostgreSQL's `COMMENT ON COLUMN`).
+    pub comment: Option<String>,
 }
 
 /// How an identity column takes its values.
@@ -221,7 +223,14 @@ impl Column {
             nullable: true,
             default: None,
             identity: None,
+            comment: None,
         }
+    }
+
+    /// Sets the column's comment (PostgreSQL; SQLite keeps none).
+    pub fn comment(&mut self, comment: impl Into<String>) -> &mut Column {
+        self.comment = Some(comment.into());
+        self
     }
 
     /// Makes the column an identity column (NOT NULL, as PostgreSQL makes it).
@@ -416,6 +425,8 @@ pub struct Table {
     pub indexes: Vec<Index>,
     pub foreign_keys: Vec<ForeignKey>,
     pub checks: Vec<Check>,
+    /// The table's comment (PostgreSQL's `COMMENT ON TABLE`).
+    pub comment: Option<String>,
 }
 
 fn names<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Vec<String> {
@@ -433,7 +444,14 @@ impl Table {
             indexes: Vec::new(),
             foreign_keys: Vec::new(),
             checks: Vec::new(),
+            comment: None,
         }
+    }
+
+    /// Sets the table's comment (PostgreSQL; SQLite keeps none).
+    pub fn comment(&mut self, comment: impl Into<String>) -> &mut Table {
+        self.comment = Some(comment.into());
+        self
     }
 
     /// Adds a column and returns it for further settings.

@@ -129,6 +129,23 @@ mod kinds {
         op.drop_table("entries");
         op.execute("DELETE FROM ledger WHERE id = 99");
     }
+
+    #[migration(rev = "0007", down_rev = "0006", message = "comments", chain = crate::kinds::Chain)]
+    fn comments(op: &mut Operations) {
+        op.create_table("notes", |t| {
+            t.column("body", ColumnType::Text).comment("what was said");
+            t.comment("free-form notes");
+        });
+        op.set_comment("ledger", None, Some("money in, money out"));
+        op.set_comment("ledger", Some("note"), Some("why, in a few words"));
+    }
+
+    #[downgrade(rev = "0007", chain = crate::kinds::Chain)]
+    fn uncomments(op: &mut Operations) {
+        op.set_comment("ledger", Some("note"), None);
+        op.set_comment("ledger", None, None);
+        op.drop_table("notes");
+    }
 }
 
 #[tokio::test]
@@ -208,6 +225,30 @@ async fn every_new_type_round_trips_on_postgres() {
     assert_eq!(
         live.tables["entries"].foreign_keys[0].deferrable,
         Some(Deferral::InitiallyDeferred)
+    );
+    let notes = &live.tables["notes"];
+    assert_eq!(notes.comment.as_deref(), Some("free-form notes"));
+    assert_eq!(notes.columns[0].comment.as_deref(), Some("what was said"));
+    let ledger = &live.tables["ledger"];
+    assert_eq!(ledger.comment.as_deref(), Some("money in, money out"));
+    assert_eq!(
+        ledger.get_column("note").unwrap().comment.as_deref(),
+        Some("why, in a few words")
+    );
+    // SQLite keeps no comments: a comment there is nothing, not an error.
+    let comment = capp_schema::Operation::Comment {
+        table: "ledger".into(),
+        column: None,
+        comment: Some("x".into()),
+    };
+    let mut with_ledger = Schema::default();
+    with_ledger
+        .tables
+        .insert("ledger".into(), capp_schema::Table::new("ledger"));
+    assert!(
+        capp_schema::render::render(&comment, capp_schema::Dialect::SQLITE, &mut with_ledger)
+            .unwrap()
+            .is_empty()
     );
 }
 

@@ -53,10 +53,20 @@ async fn enums(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sqlx:
 
 /// Columns with their types, nullability and defaults.
 async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sqlx::Error> {
-    type ColumnRow = (String, String, String, bool, Option<String>, String);
+    type ColumnRow = (
+        String,
+        String,
+        String,
+        bool,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+    );
     let columns: Vec<ColumnRow> = sqlx::query_as(
         "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
-                pg_get_expr(d.adbin, d.adrelid), a.attidentity::text
+                pg_get_expr(d.adbin, d.adrelid), a.attidentity::text,
+                col_description(c.oid, a.attnum), obj_description(c.oid, 'pg_class')
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
          LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
@@ -66,7 +76,7 @@ async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
     .persistent(false)
     .fetch_all(&mut *conn)
     .await?;
-    for (table, name, ty, nullable, default, identity) in columns {
+    for (table, name, ty, nullable, default, identity, comment, table_comment) in columns {
         let ty = ColumnType::from_sql(&ty, &schema.enums);
         let identity = match identity.as_str() {
             "a" => Some(Identity::Always),
@@ -74,15 +84,19 @@ async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
             _ => None,
         };
         schema.push_read_column(
-            table,
+            table.clone(),
             Column {
                 name,
                 ty,
                 nullable,
                 default,
                 identity,
+                comment,
             },
         );
+        if let Some(t) = schema.tables.get_mut(&table) {
+            t.comment = table_comment;
+        }
     }
     Ok(())
 }

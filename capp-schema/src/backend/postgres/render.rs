@@ -35,7 +35,15 @@ impl SqlDialect for Postgres {
         after: &Schema,
     ) -> Result<Vec<String>, FoldError> {
         Ok(match op {
-            Operation::CreateTable(table) => create_table_with_indexes(table, self),
+            Operation::CreateTable(table) => {
+                let mut statements = create_table_with_indexes(table, self);
+                statements.extend(comments(table));
+                statements
+            }
+            Operation::AddColumn { table, column } if column.comment.is_some() => vec![
+                simple(self, op),
+                comment_sql(table, Some(&column.name), column.comment.as_deref()),
+            ],
             Operation::AlterColumn {
                 table,
                 column,
@@ -121,6 +129,11 @@ fn simple(d: &Postgres, op: &Operation) -> String {
         ),
         Operation::DropEnum { name } => format!("DROP TYPE {}", ident(name)),
         Operation::CreateExtension { name } => format!("CREATE EXTENSION {}", ident(name)),
+        Operation::Comment {
+            table,
+            column,
+            comment,
+        } => comment_sql(table, column.as_deref(), comment.as_deref()),
         Operation::DropExtension { name } => format!("DROP EXTENSION {}", ident(name)),
         Operation::AddEnumValue { name, value } => {
             format!("ALTER TYPE {} ADD VALUE {}", ident(name), sql_string(value))
@@ -227,6 +240,31 @@ fn drop_enum_value(name: &str, after: &Schema) -> Vec<String> {
     }
     out.push(format!("DROP TYPE {}", ident(&old)));
     out
+}
+
+/// `COMMENT ON TABLE` or `COMMENT ON COLUMN`; `None` removes the comment.
+fn comment_sql(table: &str, column: Option<&str>, comment: Option<&str>) -> String {
+    let target = match column {
+        None => format!("TABLE {}", ident(table)),
+        Some(column) => format!("COLUMN {}.{}", ident(table), ident(column)),
+    };
+    let text = comment.map_or_else(|| "NULL".to_owned(), sql_string);
+    format!("COMMENT ON {target} IS {text}")
+}
+
+/// The comments of a new table and its columns.
+fn comments(table: &Table) -> Vec<String> {
+    let table_comment = table
+        .comment
+        .as_deref()
+        .map(|c| comment_sql(&table.name, None, Some(c)));
+    let column_comments = table.columns.iter().filter_map(|column| {
+        column
+            .comment
+            .as_deref()
+            .map(|c| comment_sql(&table.name, Some(&column.name), Some(c)))
+    });
+    table_comment.into_iter().chain(column_comments).collect()
 }
 
 #[cfg(test)]

@@ -43,6 +43,7 @@ async fn columns(conn: &mut SqliteConnection, schema: &mut Schema) -> Result<(),
                 nullable: !not_null,
                 default,
                 identity: None,
+                comment: None,
             },
         );
     }

@@ -97,6 +97,7 @@ impl SqlDialect for Sqlite {
             Operation::CreateIndex { index, .. } => vec![create_index(index, false)],
             Operation::DropIndex { name, .. } => vec![format!("DROP INDEX {}", ident(name))],
             Operation::CreateEnum { .. }
+            | Operation::Comment { .. }
             | Operation::DropEnum { .. }
             | Operation::AddEnumValue { .. }
             | Operation::DropEnumValue { .. }
@@ -128,7 +129,10 @@ impl SqlDialect for Sqlite {
     fn canonical(&self, schema: &mut Schema) {
         schema.enums.clear();
         for table in schema.tables.values_mut() {
+            // SQLite keeps no comments.
+            table.comment = None;
             for column in &mut table.columns {
+                column.comment = None;
                 if matches!(column.ty, ColumnType::Enum(_)) {
                     column.ty = ColumnType::Text;
                 }

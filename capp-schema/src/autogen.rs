@@ -755,15 +755,7 @@ fn op_tokens(op: &Operation) -> TokenStream {
             table,
             column,
             comment,
-        } => {
-            let column = column
-                .as_ref()
-                .map_or_else(|| quote!(None), |c| quote!(Some(#c)));
-            let comment = comment
-                .as_ref()
-                .map_or_else(|| quote!(None), |c| quote!(Some(#c)));
-            quote!(op.set_comment(#table, #column, #comment);)
-        }
+        } => comment_tokens(table, column.as_deref(), comment.as_deref()),
         Operation::DropExtension { name } => quote!(op.drop_extension(#name);),
         Operation::AddEnumValue { name, value } => quote!(op.add_enum_value(#name, #value);),
         Operation::DropEnumValue { name, value } => quote!(op.drop_enum_value(#name, #value);),
@@ -774,6 +766,13 @@ fn op_tokens(op: &Operation) -> TokenStream {
         Operation::Execute { sql } => quote!(op.execute(#sql);),
         Operation::RunRust { .. } => quote!(),
     }
+}
+
+/// `op.set_comment(table, column, comment)`.
+fn comment_tokens(table: &str, column: Option<&str>, comment: Option<&str>) -> TokenStream {
+    let some = |text: Option<&str>| text.map_or_else(|| quote!(None), |t| quote!(Some(#t)));
+    let (column, comment) = (some(column), some(comment));
+    quote!(op.set_comment(#table, #column, #comment);)
 }
 
 /// An operation as the migration file writes it, on one line: `op.drop_index("ix_by_hand")`.

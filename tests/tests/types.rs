@@ -190,6 +190,33 @@ async fn every_new_type_round_trips_on_postgres() {
             ),
         ]
     );
+}
+
+#[test]
+fn sqlite_refuses_an_identity_column_by_name() {
+    let mut table = capp_schema::Table::new("ledger");
+    table
+        .columns
+        .push(capp_schema::Column::new("id", ColumnType::BigInt));
+    table.columns[0].identity(Identity::ByDefault);
+    let op = capp_schema::Operation::CreateTable(table);
+    let err =
+        capp_schema::render::render(&op, capp_schema::Dialect::SQLITE, &mut Schema::default())
+            .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("column ledger.id is an identity column, and SQLite has none"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn identity_methods_extensions_deferral_and_comments_read_back_on_postgres() {
+    let Some(pg) = PgDb::create().await else {
+        return;
+    };
+    let m = Migrator::new(kinds::Chain::load().unwrap(), Config::default());
+    let mut db = Db::connect(&pg.database_url()).await.unwrap();
     m.upgrade(&mut db, "head").await.unwrap();
     let live = db.introspect(m.config()).await.unwrap();
     let identities: Vec<(String, Option<Identity>, bool)> = live.tables["ledger"]
@@ -249,24 +276,6 @@ async fn every_new_type_round_trips_on_postgres() {
         capp_schema::render::render(&comment, capp_schema::Dialect::SQLITE, &mut with_ledger)
             .unwrap()
             .is_empty()
-    );
-}
-
-#[test]
-fn sqlite_refuses_an_identity_column_by_name() {
-    let mut table = capp_schema::Table::new("ledger");
-    table
-        .columns
-        .push(capp_schema::Column::new("id", ColumnType::BigInt));
-    table.columns[0].identity(Identity::ByDefault);
-    let op = capp_schema::Operation::CreateTable(table);
-    let err =
-        capp_schema::render::render(&op, capp_schema::Dialect::SQLITE, &mut Schema::default())
-            .unwrap_err();
-    assert!(
-        err.to_string()
-            .starts_with("column ledger.id is an identity column, and SQLite has none"),
-        "{err}"
     );
 }
 

@@ -597,7 +597,8 @@ fn column_settings(column: &Column) -> TokenStream {
         Identity::ByDefault => quote!(.identity(Identity::ByDefault)),
     });
     let comment = column.comment.as_ref().map(|c| quote!(.comment(#c)));
-    quote!(#not_null #default #identity #comment)
+    let generated = column.generated.as_ref().map(|g| quote!(.generated(#g)));
+    quote!(#not_null #default #identity #generated #comment)
 }
 
 /// A foreign-key action as the Rust expression that names it.

@@ -302,6 +302,23 @@ fn diff_columns(expected: &Table, actual: &Table, rules: Equality, out: &mut Vec
                 word(a.nullable),
             ));
         }
+        // PostgreSQL rewrites expressions: against a database, only whether there is one.
+        let same_generated = if rules.exact_expressions {
+            a.generated == c.generated
+        } else {
+            a.generated.is_some() == c.generated.is_some()
+        };
+        if !same_generated {
+            let show = |g: &Option<String>| {
+                g.as_ref()
+                    .map_or_else(|| "not generated".into(), |e| format!("generated as {e}"))
+            };
+            out.push(Difference::changed(
+                format!("column {t}.{}", c.name),
+                show(&c.generated),
+                show(&a.generated),
+            ));
+        }
         if a.identity != c.identity {
             let show =
                 |i: Option<crate::schema::Identity>| i.map_or("not an identity", |i| i.sql());

@@ -196,6 +196,9 @@ pub(crate) fn column_def(column: &Column, dialect: &dyn SqlDialect) -> String {
     if let Some(default) = &column.default {
         let _ = write!(sql, " DEFAULT {default}");
     }
+    if let Some(expr) = &column.generated {
+        let _ = write!(sql, " GENERATED ALWAYS AS ({expr}) STORED");
+    }
     if let Some(identity) = column.identity {
         let _ = write!(sql, " {}", identity.sql());
     }

@@ -193,6 +193,9 @@ pub struct Column {
     pub identity: Option<Identity>,
     /// The column's comment (PostgreSQL's `COMMENT ON COLUMN`).
     pub comment: Option<String>,
+    /// A stored generated column: its value is this SQL expression over the row
+    /// (`GENERATED ALWAYS AS (expr) STORED`).
+    pub generated: Option<String>,
 }
 
 /// How an identity column takes its values.
@@ -224,7 +227,15 @@ impl Column {
             default: None,
             identity: None,
             comment: None,
+            generated: None,
         }
+    }
+
+    /// Makes the column a stored generated column: `GENERATED ALWAYS AS (expr) STORED`
+    /// (PostgreSQL; SQLite refuses it by name).
+    pub fn generated(&mut self, expr: impl Into<String>) -> &mut Column {
+        self.generated = Some(expr.into());
+        self
     }
 
     /// Sets the column's comment (PostgreSQL; SQLite keeps none).

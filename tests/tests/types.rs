@@ -146,6 +146,17 @@ mod kinds {
         op.set_comment("ledger", None, None);
         op.drop_table("notes");
     }
+
+    #[migration(rev = "0008", down_rev = "0007", message = "a generated column", chain = crate::kinds::Chain)]
+    fn generated(op: &mut Operations) {
+        op.add_column("ledger", "note_length", ColumnType::Integer)
+            .generated("length(note)");
+    }
+
+    #[downgrade(rev = "0008", chain = crate::kinds::Chain)]
+    fn ungenerated(op: &mut Operations) {
+        op.drop_column("ledger", "note_length");
+    }
 }
 
 #[tokio::test]
@@ -230,6 +241,7 @@ async fn identity_methods_extensions_deferral_and_comments_read_back_on_postgres
             ("id".to_owned(), Some(Identity::ByDefault), false),
             ("seq".to_owned(), Some(Identity::Always), false),
             ("note".to_owned(), None, true),
+            ("note_length".to_owned(), None, true),
         ]
     );
     let methods: Vec<(String, Option<String>)> = live.tables["kinds"]
@@ -257,6 +269,15 @@ async fn identity_methods_extensions_deferral_and_comments_read_back_on_postgres
     assert_eq!(notes.comment.as_deref(), Some("free-form notes"));
     assert_eq!(notes.columns[0].comment.as_deref(), Some("what was said"));
     let ledger = &live.tables["ledger"];
+    let length = ledger.get_column("note_length").unwrap();
+    assert!(
+        length
+            .generated
+            .as_deref()
+            .is_some_and(|g| g.contains("length(note)")),
+        "{length:?}"
+    );
+    assert_eq!(length.default, None, "the expression is not a default");
     assert_eq!(ledger.comment.as_deref(), Some("money in, money out"));
     assert_eq!(
         ledger.get_column("note").unwrap().comment.as_deref(),

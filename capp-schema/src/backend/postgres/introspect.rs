@@ -62,11 +62,13 @@ async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
         String,
         Option<String>,
         Option<String>,
+        bool,
     );
     let columns: Vec<ColumnRow> = sqlx::query_as(
         "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
                 pg_get_expr(d.adbin, d.adrelid), a.attidentity::text,
-                col_description(c.oid, a.attnum), obj_description(c.oid, 'pg_class')
+                col_description(c.oid, a.attnum), obj_description(c.oid, 'pg_class'),
+                a.attgenerated = 's'
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
          LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
@@ -76,7 +78,14 @@ async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
     .persistent(false)
     .fetch_all(&mut *conn)
     .await?;
-    for (table, name, ty, nullable, default, identity, comment, table_comment) in columns {
+    for (table, name, ty, nullable, default, identity, comment, table_comment, generated) in columns
+    {
+        // A generated column's expression is where a default would be.
+        let (default, generated) = if generated {
+            (None, default)
+        } else {
+            (default, None)
+        };
         let ty = ColumnType::from_sql(&ty, &schema.enums);
         let identity = match identity.as_str() {
             "a" => Some(Identity::Always),
@@ -92,6 +101,7 @@ async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
                 default,
                 identity,
                 comment,
+                generated,
             },
         );
         if let Some(t) = schema.tables.get_mut(&table) {

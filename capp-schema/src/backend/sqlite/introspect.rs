@@ -44,6 +44,7 @@ async fn columns(conn: &mut SqliteConnection, schema: &mut Schema) -> Result<(),
                 default,
                 identity: None,
                 comment: None,
+                generated: None,
             },
         );
     }

@@ -231,6 +231,14 @@ fn refuse_arrays(op: &Operation) -> Result<(), FoldError> {
             ),
         });
     }
+    if let Some((table, column)) = columns.iter().find(|(_, c)| c.generated.is_some()) {
+        return Err(FoldError::NotSupported {
+            what: format!(
+                "column {table}.{} is a stored generated column, which this SQLite backend does not build (SQLite cannot add one to an existing table): keep this history to PostgreSQL",
+                column.name
+            ),
+        });
+    }
     if let Some((table, column)) = columns.iter().find(|(_, c)| c.identity.is_some()) {
         return Err(FoldError::NotSupported {
             what: format!(

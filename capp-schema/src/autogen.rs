@@ -595,6 +595,7 @@ fn column_settings(column: &Column) -> TokenStream {
     let identity = column.identity.map(|identity| match identity {
         Identity::Always => quote!(.identity(Identity::Always)),
         Identity::ByDefault => quote!(.identity(Identity::ByDefault)),
+        Identity::Serial => quote!(.identity(Identity::Serial)),
     });
     let comment = column.comment.as_ref().map(|c| quote!(.comment(#c)));
     let generated = column.generated.as_ref().map(|g| quote!(.generated(#g)));

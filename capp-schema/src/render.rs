@@ -16,7 +16,7 @@
 use std::fmt::{self, Write as _};
 
 use crate::ops::Operation;
-use crate::schema::{Column, ColumnType, FoldError, Index, Schema, Table};
+use crate::schema::{Column, ColumnType, FoldError, Identity, Index, Schema, Table};
 
 /// What a dialect knows: how to spell types and operations, and what its catalog keeps.
 pub(crate) trait SqlDialect: Sync {
@@ -185,11 +185,14 @@ pub(crate) fn ident_list(names: &[String]) -> String {
 }
 
 pub(crate) fn column_def(column: &Column, dialect: &dyn SqlDialect) -> String {
-    let mut sql = format!(
-        "{} {}",
-        ident(&column.name),
-        dialect.column_type(&column.ty)
-    );
+    // A serial column is declared by its pseudo-type, which makes the sequence.
+    let ty = match (column.identity, &column.ty) {
+        (Some(Identity::Serial), ColumnType::SmallInt) => "SMALLSERIAL".to_owned(),
+        (Some(Identity::Serial), ColumnType::BigInt) => "BIGSERIAL".to_owned(),
+        (Some(Identity::Serial), _) => "SERIAL".to_owned(),
+        _ => dialect.column_type(&column.ty),
+    };
+    let mut sql = format!("{} {ty}", ident(&column.name));
     if !column.nullable {
         sql.push_str(" NOT NULL");
     }
@@ -199,7 +202,7 @@ pub(crate) fn column_def(column: &Column, dialect: &dyn SqlDialect) -> String {
     if let Some(expr) = &column.generated {
         let _ = write!(sql, " GENERATED ALWAYS AS ({expr}) STORED");
     }
-    if let Some(identity) = column.identity {
+    if let Some(identity) = column.identity.filter(|i| *i != Identity::Serial) {
         let _ = write!(sql, " {}", identity.sql());
     }
     sql

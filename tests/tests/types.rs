@@ -157,6 +157,23 @@ mod kinds {
     fn ungenerated(op: &mut Operations) {
         op.drop_column("ledger", "note_length");
     }
+
+    #[migration(rev = "0009", down_rev = "0008", message = "serial columns", chain = crate::kinds::Chain)]
+    fn tickets(op: &mut Operations) {
+        op.create_table("tickets", |t| {
+            t.column("id", ColumnType::Integer)
+                .identity(Identity::Serial);
+            t.column("big", ColumnType::BigInt)
+                .identity(Identity::Serial);
+            t.primary_key(["id"]);
+        });
+        op.execute("INSERT INTO tickets DEFAULT VALUES");
+    }
+
+    #[downgrade(rev = "0009", chain = crate::kinds::Chain)]
+    fn untickets(op: &mut Operations) {
+        op.drop_table("tickets");
+    }
 }
 
 #[tokio::test]
@@ -269,15 +286,7 @@ async fn identity_methods_extensions_deferral_and_comments_read_back_on_postgres
     assert_eq!(notes.comment.as_deref(), Some("free-form notes"));
     assert_eq!(notes.columns[0].comment.as_deref(), Some("what was said"));
     let ledger = &live.tables["ledger"];
-    let length = ledger.get_column("note_length").unwrap();
-    assert!(
-        length
-            .generated
-            .as_deref()
-            .is_some_and(|g| g.contains("length(note)")),
-        "{length:?}"
-    );
-    assert_eq!(length.default, None, "the expression is not a default");
+    generated_and_serial_read_back(&live);
     assert_eq!(ledger.comment.as_deref(), Some("money in, money out"));
     assert_eq!(
         ledger.get_column("note").unwrap().comment.as_deref(),
@@ -367,4 +376,31 @@ fn autogenerate_writes_the_new_types_and_its_file_folds_to_the_model() {
     );
     assert!(kept.is_empty(), "{:?}", kept.upgrade);
     assert!(kept.withheld[0].starts_with("extension pgcrypto is in the history's head"));
+}
+
+/// What the generated and serial columns of the `kinds` history read back as.
+fn generated_and_serial_read_back(live: &Schema) {
+    let length = live.tables["ledger"].get_column("note_length").unwrap();
+    assert!(
+        length
+            .generated
+            .as_deref()
+            .is_some_and(|g| g.contains("length(note)")),
+        "{length:?}"
+    );
+    assert_eq!(length.default, None, "the expression is not a default");
+    let serials: Vec<(String, Option<Identity>, Option<String>)> = live.tables["tickets"]
+        .columns
+        .iter()
+        .map(|c| (c.name.clone(), c.identity, c.default.clone()))
+        .collect();
+    assert_eq!(
+        serials,
+        [
+            ("id".to_owned(), Some(Identity::Serial), None),
+            ("big".to_owned(), Some(Identity::Serial), None),
+        ],
+        "the sequences' nextval defaults are part of serial"
+    );
+    assert_eq!(live.tables["tickets"].columns[1].ty, ColumnType::BigInt);
 }

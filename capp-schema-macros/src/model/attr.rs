@@ -309,9 +309,10 @@ impl<'c> ColumnKeys<'c> {
                 match lit.value().as_str() {
                     "by default" => Ok("ByDefault"),
                     "always" => Ok("Always"),
+                    "serial" => Ok("Serial"),
                     _ => Err(syn::Error::new_spanned(
                         &lit,
-                        "expected `identity = \"by default\"` or `identity = \"always\"`",
+                        "expected `identity = \"by default\"`, `identity = \"always\"` or `identity = \"serial\"`",
                     )),
                 }
             }),

@@ -63,12 +63,15 @@ async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
         Option<String>,
         Option<String>,
         bool,
+        bool,
     );
     let columns: Vec<ColumnRow> = sqlx::query_as(
         "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
                 pg_get_expr(d.adbin, d.adrelid), a.attidentity::text,
                 col_description(c.oid, a.attnum), obj_description(c.oid, 'pg_class'),
-                a.attgenerated = 's'
+                a.attgenerated = 's',
+                a.attidentity = '' AND pg_get_serial_sequence(quote_ident(c.relname), a.attname) IS NOT NULL
+                    AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%'
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
          LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
@@ -78,18 +81,21 @@ async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
     .persistent(false)
     .fetch_all(&mut *conn)
     .await?;
-    for (table, name, ty, nullable, default, identity, comment, table_comment, generated) in columns
+    for (table, name, ty, nullable, default, identity, comment, table_comment, generated, serial) in
+        columns
     {
-        // A generated column's expression is where a default would be.
-        let (default, generated) = if generated {
-            (None, default)
-        } else {
-            (default, None)
+        // A generated column's expression is where a default would be; a serial column's
+        // default takes the next value of the sequence it owns.
+        let (default, generated) = match (generated, serial) {
+            (true, _) => (None, default),
+            (false, true) => (None, None),
+            (false, false) => (default, None),
         };
         let ty = ColumnType::from_sql(&ty, &schema.enums);
         let identity = match identity.as_str() {
             "a" => Some(Identity::Always),
             "d" => Some(Identity::ByDefault),
+            _ if serial => Some(Identity::Serial),
             _ => None,
         };
         schema.push_read_column(

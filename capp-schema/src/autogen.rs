@@ -630,8 +630,10 @@ fn fk_actions(fk: &ForeignKey) -> TokenStream {
 }
 
 fn index_settings(index: &Index) -> TokenStream {
+    let expression = index.expression.iter();
     let unique = index.unique.then(|| quote!(.unique()));
     let method = index.method.as_ref().map(|m| quote!(.method(#m)));
+    let method = quote!(#method #(.expression(#expression))*);
     let predicate = index.predicate.as_ref().map(|p| quote!(.predicate(#p)));
     quote!(#unique #method #predicate)
 }

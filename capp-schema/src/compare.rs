@@ -123,14 +123,19 @@ impl Equality {
     /// Name, table, columns in order, uniqueness, and the predicate: as text if compared as
     /// written, else whether there is one.
     pub(crate) fn same_index(self, a: &Index, b: &Index) -> bool {
-        let predicates = if self.exact_expressions {
-            a.predicate == b.predicate
+        // A database rewrites expressions: against one, only whether there is one.
+        let (predicates, expressions) = if self.exact_expressions {
+            (a.predicate == b.predicate, a.expression == b.expression)
         } else {
-            a.predicate.is_some() == b.predicate.is_some()
+            (
+                a.predicate.is_some() == b.predicate.is_some(),
+                a.expression.is_some() == b.expression.is_some(),
+            )
         };
         (&a.name, &a.table, &a.columns, a.unique, &a.method)
             == (&b.name, &b.table, &b.columns, b.unique, &b.method)
             && predicates
+            && expressions
     }
 
     /// An enum type's values, in order: the order is the type's sort order.
@@ -254,7 +259,7 @@ fn diff_table(expected: &Table, actual: &Table, rules: Equality, out: &mut Vec<D
             "{}index {} on {t} ({}){}",
             if i.unique { "unique " } else { "" },
             i.name,
-            i.columns.join(", "),
+            i.expression.clone().unwrap_or_else(|| i.columns.join(", ")),
             if i.predicate.is_some() {
                 " partial"
             } else {
@@ -509,6 +514,7 @@ mod tests {
             unique: false,
             predicate: predicate.map(Into::into),
             method: None,
+            expression: None,
         }
     }
 

@@ -326,6 +326,7 @@ impl Operations {
             unique: false,
             predicate: None,
             method: None,
+            expression: None,
         };
         match self.push(Operation::CreateIndex {
             index,

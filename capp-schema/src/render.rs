@@ -284,7 +284,14 @@ pub(crate) fn create_index(index: &Index, concurrently: bool) -> String {
     if let Some(method) = &index.method {
         let _ = write!(sql, " USING {}", ident(method));
     }
-    let _ = write!(sql, " ({})", ident_list(&index.columns));
+    match &index.expression {
+        Some(elements) => {
+            let _ = write!(sql, " ({elements})");
+        }
+        None => {
+            let _ = write!(sql, " ({})", ident_list(&index.columns));
+        }
+    }
     if let Some(predicate) = &index.predicate {
         let _ = write!(sql, " WHERE {predicate}");
     }

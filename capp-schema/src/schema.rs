@@ -330,12 +330,23 @@ pub struct Index {
     pub predicate: Option<String>,
     /// The index method (`gin`, `gist`, `brin`, `hash`, ...); `None` is the default, btree.
     pub method: Option<String>,
+    /// The index's elements as SQL, when they are more than column names: expressions
+    /// (`lower(email)`), sort orders (`created_at DESC`), operator classes
+    /// (`name gin_trgm_ops`). Then `columns` lists the plain columns among them, and this is
+    /// what is rendered.
+    pub expression: Option<String>,
 }
 
 impl Index {
     /// Makes the index unique.
     pub fn unique(&mut self) -> &mut Index {
         self.unique = true;
+        self
+    }
+
+    /// Sets the index's elements as SQL: `lower(email)`, `created_at DESC, id`.
+    pub fn expression(&mut self, elements: impl Into<String>) -> &mut Index {
+        self.expression = Some(elements.into());
         self
     }
 
@@ -516,6 +527,7 @@ impl Table {
             unique: false,
             predicate: None,
             method: None,
+            expression: None,
         });
         self.indexes.last_mut().expect("an index was just pushed")
     }

@@ -174,6 +174,20 @@ mod kinds {
     fn untickets(op: &mut Operations) {
         op.drop_table("tickets");
     }
+
+    #[migration(rev = "0010", down_rev = "0009", message = "expression and sort-order indexes", chain = crate::kinds::Chain)]
+    fn expressions(op: &mut Operations) {
+        op.create_index("ix_kinds_lower_country", "kinds", Vec::<String>::new())
+            .expression("lower(country)");
+        op.create_index("ix_kinds_happened_desc", "kinds", ["happened"])
+            .expression("happened DESC NULLS LAST");
+    }
+
+    #[downgrade(rev = "0010", chain = crate::kinds::Chain)]
+    fn unexpressions(op: &mut Operations) {
+        op.drop_index("ix_kinds_happened_desc");
+        op.drop_index("ix_kinds_lower_country");
+    }
 }
 
 #[tokio::test]
@@ -261,18 +275,7 @@ async fn identity_methods_extensions_deferral_and_comments_read_back_on_postgres
             ("note_length".to_owned(), None, true),
         ]
     );
-    let methods: Vec<(String, Option<String>)> = live.tables["kinds"]
-        .indexes
-        .iter()
-        .map(|i| (i.name.clone(), i.method.clone()))
-        .collect();
-    assert_eq!(
-        methods,
-        [
-            ("ix_kinds_happened".to_owned(), Some("brin".to_owned())),
-            ("ix_kinds_tags".to_owned(), Some("gin".to_owned())),
-        ]
-    );
+    indexes_read_back(&live);
     assert_eq!(
         live.extensions.iter().collect::<Vec<_>>(),
         ["pg_trgm"],
@@ -403,4 +406,48 @@ fn generated_and_serial_read_back(live: &Schema) {
         "the sequences' nextval defaults are part of serial"
     );
     assert_eq!(live.tables["tickets"].columns[1].ty, ColumnType::BigInt);
+}
+
+/// What the `kinds` history's indexes read back as: methods, expressions, sort orders.
+fn indexes_read_back(live: &Schema) {
+    let methods: Vec<(String, Option<String>)> = live.tables["kinds"]
+        .indexes
+        .iter()
+        .map(|i| (i.name.clone(), i.method.clone()))
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            ("ix_kinds_happened".to_owned(), Some("brin".to_owned())),
+            ("ix_kinds_happened_desc".to_owned(), None),
+            ("ix_kinds_lower_country".to_owned(), None),
+            ("ix_kinds_tags".to_owned(), Some("gin".to_owned())),
+        ]
+    );
+    let index = |name: &str| {
+        live.tables["kinds"]
+            .indexes
+            .iter()
+            .find(|i| i.name == name)
+            .cloned()
+            .unwrap()
+    };
+    let lower = index("ix_kinds_lower_country");
+    assert_eq!(
+        (lower.columns.len(), lower.expression.as_deref()),
+        (0, Some("lower((country)::text)"))
+    );
+    let desc = index("ix_kinds_happened_desc");
+    assert_eq!(
+        (desc.columns, desc.expression.as_deref()),
+        (
+            vec!["happened".to_owned()],
+            Some("happened DESC NULLS LAST")
+        )
+    );
+    assert_eq!(
+        index("ix_kinds_tags").expression,
+        None,
+        "plain columns stay columns"
+    );
 }

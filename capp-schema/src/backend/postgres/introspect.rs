@@ -183,12 +183,20 @@ async fn constraints(conn: &mut PgConnection, schema: &mut Schema) -> Result<(),
 
 /// Indexes that back no constraint.
 async fn indexes(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sqlx::Error> {
-    type IndexRow = (String, String, bool, Vec<String>, Option<String>, String);
+    type IndexRow = (
+        String,
+        String,
+        bool,
+        Vec<String>,
+        Option<String>,
+        String,
+        String,
+    );
     let indexes: Vec<IndexRow> = sqlx::query_as(
         "SELECT t.relname::text, i.relname::text, ix.indisunique,
             ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
                   JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord),
-            pg_get_expr(ix.indpred, ix.indrelid), am.amname::text
+            pg_get_expr(ix.indpred, ix.indrelid), am.amname::text, pg_get_indexdef(ix.indexrelid)
          FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid
          JOIN pg_am am ON am.oid = i.relam
          JOIN pg_namespace n ON n.oid = t.relnamespace
@@ -199,9 +207,15 @@ async fn indexes(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
     .persistent(false)
     .fetch_all(&mut *conn)
     .await?;
-    for (table, name, unique, columns, predicate, method) in indexes {
+    for (table, name, unique, columns, predicate, method, definition) in indexes {
+        // More than plain columns (an expression, a sort order, an operator class): the
+        // elements as the server writes them.
+        let elements = index_elements(&definition);
+        // (Quotes aside: the server quotes names only where it must, such as keywords.)
+        let expression = elements.filter(|e| e.replace('"', "") != columns.join(", "));
         if let Some(t) = schema.tables.get_mut(&table) {
             t.indexes.push(Index {
+                expression,
                 name,
                 table,
                 columns,
@@ -212,4 +226,28 @@ async fn indexes(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
         }
     }
     Ok(())
+}
+
+/// The element list of `CREATE INDEX ... USING method (elements) ...`, as `pg_get_indexdef`
+/// writes it.
+fn index_elements(definition: &str) -> Option<String> {
+    let start = definition.find(" USING ")?;
+    let open = start + definition[start..].find('(')?;
+    let (mut depth, mut quoted) = (0usize, None::<char>);
+    for (i, c) in definition[open..].char_indices() {
+        match (quoted, c) {
+            (Some(q), c) if c == q => quoted = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quoted = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(definition[open + 1..open + i].to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }

@@ -92,7 +92,7 @@ async fn foreign_keys(conn: &mut SqliteConnection, schema: &mut Schema) -> Resul
 
 /// Indexes, and the unique constraints SQLite keeps as indexes.
 async fn indexes(conn: &mut SqliteConnection, schema: &mut Schema) -> Result<(), sqlx::Error> {
-    let indexes: Vec<(String, String, bool, String, bool, String)> =
+    let indexes: Vec<(String, String, bool, String, bool, Option<String>)> =
         sqlx::query_as(AssertSqlSafe(format!(
             "SELECT m.name, il.name, il.\"unique\", il.origin, il.partial, ii.name
          FROM {} ORDER BY m.name, il.name, ii.seqno",
@@ -103,7 +103,7 @@ async fn indexes(conn: &mut SqliteConnection, schema: &mut Schema) -> Result<(),
         )))
         .fetch_all(&mut *conn)
         .await?;
-    type IndexParts = (bool, String, bool, Vec<String>);
+    type IndexParts = (bool, String, bool, Vec<Option<String>>);
     let mut grouped: BTreeMap<(String, String), IndexParts> = BTreeMap::new();
     for (table, name, unique, origin, partial, column) in indexes {
         grouped
@@ -119,12 +119,15 @@ async fn indexes(conn: &mut SqliteConnection, schema: &mut Schema) -> Result<(),
         match origin.as_str() {
             "u" => t.uniques.push(Unique {
                 name: String::new(),
-                columns,
+                columns: columns.into_iter().flatten().collect(),
             }),
+            // An expression element has no name; SQLite's pragmas do not give its text, so
+            // the expression is known by its presence only (as a predicate is).
             "c" => t.indexes.push(Index {
                 name,
                 table,
-                columns,
+                expression: columns.iter().any(Option::is_none).then(String::new),
+                columns: columns.into_iter().flatten().collect(),
                 unique,
                 predicate: partial.then(String::new),
                 method: None,

@@ -633,7 +633,11 @@ fn index_settings(index: &Index) -> TokenStream {
     let expression = index.expression.iter();
     let unique = index.unique.then(|| quote!(.unique()));
     let method = index.method.as_ref().map(|m| quote!(.method(#m)));
-    let method = quote!(#method #(.expression(#expression))*);
+    let include = (!index.include.is_empty()).then(|| {
+        let columns = strs(&index.include);
+        quote!(.include(#columns))
+    });
+    let method = quote!(#method #(.expression(#expression))* #include);
     let predicate = index.predicate.as_ref().map(|p| quote!(.predicate(#p)));
     quote!(#unique #method #predicate)
 }

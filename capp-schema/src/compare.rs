@@ -132,9 +132,11 @@ impl Equality {
                 a.expression.is_some() == b.expression.is_some(),
             )
         };
-        (&a.name, &a.table, &a.columns, a.unique, &a.method)
-            == (&b.name, &b.table, &b.columns, b.unique, &b.method)
-            && predicates
+        (
+            &a.name, &a.table, &a.columns, a.unique, &a.method, &a.include,
+        ) == (
+            &b.name, &b.table, &b.columns, b.unique, &b.method, &b.include,
+        ) && predicates
             && expressions
     }
 
@@ -515,6 +517,7 @@ mod tests {
             predicate: predicate.map(Into::into),
             method: None,
             expression: None,
+            include: Vec::new(),
         }
     }
 

@@ -327,6 +327,7 @@ impl Operations {
             predicate: None,
             method: None,
             expression: None,
+            include: Vec::new(),
         };
         match self.push(Operation::CreateIndex {
             index,

@@ -292,6 +292,9 @@ pub(crate) fn create_index(index: &Index, concurrently: bool) -> String {
             let _ = write!(sql, " ({})", ident_list(&index.columns));
         }
     }
+    if !index.include.is_empty() {
+        let _ = write!(sql, " INCLUDE ({})", ident_list(&index.include));
+    }
     if let Some(predicate) = &index.predicate {
         let _ = write!(sql, " WHERE {predicate}");
     }

@@ -335,12 +335,24 @@ pub struct Index {
     /// (`name gin_trgm_ops`). Then `columns` lists the plain columns among them, and this is
     /// what is rendered.
     pub expression: Option<String>,
+    /// Columns stored in the index but not part of its key (`INCLUDE (...)`, PostgreSQL).
+    pub include: Vec<String>,
 }
 
 impl Index {
     /// Makes the index unique.
     pub fn unique(&mut self) -> &mut Index {
         self.unique = true;
+        self
+    }
+
+    /// Stores `columns` in the index without making them part of its key (`INCLUDE`), for
+    /// index-only scans (PostgreSQL; SQLite refuses it by name).
+    pub fn include<I: IntoIterator<Item = S>, S: Into<String>>(
+        &mut self,
+        columns: I,
+    ) -> &mut Index {
+        self.include = names(columns);
         self
     }
 
@@ -528,6 +540,7 @@ impl Table {
             predicate: None,
             method: None,
             expression: None,
+            include: Vec::new(),
         });
         self.indexes.last_mut().expect("an index was just pushed")
     }

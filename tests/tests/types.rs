@@ -188,6 +188,17 @@ mod kinds {
         op.drop_index("ix_kinds_happened_desc");
         op.drop_index("ix_kinds_lower_country");
     }
+
+    #[migration(rev = "0011", down_rev = "0010", message = "an index with included columns", chain = crate::kinds::Chain)]
+    fn covering(op: &mut Operations) {
+        op.create_index("ix_kinds_id_covering", "kinds", ["id"])
+            .include(["country", "ratio"]);
+    }
+
+    #[downgrade(rev = "0011", chain = crate::kinds::Chain)]
+    fn uncovering(op: &mut Operations) {
+        op.drop_index("ix_kinds_id_covering");
+    }
 }
 
 #[tokio::test]
@@ -420,6 +431,7 @@ fn indexes_read_back(live: &Schema) {
         [
             ("ix_kinds_happened".to_owned(), Some("brin".to_owned())),
             ("ix_kinds_happened_desc".to_owned(), None),
+            ("ix_kinds_id_covering".to_owned(), None),
             ("ix_kinds_lower_country".to_owned(), None),
             ("ix_kinds_tags".to_owned(), Some("gin".to_owned())),
         ]
@@ -449,5 +461,14 @@ fn indexes_read_back(live: &Schema) {
         index("ix_kinds_tags").expression,
         None,
         "plain columns stay columns"
+    );
+    let covering = index("ix_kinds_id_covering");
+    assert_eq!(
+        (covering.columns, covering.include, covering.expression),
+        (
+            vec!["id".to_owned()],
+            vec!["country".to_owned(), "ratio".to_owned()],
+            None
+        )
     );
 }

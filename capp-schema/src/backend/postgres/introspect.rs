@@ -191,12 +191,17 @@ async fn indexes(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
         Option<String>,
         String,
         String,
+        Vec<String>,
     );
     let indexes: Vec<IndexRow> = sqlx::query_as(
         "SELECT t.relname::text, i.relname::text, ix.indisunique,
             ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
-                  JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord),
-            pg_get_expr(ix.indpred, ix.indrelid), am.amname::text, pg_get_indexdef(ix.indexrelid)
+                  JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+                  WHERE k.ord <= ix.indnkeyatts ORDER BY k.ord),
+            pg_get_expr(ix.indpred, ix.indrelid), am.amname::text, pg_get_indexdef(ix.indexrelid),
+            ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
+                  JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+                  WHERE k.ord > ix.indnkeyatts ORDER BY k.ord)
          FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid
          JOIN pg_am am ON am.oid = i.relam
          JOIN pg_namespace n ON n.oid = t.relnamespace
@@ -207,7 +212,7 @@ async fn indexes(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
     .persistent(false)
     .fetch_all(&mut *conn)
     .await?;
-    for (table, name, unique, columns, predicate, method, definition) in indexes {
+    for (table, name, unique, columns, predicate, method, definition, include) in indexes {
         // More than plain columns (an expression, a sort order, an operator class): the
         // elements as the server writes them.
         let elements = index_elements(&definition);
@@ -216,6 +221,7 @@ async fn indexes(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
         if let Some(t) = schema.tables.get_mut(&table) {
             t.indexes.push(Index {
                 expression,
+                include,
                 name,
                 table,
                 columns,

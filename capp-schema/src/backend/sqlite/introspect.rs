@@ -131,6 +131,7 @@ async fn indexes(conn: &mut SqliteConnection, schema: &mut Schema) -> Result<(),
                 unique,
                 predicate: partial.then(String::new),
                 method: None,
+                include: Vec::new(),
             }),
             _ => {}
         }

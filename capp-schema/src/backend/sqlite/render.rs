@@ -221,6 +221,14 @@ fn refuse_arrays(op: &Operation) -> Result<(), FoldError> {
         Operation::CreateIndex { index, .. } => vec![index],
         _ => Vec::new(),
     };
+    if let Some(index) = indexes.iter().find(|i| !i.include.is_empty()) {
+        return Err(FoldError::NotSupported {
+            what: format!(
+                "index {} on {} has INCLUDE columns, which SQLite does not have: keep this history to PostgreSQL",
+                index.name, index.table
+            ),
+        });
+    }
     if let Some(index) = indexes.into_iter().find(|i| i.method.is_some()) {
         return Err(FoldError::NotSupported {
             what: format!(

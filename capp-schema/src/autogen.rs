@@ -545,6 +545,15 @@ fn strs(items: &[String]) -> TokenStream {
     quote!([#(#items),*])
 }
 
+/// An index's plain columns; none (an index of expressions only) as a list that infers.
+fn index_columns(columns: &[String]) -> TokenStream {
+    if columns.is_empty() {
+        quote!(Vec::<&str>::new())
+    } else {
+        strs(columns)
+    }
+}
+
 /// A column type as the Rust expression that builds it.
 fn column_type_tokens(ty: &ColumnType) -> TokenStream {
     let n = |v: u32| proc_macro2::Literal::u32_unsuffixed(v);
@@ -672,7 +681,7 @@ fn create_table_tokens(table: &Table) -> TokenStream {
         quote!(t.check(#n, #e);)
     });
     let indexes = table.indexes.iter().map(|i| {
-        let (n, cols, settings) = (&i.name, strs(&i.columns), index_settings(i));
+        let (n, cols, settings) = (&i.name, index_columns(&i.columns), index_settings(i));
         quote!(t.index(#n, #cols) #settings;)
     });
     let comment = table.comment.as_ref().map(|c| quote!(t.comment(#c);));
@@ -725,7 +734,7 @@ fn op_tokens(op: &Operation) -> TokenStream {
             let (n, t, cols, settings) = (
                 &index.name,
                 &index.table,
-                strs(&index.columns),
+                index_columns(&index.columns),
                 index_settings(index),
             );
             quote!(op.create_index(#n, #t, #cols) #settings;)

@@ -344,7 +344,13 @@ mod chrono {
 
 /// A model with the new types, by Rust type and by `sql_type`.
 #[derive(TableModel)]
-#[table(name = "events", chain = crate::kinds::Chain)]
+#[table(
+    name = "events",
+    chain = crate::kinds::Chain,
+    index(name = "ix_events_tags", columns(tags), method = "gin"),
+    index(name = "ix_events_happened", columns(happened), expression = "happened DESC", include(opens)),
+    index(name = "ix_events_lower_grace", expression = "lower(grace)")
+)]
 #[allow(dead_code)] // the fields describe the rows
 struct EventRow {
     #[column(primary_key, identity = "by default")]
@@ -373,6 +379,11 @@ fn autogenerate_writes_the_new_types_and_its_file_folds_to_the_model() {
         "ColumnType::Array(Box::new(ColumnType::Text))",
         ".identity(Identity::ByDefault)",
         "op.create_extension(\"pgcrypto\")",
+        ".method(\"gin\")",
+        ".expression(\"happened DESC\")",
+        ".include([\"opens\"])",
+        ".expression(\"lower(grace)\")",
+        "t.index(\"ix_events_lower_grace\", Vec::<&str>::new())",
     ] {
         assert!(file.contains(written), "{written} in:\n{file}");
     }

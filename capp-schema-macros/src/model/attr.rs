@@ -11,7 +11,8 @@ use crate::meta::{self, Attr, Flag};
 
 const TABLE_KEYS: &str = "`name`, `check(...)`, `index(...)`, `unique(...)`, `chain`";
 const CHECK_KEYS: &str = "`name`, `expr`";
-const INDEX_KEYS: &str = "`name`, `columns(...)`, `unique`, `predicate`";
+const INDEX_KEYS: &str =
+    "`name`, `columns(...)`, `unique`, `predicate`, `method`, `expression`, `include(...)`";
 const COLUMN_KEYS: &str = "`name`, `primary_key`, `max_length`, `precision`, `scale`, `sql_type`, `enum_type`, `pg_enum`, `default`, `default_str`, `unique`, `index`, `references`, `fk_name`, `on_delete`, `on_update`, `renamed_from`, `identity`, `skip`";
 
 /// `#[table(...)]`, from all the struct's `table` attributes.
@@ -33,6 +34,10 @@ pub(crate) enum TableConstraint {
         columns: Vec<LitStr>,
         unique: bool,
         predicate: Option<LitStr>,
+        /// `method = "gin"`, `expression = "lower(email)"`, `include(a, b)`.
+        method: Option<LitStr>,
+        expression: Option<LitStr>,
+        include: Vec<LitStr>,
     },
     /// `unique(name = "...", columns(a, b))`.
     Unique { name: LitStr, columns: Vec<LitStr> },
@@ -164,7 +169,15 @@ fn index(cx: &Ctxt, meta: &ParseNestedMeta<'_>, is_index: bool) -> Option<TableC
     let mut columns = Attr::none(cx, "columns");
     let mut unique = Flag::none(cx, "unique");
     let mut predicate = Attr::none(cx, "predicate");
+    let mut method = Attr::none(cx, "method");
+    let mut expression = Attr::none(cx, "expression");
+    let mut include = Attr::none(cx, "include");
     meta::parse_list(cx, meta, |m| match meta::key_of(m).as_str() {
+        "method" if is_index => method.read(m, |m| meta::lit_str(m, "method", "\"gin\"")),
+        "expression" if is_index => {
+            expression.read(m, |m| meta::lit_str(m, "expression", "\"lower(email)\""))
+        }
+        "include" if is_index => include.read(m, column_list),
         "name" => name.read(m, |m| meta::lit_str(m, "name", "\"ix_users_email\"")),
         "columns" => columns.read(m, column_list),
         "unique" => unique.set(m),
@@ -183,6 +196,9 @@ fn index(cx: &Ctxt, meta: &ParseNestedMeta<'_>, is_index: bool) -> Option<TableC
             columns,
             unique: unique.get(),
             predicate: predicate.get(),
+            method: method.get(),
+            expression: expression.get(),
+            include: include.get().unwrap_or_default(),
         }
     } else {
         TableConstraint::Unique { name, columns }

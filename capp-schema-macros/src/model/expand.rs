@@ -127,10 +127,22 @@ fn table_constraint(constraint: &TableConstraint) -> TokenStream {
             columns,
             unique,
             predicate,
+            method,
+            expression,
+            include,
         } => {
             let unique = unique.then(|| quote!(.unique()));
             let predicate = predicate.as_ref().map(|p| quote!(.predicate(#p)));
-            quote!(t.index(#name, [#(#columns),*]) #unique #predicate;)
+            let method = method.as_ref().map(|m| quote!(.method(#m)));
+            let expression = expression.as_ref().map(|e| quote!(.expression(#e)));
+            let include = (!include.is_empty()).then(|| quote!(.include([#(#include),*])));
+            // An index of expressions only has no plain columns: `[]` alone would not infer.
+            let columns = if columns.is_empty() {
+                quote!(::core::iter::empty::<&str>())
+            } else {
+                quote!([#(#columns),*])
+            };
+            quote!(t.index(#name, #columns) #unique #method #expression #include #predicate;)
         }
         TableConstraint::Unique { name, columns } => quote!(t.unique(#name, [#(#columns),*]);),
     }

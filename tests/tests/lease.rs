@@ -49,6 +49,18 @@ fn migrator(lease_ttl: Duration) -> Migrator {
     Migrator::new(slow_index::Chain::load().unwrap(), config)
 }
 
+/// A runner upgrading `pg` to head in a task of its own, with leases of `lease_ttl`.
+fn upgrading(
+    pg: &PgDb,
+    lease_ttl: Duration,
+) -> tokio::task::JoinHandle<Result<capp_schema::runner::Report, RunError>> {
+    let url = pg.database_url();
+    tokio::spawn(async move {
+        let mut db = Db::connect(&url).await.unwrap();
+        migrator(lease_ttl).upgrade(&mut db, "head").await
+    })
+}
+
 /// Waits until a lease row exists: the step outside a transaction is running.
 async fn lease_taken(pg: &PgDb) {
     for _ in 0..200 {
@@ -78,15 +90,7 @@ async fn a_runner_that_stops_mid_step_leaves_an_expiring_lease_and_an_interrupte
         return;
     };
     let url = pg.database_url();
-    let running = {
-        let url = url.clone();
-        tokio::spawn(async move {
-            let mut db = Db::connect(&url).await.unwrap();
-            migrator(Duration::from_secs(1))
-                .upgrade(&mut db, "head")
-                .await
-        })
-    };
+    let running = upgrading(&pg, Duration::from_secs(1));
     lease_taken(&pg).await;
     // While the lease is renewed, repair refuses and another runner waits.
     let mut db = Db::connect(&url).await.unwrap();
@@ -137,15 +141,7 @@ async fn a_lease_taken_away_mid_step_keeps_the_version_where_it_was() {
         return;
     };
     let url = pg.database_url();
-    let running = {
-        let url = url.clone();
-        tokio::spawn(async move {
-            let mut db = Db::connect(&url).await.unwrap();
-            migrator(Duration::from_secs(30))
-                .upgrade(&mut db, "head")
-                .await
-        })
-    };
+    let running = upgrading(&pg, Duration::from_secs(30));
     lease_taken(&pg).await;
     // An operator (or a runner after expiry) takes the lease away.
     execute(&url, "DELETE FROM capp_schema_history_lease").await;

@@ -147,7 +147,7 @@ impl Migrator {
     ) -> Result<(Vec<Migration>, bool), RunError> {
         let state = self.read_state(db).await?;
         let current = self.position(&state)?;
-        if target.trim().starts_with('+') {
+        if Direction::Downgrade.goes_back(target) {
             return Err(self.wrong_way(target, current, Direction::Downgrade));
         }
         let to = target::resolve(&self.chain, target, current)?;

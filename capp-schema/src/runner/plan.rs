@@ -24,6 +24,15 @@ impl Direction {
         }
     }
 
+    /// Whether `target` is relative and points the other way (`upgrade -1`, `downgrade +1`).
+    pub(crate) fn goes_back(self, target: &str) -> bool {
+        let sign = match self {
+            Direction::Upgrade => '-',
+            Direction::Downgrade => '+',
+        };
+        target.trim().starts_with(sign)
+    }
+
     fn event(self) -> Event {
         match self {
             Direction::Upgrade => Event::Upgrade,

@@ -105,11 +105,7 @@ impl Migrator {
                 other => other?,
             };
             // `downgrade +1` and `upgrade -1` go the other way, wherever the database is.
-            let backwards = match direction {
-                Direction::Upgrade => target.trim().starts_with('-'),
-                Direction::Downgrade => target.trim().starts_with('+'),
-            };
-            if goal.is_none() && backwards {
+            if goal.is_none() && direction.goes_back(target) {
                 return Err(self.wrong_way(target, current, direction));
             }
             let to = match goal {

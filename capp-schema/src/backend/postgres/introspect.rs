@@ -70,8 +70,7 @@ async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
                 pg_get_expr(d.adbin, d.adrelid), a.attidentity::text,
                 col_description(c.oid, a.attnum), obj_description(c.oid, 'pg_class'),
                 a.attgenerated = 's',
-                a.attidentity = '' AND pg_get_serial_sequence(quote_ident(c.relname), a.attname) IS NOT NULL
-                    AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%'
+                pg_get_serial_sequence(quote_ident(c.relname), a.attname) IS NOT NULL
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
          LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
@@ -81,9 +80,26 @@ async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
     .persistent(false)
     .fetch_all(&mut *conn)
     .await?;
-    for (table, name, ty, nullable, default, identity, comment, table_comment, generated, serial) in
-        columns
+    for (
+        table,
+        name,
+        ty,
+        nullable,
+        default,
+        identity,
+        comment,
+        table_comment,
+        generated,
+        owns_sequence,
+    ) in columns
     {
+        // A serial column owns a sequence whose next value is its default (an identity column
+        // owns one too, with no default).
+        let serial = identity.is_empty()
+            && owns_sequence
+            && default
+                .as_deref()
+                .is_some_and(|d| d.starts_with("nextval("));
         // A generated column's expression is where a default would be; a serial column's
         // default takes the next value of the sequence it owns.
         let (default, generated) = match (generated, serial) {

@@ -53,14 +53,7 @@ impl SqlDialect for Sqlite {
         after: &Schema,
     ) -> Result<Vec<String>, FoldError> {
         let old = |table: &str| before.ok_or_else(|| FoldError::NoTable(table.to_owned()));
-        refuse_arrays(op)?;
-        if let Operation::CreateExtension { name } | Operation::DropExtension { name } = op {
-            return Err(FoldError::NotSupported {
-                what: format!(
-                    "extension {name} is PostgreSQL's, and SQLite has no extensions: keep this history to PostgreSQL"
-                ),
-            });
-        }
+        refuse_unsupported(op)?;
         Ok(match op {
             Operation::CreateTable(table) => create_table_with_indexes(table, self),
             Operation::DropTable { name } => vec![format!("DROP TABLE {}", ident(name))],
@@ -203,9 +196,16 @@ fn batch(d: &Sqlite, old: &Table, new: &Table) -> Vec<String> {
     out
 }
 
-/// SQLite has no array types and no identity columns: a column of either is an error naming
-/// it, never a silent approximation.
-fn refuse_arrays(op: &Operation) -> Result<(), FoldError> {
+/// What SQLite does not have (extensions, array, identity and generated columns, index methods
+/// and included columns): an error naming the object, never a silent approximation.
+fn refuse_unsupported(op: &Operation) -> Result<(), FoldError> {
+    if let Operation::CreateExtension { name } | Operation::DropExtension { name } = op {
+        return Err(FoldError::NotSupported {
+            what: format!(
+                "extension {name} is PostgreSQL's, and SQLite has no extensions: keep this history to PostgreSQL"
+            ),
+        });
+    }
     let columns: Vec<(&str, &Column)> = match op {
         Operation::CreateTable(table) => table
             .columns

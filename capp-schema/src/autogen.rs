@@ -12,6 +12,7 @@ use quote::quote;
 
 use crate::compare::Equality;
 use crate::model::Models;
+use crate::objects::{ObjectKind, RowSecurity, SqlObject};
 use crate::ops::{ColumnChange, Operation};
 use crate::schema::{
     Action, Check, Column, ColumnType, Deferral, ForeignKey, Identity, Index, Schema, Table, Unique,
@@ -278,6 +279,12 @@ fn undo(op: &Operation, head: &Schema) -> Option<Operation> {
         Operation::DropEnum { name } => Operation::CreateEnum {
             name: name.clone(),
             values: head.enums.get(name)?.clone(),
+        },
+        Operation::CreateObject(object) => Operation::DropObject(object.id.clone()),
+        Operation::DropObject(id) => Operation::CreateObject(head.objects.get(id)?.clone()),
+        Operation::SetRowSecurity { table, .. } => Operation::SetRowSecurity {
+            table: table.clone(),
+            to: head.tables.get(table)?.row_security,
         },
         // Renamed tables, data steps: nothing autogenerate writes.
         _ => return None,
@@ -685,7 +692,11 @@ fn create_table_tokens(table: &Table) -> TokenStream {
         quote!(t.index(#n, #cols) #settings;)
     });
     let comment = table.comment.as_ref().map(|c| quote!(t.comment(#c);));
-    quote!(op.create_table(#name, |t| { #(#columns)* #pk #(#uniques)* #(#fks)* #(#checks)* #(#indexes)* #comment });)
+    let row_security = table.row_security.map(|r| {
+        let r = row_security_tokens(Some(r));
+        quote!(t.row_security(#r);)
+    });
+    quote!(op.create_table(#name, |t| { #(#columns)* #pk #(#uniques)* #(#fks)* #(#checks)* #(#indexes)* #comment #row_security });)
 }
 
 /// `op.alter_column(...)` with what changes.
@@ -780,8 +791,77 @@ fn op_tokens(op: &Operation) -> TokenStream {
             let columns = strs(columns);
             quote!(op.set_primary_key(#table, #columns);)
         }
-        Operation::Execute { sql } => quote!(op.execute(#sql);),
+        Operation::Execute { sql } => {
+            let sql = sql_literal(sql);
+            quote!(op.execute(#sql);)
+        }
+        Operation::CreateObject(object) => create_object_tokens(object),
+        Operation::DropObject(id) => {
+            let (kind, name) = (object_kind_tokens(id.kind), &id.name);
+            let table = id
+                .table
+                .as_ref()
+                .map_or_else(|| quote!(None), |t| quote!(Some(#t)));
+            quote!(op.drop_object(#kind, #name, #table);)
+        }
+        Operation::SetRowSecurity { table, to } => {
+            let to = row_security_tokens(*to);
+            quote!(op.set_row_security(#table, #to);)
+        }
         Operation::RunRust { .. } => quote!(),
+    }
+}
+
+/// SQL as a string literal: a raw string when it spans lines or holds quotes, so that a
+/// function's body reads as it was written.
+fn sql_literal(sql: &str) -> TokenStream {
+    if !sql.contains(['\n', '"', '\\']) {
+        return quote!(#sql);
+    }
+    let hashes = (1..)
+        .map(|n| "#".repeat(n))
+        .find(|h| !sql.contains(&format!("\"{h}")))
+        .unwrap_or_default();
+    match format!("r{hashes}\"{sql}\"{hashes}").parse() {
+        Ok(tokens) => tokens,
+        Err(_) => quote!(#sql),
+    }
+}
+
+fn object_kind_tokens(kind: ObjectKind) -> TokenStream {
+    match kind {
+        ObjectKind::Sequence => quote!(ObjectKind::Sequence),
+        ObjectKind::Domain => quote!(ObjectKind::Domain),
+        ObjectKind::Function => quote!(ObjectKind::Function),
+        ObjectKind::View => quote!(ObjectKind::View),
+        ObjectKind::MaterializedView => quote!(ObjectKind::MaterializedView),
+        ObjectKind::ViewIndex => quote!(ObjectKind::ViewIndex),
+        ObjectKind::Trigger => quote!(ObjectKind::Trigger),
+        ObjectKind::Policy => quote!(ObjectKind::Policy),
+    }
+}
+
+fn row_security_tokens(to: Option<RowSecurity>) -> TokenStream {
+    match to {
+        None => quote!(None),
+        Some(RowSecurity::Enabled) => quote!(Some(RowSecurity::Enabled)),
+        Some(RowSecurity::Forced) => quote!(Some(RowSecurity::Forced)),
+    }
+}
+
+/// `op.create_view(...)`, `op.create_function(...)`, ...: the recorder call of its kind.
+fn create_object_tokens(object: &SqlObject) -> TokenStream {
+    let (name, def) = (&object.id.name, sql_literal(&object.definition));
+    let table = object.id.table.as_deref().unwrap_or_default();
+    match object.id.kind {
+        ObjectKind::Sequence => quote!(op.create_sequence(#name, #def);),
+        ObjectKind::Domain => quote!(op.create_domain(#name, #def);),
+        ObjectKind::Function => quote!(op.create_function(#name, #def);),
+        ObjectKind::View => quote!(op.create_view(#name, #def);),
+        ObjectKind::MaterializedView => quote!(op.create_materialized_view(#name, #def);),
+        ObjectKind::ViewIndex => quote!(op.create_view_index(#name, #table, #def);),
+        ObjectKind::Trigger => quote!(op.create_trigger(#name, #table, #def);),
+        ObjectKind::Policy => quote!(op.create_policy(#name, #table, #def);),
     }
 }
 
@@ -825,6 +905,12 @@ pub fn migration_file(rev: &str, down_rev: Option<&str>, message: &str, plan: &P
     }
     if all.contains("Deferral ::") {
         imports.push(quote!(Deferral));
+    }
+    if all.contains("ObjectKind ::") {
+        imports.push(quote!(ObjectKind));
+    }
+    if all.contains("RowSecurity ::") {
+        imports.push(quote!(RowSecurity));
     }
     let down_rev = match down_rev {
         Some(d) => quote!(#d),

@@ -15,6 +15,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::objects::RowSecurity;
 use crate::render::Dialect;
 use crate::schema::{Check, ColumnType, ForeignKey, Index, Schema, Table, Unique};
 
@@ -75,6 +76,19 @@ fn balanced(s: &str) -> bool {
 pub(crate) struct Equality {
     /// Compare check expressions and partial-index predicates as text; otherwise by presence.
     exact_expressions: bool,
+    /// How named SQL objects (views, functions, triggers, ...) compare.
+    objects: Objects,
+}
+
+/// How named SQL objects compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Objects {
+    /// Not at all: models declare none (they are written in migrations only).
+    Ignored,
+    /// By kind, table and name: a database rewrites their SQL.
+    ByName,
+    /// By name and the SQL the catalogs give back: two databases of one server version.
+    ByDefinition,
 }
 
 impl Equality {
@@ -82,12 +96,21 @@ impl Equality {
     /// expressions and index predicates are compared as text.
     pub(crate) const AS_WRITTEN: Equality = Equality {
         exact_expressions: true,
+        objects: Objects::Ignored,
     };
 
     /// A side introspected from a database, which rewrites expressions: checks are matched by
     /// name, partial indexes by having a predicate.
     pub(crate) const AGAINST_DATABASE: Equality = Equality {
         exact_expressions: false,
+        objects: Objects::ByName,
+    };
+
+    /// Both sides introspected from databases of one server version, which spell expressions
+    /// and named objects' SQL the same way: everything is compared as text.
+    pub(crate) const BETWEEN_DATABASES: Equality = Equality {
+        exact_expressions: true,
+        objects: Objects::ByDefinition,
     };
 
     /// Types are equal as the model holds them.
@@ -173,8 +196,18 @@ impl Schema {
         self.diff_by(other, Equality::AS_WRITTEN)
     }
 
+    /// [`Schema::diff`] for two schemas introspected from databases of one server version (a
+    /// round trip's before and after): expressions, and the definitions of views, functions,
+    /// triggers and the other named objects, are compared as the catalogs give them back.
+    pub fn diff_databases(&self, actual: &Schema) -> Vec<Difference> {
+        self.diff_by(actual, Equality::BETWEEN_DATABASES)
+    }
+
     fn diff_by(&self, actual: &Schema, rules: Equality) -> Vec<Difference> {
         let mut out = Vec::new();
+        if rules.objects != Objects::Ignored {
+            diff_objects(self, actual, rules.objects, &mut out);
+        }
         for (name, values) in &self.enums {
             match actual.enums.get(name) {
                 None => out.push(Difference::missing(format!(
@@ -215,6 +248,30 @@ impl Schema {
     }
 }
 
+/// Named objects by kind, table and name; by definition too if `objects` says so.
+fn diff_objects(expected: &Schema, actual: &Schema, objects: Objects, out: &mut Vec<Difference>) {
+    for (id, object) in &expected.objects {
+        match actual.objects.get(id) {
+            None => out.push(Difference::missing(id.to_string())),
+            Some(other)
+                if objects == Objects::ByDefinition && other.definition != object.definition =>
+            {
+                out.push(Difference::changed(
+                    format!("definition of {id}"),
+                    object.definition.clone(),
+                    other.definition.clone(),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    for id in actual.objects.keys() {
+        if !expected.objects.contains_key(id) {
+            out.push(Difference::extra(id.to_string()));
+        }
+    }
+}
+
 fn canonical_table(table: &mut Table) {
     for column in &mut table.columns {
         column.default = column.default.as_deref().map(normalize_default);
@@ -246,6 +303,18 @@ fn diff_table(expected: &Table, actual: &Table, rules: Equality, out: &mut Vec<D
             format!("comment of column {t}.{}", e.name),
             show(&e.comment),
             show(&a.comment),
+        ));
+    }
+    if expected.row_security != actual.row_security {
+        let show = |r: Option<RowSecurity>| match r {
+            None => "off",
+            Some(RowSecurity::Enabled) => "enabled",
+            Some(RowSecurity::Forced) => "forced",
+        };
+        out.push(Difference::changed(
+            format!("row-level security of {t}"),
+            show(expected.row_security),
+            show(actual.row_security),
         ));
     }
     if !rules.same_primary_key(&expected.primary_key, &actual.primary_key) {

@@ -1,6 +1,7 @@
 //! The fold: [`Schema::apply`] advances the schema model by one operation, checking that it fits.
 //! Folding a history in memory gives the schema it builds, without a database.
 
+use crate::objects::{ObjectId, ObjectKind, SqlObject};
 use crate::ops::{ColumnChange, Operation};
 use crate::schema::{Column, FoldError, Index, MAX_NAME_BYTES, Schema, Table};
 
@@ -32,6 +33,16 @@ fn check_names(op: &Operation) -> Result<(), FoldError> {
             names.extend(values.iter().cloned());
         }
         Operation::AddEnumValue { value, .. } => names.push(value.clone()),
+        // A function's name is its signature: its name is the part before the arguments.
+        Operation::CreateObject(object) => names.push(
+            object
+                .id
+                .name
+                .split('(')
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        ),
         _ => {}
     }
     match names.into_iter().find(|n| n.len() > MAX_NAME_BYTES) {
@@ -142,6 +153,16 @@ impl Schema {
             Op::DropEnum { name } => self.drop_enum(name),
             Op::AddEnumValue { name, value } => self.add_enum_value(name, value),
             Op::DropEnumValue { name, value } => self.drop_enum_value(name, value),
+            Op::CreateObject(object) => self.create_object(object),
+            Op::DropObject(id) => self
+                .objects
+                .remove(id)
+                .map(drop)
+                .ok_or_else(|| FoldError::NoObject(id.clone())),
+            Op::SetRowSecurity { table, to } => {
+                self.table_mut(table)?.row_security = *to;
+                Ok(())
+            }
             Op::Execute { .. } => Ok(()),
             #[cfg(feature = "runner")]
             Op::RunRust { .. } => Ok(()),
@@ -163,11 +184,44 @@ impl Schema {
         Ok(())
     }
 
+    /// Drops a table with its triggers and policies, as the databases do.
     fn drop_table(&mut self, name: &str) -> Result<(), FoldError> {
         self.tables
             .remove(name)
-            .map(drop)
-            .ok_or_else(|| FoldError::NoTable(name.to_owned()))
+            .ok_or_else(|| FoldError::NoTable(name.to_owned()))?;
+        self.objects
+            .retain(|id, _| id.table.as_deref() != Some(name));
+        Ok(())
+    }
+
+    // Named SQL objects.
+
+    /// Adds a named object; one on a table needs the table (or, for an index, the materialized
+    /// view).
+    fn create_object(&mut self, object: &SqlObject) -> Result<(), FoldError> {
+        let id = &object.id;
+        if self.objects.contains_key(id) {
+            return Err(FoldError::ObjectExists(id.clone()));
+        }
+        if let Some(table) = &id.table {
+            let view = ObjectId {
+                kind: ObjectKind::MaterializedView,
+                table: None,
+                name: table.clone(),
+            };
+            let exists = match id.kind {
+                ObjectKind::ViewIndex => self.objects.contains_key(&view),
+                _ => self.tables.contains_key(table),
+            };
+            if !exists {
+                return Err(match id.kind {
+                    ObjectKind::ViewIndex => FoldError::NoObject(view),
+                    _ => FoldError::NoTable(table.clone()),
+                });
+            }
+        }
+        self.objects.insert(id.clone(), object.clone());
+        Ok(())
     }
 
     /// Renames a table; its indexes and the foreign keys that reference it follow.
@@ -184,6 +238,19 @@ impl Schema {
             index.table = to.to_owned();
         }
         self.tables.insert(to.to_owned(), table);
+        // Its triggers and policies follow it (their SQL keeps the name it was created with).
+        let moved: Vec<ObjectId> = self
+            .objects
+            .keys()
+            .filter(|id| id.table.as_deref() == Some(from) && id.kind != ObjectKind::ViewIndex)
+            .cloned()
+            .collect();
+        for id in moved {
+            if let Some(mut object) = self.objects.remove(&id) {
+                object.id.table = Some(to.to_owned());
+                self.objects.insert(object.id.clone(), object);
+            }
+        }
         for t in self.tables.values_mut() {
             for fk in &mut t.foreign_keys {
                 if fk.ref_table == from {

@@ -77,6 +77,7 @@ mod compare;
 mod error;
 mod fold;
 mod model;
+pub mod objects;
 mod ops;
 mod registration;
 pub mod render;
@@ -96,6 +97,7 @@ pub use chain::{Chain, Checksum, Location, Migration, MigrationChain, Recording}
 pub use compare::Difference;
 pub use error::ChainError;
 pub use model::{Model, Models, PgEnum, TableModel};
+pub use objects::{ObjectId, ObjectKind, RowSecurity, SqlObject};
 pub use ops::{
     ColumnChange, NonTransactionalOperations, Operation, Operations, OutsideATransaction, Recorder,
 };

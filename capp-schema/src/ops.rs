@@ -3,6 +3,7 @@
 //! Recording rather than executing is what makes offline `--sql` scripts, rendering for several
 //! databases, `show` and an in-memory fold of the history possible.
 
+use crate::objects::{ObjectId, ObjectKind, RowSecurity, SqlObject};
 use crate::schema::{Check, Column, ColumnType, ForeignKey, Index, Table, Unique};
 
 /// A change to a column's type, nullability or default; `None` leaves that part as it is.
@@ -133,6 +134,15 @@ pub enum Operation {
     /// `DROP EXTENSION` (PostgreSQL).
     DropExtension {
         name: String,
+    },
+    /// Creates a named SQL object: a view, function, trigger, sequence, domain, policy, ...
+    CreateObject(SqlObject),
+    /// Drops a named SQL object.
+    DropObject(ObjectId),
+    /// Turns a table's row-level security on (enabled, or forced on its owner too) or off.
+    SetRowSecurity {
+        table: String,
+        to: Option<RowSecurity>,
     },
     /// Raw SQL for data migrations; by contract it changes data, not the schema.
     Execute {
@@ -504,6 +514,101 @@ impl Operations {
     pub fn drop_extension(&mut self, name: &str) {
         self.push(Operation::DropExtension {
             name: name.to_owned(),
+        });
+    }
+
+    /// Creates a view: `query` is its `SELECT`.
+    pub fn create_view(&mut self, name: &str, query: &str) {
+        self.create_object(SqlObject::new(ObjectKind::View, name, None, query));
+    }
+
+    /// Creates a materialized view, filled at once: `query` is its `SELECT` (PostgreSQL).
+    pub fn create_materialized_view(&mut self, name: &str, query: &str) {
+        self.create_object(SqlObject::new(
+            ObjectKind::MaterializedView,
+            name,
+            None,
+            query,
+        ));
+    }
+
+    /// Creates a function or procedure. `signature` names it with its argument types, as
+    /// `DROP FUNCTION` wants it (`touch_updated_at()`, `fee(numeric, text)`); `create` is the
+    /// whole `CREATE FUNCTION` statement (PostgreSQL). Bodies are not checked when created
+    /// (`check_function_bodies = off`, as `pg_dump` does): a body may use a table created later.
+    pub fn create_function(&mut self, signature: &str, create: &str) {
+        self.create_object(SqlObject::new(
+            ObjectKind::Function,
+            signature,
+            None,
+            create,
+        ));
+    }
+
+    /// Creates a trigger on `table`: `create` is the whole `CREATE TRIGGER` statement.
+    pub fn create_trigger(&mut self, name: &str, table: &str, create: &str) {
+        self.create_object(SqlObject::new(
+            ObjectKind::Trigger,
+            name,
+            Some(table),
+            create,
+        ));
+    }
+
+    /// Creates a sequence no column owns: `options` follow its name (`AS bigint START WITH 1
+    /// INCREMENT BY 1`; empty for the defaults). PostgreSQL.
+    pub fn create_sequence(&mut self, name: &str, options: &str) {
+        self.create_object(SqlObject::new(ObjectKind::Sequence, name, None, options));
+    }
+
+    /// Creates a domain: `definition` follows `AS` (`integer CHECK (VALUE > 0)`). PostgreSQL.
+    pub fn create_domain(&mut self, name: &str, definition: &str) {
+        self.create_object(SqlObject::new(ObjectKind::Domain, name, None, definition));
+    }
+
+    /// Creates a row-level-security policy on `table`: `create` is the whole `CREATE POLICY`
+    /// statement. It binds only once the table's row security is on
+    /// ([`Operations::set_row_security`]). PostgreSQL.
+    pub fn create_policy(&mut self, name: &str, table: &str, create: &str) {
+        self.create_object(SqlObject::new(
+            ObjectKind::Policy,
+            name,
+            Some(table),
+            create,
+        ));
+    }
+
+    /// Creates an index on a materialized view: `create` is the whole `CREATE INDEX` statement.
+    pub fn create_view_index(&mut self, name: &str, view: &str, create: &str) {
+        self.create_object(SqlObject::new(
+            ObjectKind::ViewIndex,
+            name,
+            Some(view),
+            create,
+        ));
+    }
+
+    /// Creates any named SQL object.
+    pub fn create_object(&mut self, object: SqlObject) {
+        self.push(Operation::CreateObject(object));
+    }
+
+    /// Drops a named SQL object: `table` for triggers, policies and indexes on materialized
+    /// views, `None` for the rest; a function by its signature.
+    pub fn drop_object(&mut self, kind: ObjectKind, name: &str, table: Option<&str>) {
+        self.push(Operation::DropObject(ObjectId {
+            kind,
+            table: table.map(str::to_owned),
+            name: name.to_owned(),
+        }));
+    }
+
+    /// Turns `table`'s row-level security on ([`RowSecurity::Enabled`], or
+    /// [`RowSecurity::Forced`] on its owner too) or, with `None`, off. PostgreSQL.
+    pub fn set_row_security(&mut self, table: &str, to: Option<RowSecurity>) {
+        self.push(Operation::SetRowSecurity {
+            table: table.to_owned(),
+            to,
         });
     }
 

@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::objects::{ObjectId, RowSecurity, SqlObject};
+
 /// A column type, rendered per dialect.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -465,6 +467,8 @@ pub struct Table {
     pub checks: Vec<Check>,
     /// The table's comment (PostgreSQL's `COMMENT ON TABLE`).
     pub comment: Option<String>,
+    /// Row-level security (PostgreSQL); `None` is off, the default.
+    pub row_security: Option<RowSecurity>,
 }
 
 fn names<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Vec<String> {
@@ -483,12 +487,20 @@ impl Table {
             foreign_keys: Vec::new(),
             checks: Vec::new(),
             comment: None,
+            row_security: None,
         }
     }
 
     /// Sets the table's comment (PostgreSQL; SQLite keeps none).
     pub fn comment(&mut self, comment: impl Into<String>) -> &mut Table {
         self.comment = Some(comment.into());
+        self
+    }
+
+    /// Sets row-level security (PostgreSQL; SQLite refuses it by name); `None`, the default, is
+    /// off.
+    pub fn row_security(&mut self, to: Option<RowSecurity>) -> &mut Table {
+        self.row_security = to;
         self
     }
 
@@ -605,6 +617,9 @@ pub struct Schema {
     pub enums: BTreeMap<String, Vec<String>>,
     /// PostgreSQL extensions (database-wide), by name; `plpgsql`, always there, is left out.
     pub extensions: std::collections::BTreeSet<String>,
+    /// Views, functions, triggers, sequences, domains, policies: by name, as the SQL that
+    /// creates them (see [`crate::objects`]).
+    pub objects: BTreeMap<ObjectId, SqlObject>,
 }
 
 /// An operation that does not fit the schema it is applied to.
@@ -639,6 +654,10 @@ pub enum FoldError {
     NoEnumValue { name: String, value: String },
     #[error("enum type `{name}` already has the value `{value}`")]
     EnumValueExists { name: String, value: String },
+    #[error("{0} does not exist")]
+    NoObject(ObjectId),
+    #[error("{0} already exists")]
+    ObjectExists(ObjectId),
     /// A type or object the target database does not have.
     #[error("{what}")]
     NotSupported { what: String },

@@ -94,13 +94,20 @@ async fn snapshot(
 
 /// An error listing the differences, if there are any.
 fn compare(
+    both_live: bool,
     rev: &str,
     what: &'static str,
     dialect: Dialect,
     expected: &Schema,
     actual: &Schema,
 ) -> Result<(), RoundTripError> {
-    let differences = expected.diff(actual);
+    // Two snapshots of the database compare by the catalog's own text; the fold against one
+    // by name where the server rewrites SQL.
+    let differences = if both_live {
+        expected.diff_databases(actual)
+    } else {
+        expected.diff(actual)
+    };
     if differences.is_empty() {
         Ok(())
     } else {
@@ -127,6 +134,7 @@ pub async fn round_trip(chain: &MigrationChain, url: &DatabaseUrl) -> Result<(),
     let mut folded = Schema::default();
     let mut before = snapshot(&mut db, &config, dialect, "base").await?;
     compare(
+        false,
         "base",
         "the database is not empty before the first migration",
         dialect,
@@ -150,6 +158,7 @@ pub async fn round_trip(chain: &MigrationChain, url: &DatabaseUrl) -> Result<(),
         let after = snapshot(&mut db, &config, dialect, rev).await?;
         let expected = folded.canonical(dialect);
         compare(
+            false,
             rev,
             "after its upgrade the database differs from the history folded in memory",
             dialect,
@@ -163,6 +172,7 @@ pub async fn round_trip(chain: &MigrationChain, url: &DatabaseUrl) -> Result<(),
                 .map_err(run_err(rev, "downgrade"))?;
             let back = snapshot(&mut db, &config, dialect, rev).await?;
             compare(
+                true,
                 rev,
                 "its downgrade does not restore the schema before its upgrade",
                 dialect,
@@ -175,6 +185,7 @@ pub async fn round_trip(chain: &MigrationChain, url: &DatabaseUrl) -> Result<(),
                 .map_err(run_err(rev, "upgrade after downgrade"))?;
             let again = snapshot(&mut db, &config, dialect, rev).await?;
             compare(
+                true,
                 rev,
                 "upgrading again after its downgrade gives another schema",
                 dialect,

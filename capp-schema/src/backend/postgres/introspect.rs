@@ -32,6 +32,7 @@ async fn read(conn: &mut PgConnection) -> Result<Schema, sqlx::Error> {
     columns(conn, &mut schema).await?;
     constraints(conn, &mut schema).await?;
     indexes(conn, &mut schema).await?;
+    super::objects::read(conn, &mut schema).await?;
     Ok(schema)
 }
 

@@ -4,6 +4,7 @@
 
 mod introspect;
 mod lock;
+mod objects;
 mod render;
 
 use std::any::Any;

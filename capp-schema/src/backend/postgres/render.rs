@@ -1,5 +1,6 @@
 //! PostgreSQL's SQL: every operation in place, enum types as types.
 
+use crate::objects::{ObjectKind, row_security_sql};
 use crate::ops::ColumnChange;
 use crate::ops::Operation;
 use crate::render::{
@@ -38,6 +39,9 @@ impl SqlDialect for Postgres {
             Operation::CreateTable(table) => {
                 let mut statements = create_table_with_indexes(table, self);
                 statements.extend(comments(table));
+                if table.row_security.is_some() {
+                    statements.extend(row_security_sql(&table.name, table.row_security));
+                }
                 statements
             }
             Operation::AddColumn { table, column } if column.comment.is_some() => vec![
@@ -51,6 +55,12 @@ impl SqlDialect for Postgres {
             } => alter_column(self, table, column, change),
             Operation::DropEnumValue { name, .. } => drop_enum_value(name, after),
             Operation::SetPrimaryKey { table, columns } => set_primary_key(table, columns),
+            // As pg_dump does: a body may use what is created after it.
+            Operation::CreateObject(object) if object.id.kind == ObjectKind::Function => vec![
+                "SET LOCAL check_function_bodies = off".to_owned(),
+                object.create_sql(),
+            ],
+            Operation::SetRowSecurity { table, to } => row_security_sql(table, *to),
             other => vec![simple(self, other)],
         })
     }
@@ -139,7 +149,10 @@ fn simple(d: &Postgres, op: &Operation) -> String {
             format!("ALTER TYPE {} ADD VALUE {}", ident(name), sql_string(value))
         }
         Operation::Execute { sql } => sql.clone(),
+        Operation::CreateObject(object) => object.create_sql(),
+        Operation::DropObject(id) => crate::objects::drop_sql(id),
         Operation::CreateTable(_)
+        | Operation::SetRowSecurity { .. }
         | Operation::AlterColumn { .. }
         | Operation::DropEnumValue { .. }
         | Operation::SetPrimaryKey { .. } => unreachable!("rendered by `statements`"),

@@ -2,6 +2,7 @@
 //! the schema model: create the new table, copy the rows, drop the old table, rename the new one,
 //! recreate the indexes. Enum types are TEXT; there are no types to create.
 
+use crate::objects::SqlObject;
 use crate::ops::Operation;
 use crate::render::{
     SqlDialect, column_def, create_index, create_table, create_table_with_indexes, ident,
@@ -205,6 +206,28 @@ fn refuse_unsupported(op: &Operation) -> Result<(), FoldError> {
                 "extension {name} is PostgreSQL's, and SQLite has no extensions: keep this history to PostgreSQL"
             ),
         });
+    }
+    match op {
+        Operation::CreateObject(SqlObject { id, .. }) | Operation::DropObject(id) => {
+            return Err(FoldError::NotSupported {
+                what: format!(
+                    "{id}: this SQLite backend builds no named SQL objects (views, triggers, functions, ...), since a table rebuild would break them: keep this history to PostgreSQL"
+                ),
+            });
+        }
+        Operation::SetRowSecurity { table, .. }
+        | Operation::CreateTable(Table {
+            name: table,
+            row_security: Some(_),
+            ..
+        }) => {
+            return Err(FoldError::NotSupported {
+                what: format!(
+                    "row-level security on {table} is PostgreSQL's, and SQLite has none: keep this history to PostgreSQL"
+                ),
+            });
+        }
+        _ => {}
     }
     let columns: Vec<(&str, &Column)> = match op {
         Operation::CreateTable(table) => table

@@ -615,7 +615,8 @@ fn column_settings(column: &Column) -> TokenStream {
     });
     let comment = column.comment.as_ref().map(|c| quote!(.comment(#c)));
     let generated = column.generated.as_ref().map(|g| quote!(.generated(#g)));
-    quote!(#not_null #default #identity #generated #comment)
+    let sequence = column.sequence.as_ref().map(|s| quote!(.sequence(#s)));
+    quote!(#not_null #default #identity #sequence #generated #comment)
 }
 
 /// A foreign-key action as the Rust expression that names it.
@@ -696,7 +697,17 @@ fn create_table_tokens(table: &Table) -> TokenStream {
         let r = row_security_tokens(Some(r));
         quote!(t.row_security(#r);)
     });
-    quote!(op.create_table(#name, |t| { #(#columns)* #pk #(#uniques)* #(#fks)* #(#checks)* #(#indexes)* #comment #row_security });)
+    let partition_by = table
+        .partition_by
+        .as_ref()
+        .map(|by| quote!(t.partition_by(#by);));
+    let partition_of = table.partition_of.as_ref().map(|of| {
+        let (parent, bound) = (&of.parent, &of.bound);
+        quote!(t.partition_of(#parent, #bound);)
+    });
+    let unlogged = table.unlogged.then(|| quote!(t.unlogged();));
+    let storage = table.storage.iter().map(|s| quote!(t.storage(#s);));
+    quote!(op.create_table(#name, |t| { #unlogged #(#storage)* #partition_of #partition_by #(#columns)* #pk #(#uniques)* #(#fks)* #(#checks)* #(#indexes)* #comment #row_security });)
 }
 
 /// `op.alter_column(...)` with what changes.
@@ -890,6 +901,23 @@ pub fn describe(op: &Operation) -> String {
 
 /// The migration file: formatted, with the warnings at the top.
 pub fn migration_file(rev: &str, down_rev: Option<&str>, message: &str, plan: &Plan) -> String {
+    written_file(
+        rev,
+        down_rev,
+        message,
+        plan,
+        "Written by `capp-migrate revision --autogenerate`: review it before applying.",
+    )
+}
+
+/// [`migration_file`] with its own line on what wrote it.
+pub(crate) fn written_file(
+    rev: &str,
+    down_rev: Option<&str>,
+    message: &str,
+    plan: &Plan,
+    written_by: &str,
+) -> String {
     let up: Vec<TokenStream> = plan.upgrade.iter().map(op_tokens).collect();
     let down: Vec<TokenStream> = plan.downgrade.iter().map(op_tokens).collect();
     let all = quote!(#(#up)* #(#down)*).to_string();
@@ -916,11 +944,7 @@ pub fn migration_file(rev: &str, down_rev: Option<&str>, message: &str, plan: &P
         Some(d) => quote!(#d),
         None => quote!(None),
     };
-    let mut docs = vec![
-        message.to_owned(),
-        String::new(),
-        "Written by `capp-migrate revision --autogenerate`: review it before applying.".to_owned(),
-    ];
+    let mut docs = vec![message.to_owned(), String::new(), written_by.to_owned()];
     if !plan.warnings.is_empty() {
         docs.push(String::new());
         docs.extend(plan.warnings.iter().map(|w| format!("WARNING: {w}")));

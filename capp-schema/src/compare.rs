@@ -305,6 +305,18 @@ fn diff_table(expected: &Table, actual: &Table, rules: Equality, out: &mut Vec<D
             show(&a.comment),
         ));
     }
+    diff_partitioning(expected, actual, rules, out);
+    if (expected.unlogged, &expected.storage) != (actual.unlogged, &actual.storage) {
+        let show = |t: &Table| {
+            let logged = if t.unlogged { "unlogged" } else { "logged" };
+            format!("{logged}, with ({})", t.storage.join(", "))
+        };
+        out.push(Difference::changed(
+            format!("storage of {t}"),
+            show(expected),
+            show(actual),
+        ));
+    }
     if expected.row_security != actual.row_security {
         let show = |r: Option<RowSecurity>| match r {
             None => "off",
@@ -345,6 +357,46 @@ fn diff_table(expected: &Table, actual: &Table, rules: Equality, out: &mut Vec<D
         describe_index,
         out,
     );
+}
+
+/// The partition key and the parent and bound of a partition: as text where both sides spell
+/// them alike, else by presence and parent (a database rewrites bounds).
+fn diff_partitioning(expected: &Table, actual: &Table, rules: Equality, out: &mut Vec<Difference>) {
+    let t = &expected.name;
+    let show = |s: Option<&str>| s.unwrap_or("none").to_owned();
+    let (e_by, a_by) = (
+        expected.partition_by.as_deref(),
+        actual.partition_by.as_deref(),
+    );
+    let same_by = if rules.exact_expressions {
+        e_by == a_by
+    } else {
+        e_by.is_some() == a_by.is_some()
+    };
+    if !same_by {
+        out.push(Difference::changed(
+            format!("partitioning of {t}"),
+            show(e_by),
+            show(a_by),
+        ));
+    }
+    let of = |p: &Option<crate::schema::PartitionOf>| {
+        p.as_ref()
+            .map(|p| format!("partition of {} {}", p.parent, p.bound))
+    };
+    let same_of = match (&expected.partition_of, &actual.partition_of) {
+        (Some(e), Some(a)) => {
+            e.parent == a.parent && (!rules.exact_expressions || e.bound == a.bound)
+        }
+        (e, a) => e.is_none() && a.is_none(),
+    };
+    if !same_of {
+        out.push(Difference::changed(
+            format!("{t}"),
+            show(of(&expected.partition_of).as_deref()),
+            show(of(&actual.partition_of).as_deref()),
+        ));
+    }
 }
 
 /// Columns by name: missing, changed (type, nullability, default) and extra ones.
@@ -393,6 +445,19 @@ fn diff_columns(expected: &Table, actual: &Table, rules: Equality, out: &mut Vec
                 format!("column {t}.{}", c.name),
                 show(&c.generated),
                 show(&a.generated),
+            ));
+        }
+        let same_sequence = if rules.exact_expressions {
+            a.sequence == c.sequence
+        } else {
+            a.sequence.is_some() == c.sequence.is_some()
+        };
+        if !same_sequence {
+            let show = |s: &Option<String>| s.clone().unwrap_or_else(|| "defaults".into());
+            out.push(Difference::changed(
+                format!("column {t}.{} sequence options", c.name),
+                show(&c.sequence),
+                show(&a.sequence),
             ));
         }
         if a.identity != c.identity {

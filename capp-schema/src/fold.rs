@@ -175,6 +175,11 @@ impl Schema {
         if self.tables.contains_key(&table.name) {
             return Err(FoldError::TableExists(table.name.clone()));
         }
+        if let Some(of) = &table.partition_of
+            && !self.tables.contains_key(&of.parent)
+        {
+            return Err(FoldError::NoTable(of.parent.clone()));
+        }
         for index in &table.indexes {
             if self.index_exists(&index.name) {
                 return Err(FoldError::IndexExists(index.name.clone()));

@@ -67,6 +67,8 @@
 //! ```
 
 #[cfg(feature = "cli")]
+pub mod adopt;
+#[cfg(feature = "cli")]
 pub mod autogen;
 #[cfg(feature = "runner")]
 mod backend;
@@ -106,8 +108,8 @@ pub use ops::{DataConnection, DataStep, RustStep};
 pub use registration::MigrationTimeouts;
 pub use render::Dialect;
 pub use schema::{
-    Action, Check, Column, ColumnType, Deferral, FoldError, ForeignKey, Identity, Index, Schema,
-    Table, Unique,
+    Action, Check, Column, ColumnType, Deferral, FoldError, ForeignKey, Identity, Index,
+    PartitionOf, Schema, Table, Unique,
 };
 /// The database driver the runner uses, for typed queries in Rust data steps
 /// (`db.postgres()`, `db.sqlite()`) without a dependency of the application's own.

@@ -190,6 +190,50 @@ pub(crate) fn row_security_sql(table: &str, to: Option<RowSecurity>) -> Vec<Stri
     }
 }
 
+/// The options of a column's sequence that differ from what `SERIAL` or `GENERATED ... AS
+/// IDENTITY` makes for a column of type `column_type`: a sequence of that type from 1 (or, going
+/// down, from -1), by 1, over the type's range, one value cached, not cycling. `values` are the
+/// start, increment, minimum, maximum and cache, as `pg_sequence` holds them.
+pub(crate) fn sequence_options(
+    column_type: &str,
+    ty: &str,
+    values: [i64; 5],
+    cycle: bool,
+) -> String {
+    let [start, increment, min, max, cache] = values;
+    let range = |ty: &str| match ty {
+        "smallint" => (i64::from(i16::MIN), i64::from(i16::MAX)),
+        "integer" => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        _ => (i64::MIN, i64::MAX),
+    };
+    let (low, high) = range(ty);
+    let (default_min, default_max) = if increment > 0 { (1, high) } else { (low, -1) };
+    let default_start = if increment > 0 { min } else { max };
+    let mut parts = Vec::new();
+    if ty != column_type {
+        parts.push(format!("AS {ty}"));
+    }
+    if increment != 1 {
+        parts.push(format!("INCREMENT BY {increment}"));
+    }
+    if min != default_min {
+        parts.push(format!("MINVALUE {min}"));
+    }
+    if max != default_max {
+        parts.push(format!("MAXVALUE {max}"));
+    }
+    if start != default_start {
+        parts.push(format!("START WITH {start}"));
+    }
+    if cache != 1 {
+        parts.push(format!("CACHE {cache}"));
+    }
+    if cycle {
+        parts.push("CYCLE".to_owned());
+    }
+    parts.join(" ")
+}
+
 /// Whether `text` names `name` as a whole word (an identifier in SQL), quoted or not.
 pub(crate) fn mentions(text: &str, name: &str) -> bool {
     let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
@@ -219,6 +263,32 @@ mod tests {
         assert_eq!(trigger.id.to_string(), "trigger touch on users");
         let function = SqlObject::new(ObjectKind::Function, "t()", None, "CREATE FUNCTION t() ...");
         assert_eq!(function.drop_sql(), "DROP ROUTINE t()");
+    }
+
+    #[test]
+    fn sequence_options_are_only_what_differs_from_the_defaults() {
+        let max = i64::MAX;
+        assert_eq!(
+            sequence_options("bigint", "bigint", [1, 1, 1, max, 1], false),
+            ""
+        );
+        assert_eq!(
+            sequence_options("integer", "bigint", [1, 1, 1, max, 1], false),
+            "AS bigint"
+        );
+        assert_eq!(
+            sequence_options("bigint", "bigint", [10_000_000, 1, 1, max, 1], false),
+            "START WITH 10000000"
+        );
+        assert_eq!(
+            sequence_options(
+                "integer",
+                "integer",
+                [-1, -1, i64::from(i32::MIN), -1, 20],
+                true
+            ),
+            "INCREMENT BY -1 CACHE 20 CYCLE"
+        );
     }
 
     #[test]

@@ -204,6 +204,9 @@ pub(crate) fn column_def(column: &Column, dialect: &dyn SqlDialect) -> String {
     }
     if let Some(identity) = column.identity.filter(|i| *i != Identity::Serial) {
         let _ = write!(sql, " {}", identity.sql());
+        if let Some(options) = &column.sequence {
+            let _ = write!(sql, " ({options})");
+        }
     }
     sql
 }
@@ -257,8 +260,33 @@ pub(crate) fn create_table(table: &Table, dialect: &dyn SqlDialect, name: &str) 
     parts.extend(table.uniques.iter().map(unique_sql));
     parts.extend(table.foreign_keys.iter().map(foreign_key_sql));
     parts.extend(table.checks.iter().map(check_sql));
+    // A partition takes its columns from its parent: only its own constraints are listed.
+    if let Some(of) = &table.partition_of {
+        let own = if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" (\n    {}\n)", parts.join(",\n    "))
+        };
+        return format!(
+            "CREATE TABLE {} PARTITION OF {}{own} {}",
+            ident(name),
+            ident(&of.parent),
+            of.bound
+        );
+    }
+    let partitioned = table
+        .partition_by
+        .as_ref()
+        .map(|by| format!(" PARTITION BY {by}"))
+        .unwrap_or_default();
+    let storage = if table.storage.is_empty() {
+        String::new()
+    } else {
+        format!(" WITH ({})", table.storage.join(", "))
+    };
     format!(
-        "CREATE TABLE {} (\n    {}\n)",
+        "CREATE {}TABLE {} (\n    {}\n){partitioned}{storage}",
+        if table.unlogged { "UNLOGGED " } else { "" },
         ident(name),
         parts.join(",\n    ")
     )

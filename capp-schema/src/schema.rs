@@ -198,6 +198,9 @@ pub struct Column {
     /// A stored generated column: its value is this SQL expression over the row
     /// (`GENERATED ALWAYS AS (expr) STORED`).
     pub generated: Option<String>,
+    /// For an identity or serial column, the options of its sequence where they are not the
+    /// defaults (`AS bigint START WITH 10000000`), as `CREATE SEQUENCE` spells them.
+    pub sequence: Option<String>,
 }
 
 /// How an identity column takes its values.
@@ -234,7 +237,15 @@ impl Column {
             identity: None,
             comment: None,
             generated: None,
+            sequence: None,
         }
+    }
+
+    /// Sets the options of an identity or serial column's sequence (`AS bigint START WITH
+    /// 1000`), as `CREATE SEQUENCE` spells them (PostgreSQL).
+    pub fn sequence(&mut self, options: impl Into<String>) -> &mut Column {
+        self.sequence = Some(options.into());
+        self
     }
 
     /// Makes the column a stored generated column: `GENERATED ALWAYS AS (expr) STORED`
@@ -469,6 +480,24 @@ pub struct Table {
     pub comment: Option<String>,
     /// Row-level security (PostgreSQL); `None` is off, the default.
     pub row_security: Option<RowSecurity>,
+    /// `UNLOGGED`: not written to the write-ahead log, emptied after a crash (PostgreSQL).
+    pub unlogged: bool,
+    /// Storage parameters (`fillfactor=50`), as `WITH (...)` lists them (PostgreSQL).
+    pub storage: Vec<String>,
+    /// A partitioned table: how rows are split among its partitions, as SQL after `PARTITION BY`
+    /// (`RANGE (paid_at)`, `LIST (region)`, `HASH (id)`). PostgreSQL.
+    pub partition_by: Option<String>,
+    /// A partition of another table: its columns are the parent's (so `columns` is empty), and
+    /// its keys, constraints and indexes the parent's plus its own. PostgreSQL.
+    pub partition_of: Option<PartitionOf>,
+}
+
+/// Which table a partition belongs to, and which rows it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PartitionOf {
+    pub parent: String,
+    /// `FOR VALUES FROM ('2026-01-01') TO ('2026-02-01')`, `FOR VALUES IN ('eu')`, `DEFAULT`.
+    pub bound: String,
 }
 
 fn names<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Vec<String> {
@@ -488,7 +517,45 @@ impl Table {
             checks: Vec::new(),
             comment: None,
             row_security: None,
+            unlogged: false,
+            storage: Vec::new(),
+            partition_by: None,
+            partition_of: None,
         }
+    }
+
+    /// Makes the table `UNLOGGED` (PostgreSQL): faster writes, emptied after a crash.
+    pub fn unlogged(&mut self) -> &mut Table {
+        self.unlogged = true;
+        self
+    }
+
+    /// Sets a storage parameter (`fillfactor=50`), PostgreSQL's `WITH (...)`.
+    pub fn storage(&mut self, parameter: impl Into<String>) -> &mut Table {
+        self.storage.push(parameter.into());
+        self
+    }
+
+    /// Makes the table partitioned: `by` follows `PARTITION BY` (`RANGE (paid_at)`).
+    pub fn partition_by(&mut self, by: impl Into<String>) -> &mut Table {
+        self.partition_by = Some(by.into());
+        self
+    }
+
+    /// Makes the table a partition of `parent`, holding the rows of `bound` (`FOR VALUES FROM
+    /// ('2026-01-01') TO ('2026-02-01')`, `DEFAULT`). Its columns are the parent's: give it
+    /// none. Create a partition's own indexes with it, before the parent's indexes: PostgreSQL
+    /// then adopts them as the parent's index on that partition, under their names.
+    pub fn partition_of(
+        &mut self,
+        parent: impl Into<String>,
+        bound: impl Into<String>,
+    ) -> &mut Table {
+        self.partition_of = Some(PartitionOf {
+            parent: parent.into(),
+            bound: bound.into(),
+        });
+        self
     }
 
     /// Sets the table's comment (PostgreSQL; SQLite keeps none).

@@ -90,6 +90,32 @@ pub(crate) enum Error {
     #[error("destructive step not confirmed: {0}; pass --yes to proceed")]
     NotConfirmed(String),
 
+    /// `adopt` without a database to read.
+    #[error(
+        "no database to adopt: pass --database-url, or set DATABASE_URL (in the environment or ./.env)"
+    )]
+    NoDatabaseUrl,
+
+    /// `adopt` of a database that is not PostgreSQL.
+    #[error(
+        "adopt reads PostgreSQL databases (the schemas this tool is moved onto); for SQLite, write the first migration with `revision --autogenerate` from models"
+    )]
+    AdoptNeedsPostgres,
+
+    /// A revision id that is not decimal digits.
+    #[error(
+        "revision id `{0}` is not decimal digits (such as 0001, or a timestamp such as 20261124120000): pass another with --rev"
+    )]
+    BadRev(String),
+
+    /// A crate name that cannot be taken from the directory.
+    #[error("{} makes no crate name (it must start with a letter): pass --name", .0.display())]
+    BadCrateName(PathBuf),
+
+    /// The adopted crate's `stamp` failed; its own error is printed above.
+    #[error("the crate is written, but stamping failed ({status}): fix what it says above, then run `cargo run -- stamp` in {}", dir.display())]
+    StampFailed { dir: PathBuf, status: String },
+
     /// `check` found problems; its `FAILED: ...` lines are already on stdout.
     #[error("the check failed")]
     CheckFailed,
@@ -112,6 +138,11 @@ impl Error {
             | Error::Write { .. }
             | Error::NotConfirmed(_)
             | Error::DotEnv { .. }
+            | Error::NoDatabaseUrl
+            | Error::AdoptNeedsPostgres
+            | Error::BadRev(_)
+            | Error::BadCrateName(_)
+            | Error::StampFailed { .. }
             | Error::BackwardsRange { .. }
             | Error::RevisionFileExists { .. }
             | Error::MessageNotOneLine

@@ -65,7 +65,9 @@ mod error;
 mod log;
 mod output;
 mod run;
+mod tool;
 
 pub use args::{Args, Command, LogFormat, Project};
 pub use error::exit;
 pub use run::{main, run};
+pub use tool::{ToolArgs, tool_main};

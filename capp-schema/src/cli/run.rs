@@ -85,7 +85,7 @@ const DOT_ENV: &str = ".env";
 /// `DATABASE_URL` in the `.env` file at `path`, if the file exists. A line that does not parse is
 /// an error naming the file and the line (never its text, which may hold a password): falling
 /// back to the default database would migrate the wrong one.
-fn dot_env_url(path: &Path) -> Result<Option<String>, Error> {
+pub(super) fn dot_env_url(path: &Path) -> Result<Option<String>, Error> {
     if !path.exists() {
         return Ok(None);
     }

@@ -3,7 +3,8 @@
 use sqlx::PgConnection;
 
 use crate::schema::{
-    Action, Check, Column, ColumnType, Deferral, ForeignKey, Identity, Index, Schema, Unique,
+    Action, Check, Column, ColumnType, Deferral, ForeignKey, Identity, Index, PartitionOf, Schema,
+    Table, Unique,
 };
 
 /// The schema, read in one read-only transaction with unnamed statements: behind a
@@ -30,6 +31,9 @@ async fn read(conn: &mut PgConnection) -> Result<Schema, sqlx::Error> {
     schema.extensions.extend(extensions);
     enums(conn, &mut schema).await?;
     columns(conn, &mut schema).await?;
+    partitions(conn, &mut schema).await?;
+    storage(conn, &mut schema).await?;
+    sequence_options(conn, &mut schema).await?;
     constraints(conn, &mut schema).await?;
     indexes(conn, &mut schema).await?;
     super::objects::read(conn, &mut schema).await?;
@@ -75,7 +79,7 @@ async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
          LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
-         WHERE n.nspname = current_schema() AND c.relkind = 'r'
+         WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
          ORDER BY c.relname, a.attnum",
     )
     .persistent(false)
@@ -125,6 +129,7 @@ async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
                 identity,
                 comment,
                 generated,
+                sequence: None,
             },
         );
         if let Some(t) = schema.tables.get_mut(&table) {
@@ -134,7 +139,110 @@ async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
     Ok(())
 }
 
-/// Primary keys, unique, foreign-key and check constraints.
+/// Partitioned tables' keys, and partitions' parents and bounds. A partition's columns are its
+/// parent's: it is kept without them.
+async fn partitions(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sqlx::Error> {
+    type PartitionRow = (String, Option<String>, Option<String>, Option<String>);
+    let rows: Vec<PartitionRow> = sqlx::query_as(
+        "SELECT c.relname::text,
+                CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
+                (SELECT p.relname::text FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+                 WHERE i.inhrelid = c.oid),
+                CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+           AND (c.relkind = 'p' OR c.relispartition)",
+    )
+    .persistent(false)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (table, by, parent, bound) in rows {
+        let t = schema
+            .tables
+            .entry(table.clone())
+            .or_insert_with(|| Table::new(table));
+        t.partition_by = by;
+        if let (Some(parent), Some(bound)) = (parent, bound) {
+            t.columns.clear();
+            t.partition_of = Some(PartitionOf { parent, bound });
+        }
+    }
+    Ok(())
+}
+
+/// Unlogged tables and storage parameters.
+async fn storage(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sqlx::Error> {
+    let rows: Vec<(String, bool, Vec<String>)> = sqlx::query_as(
+        "SELECT c.relname::text, c.relpersistence = 'u', coalesce(c.reloptions, '{}')::text[]
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+           AND (c.relpersistence = 'u' OR c.reloptions IS NOT NULL)",
+    )
+    .persistent(false)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (table, unlogged, storage) in rows {
+        if let Some(t) = schema.tables.get_mut(&table) {
+            t.unlogged = unlogged;
+            t.storage = storage;
+        }
+    }
+    Ok(())
+}
+
+/// The options of identity and serial columns' sequences where they are not what `SERIAL` or
+/// `GENERATED ... AS IDENTITY` would make.
+async fn sequence_options(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sqlx::Error> {
+    type SequenceRow = (
+        String,
+        String,
+        String,
+        String,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        bool,
+    );
+    let rows: Vec<SequenceRow> = sqlx::query_as(
+        "SELECT t.relname::text, a.attname::text, format_type(a.atttypid, NULL),
+                format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
+                s.seqcache, s.seqcycle
+         FROM pg_depend d JOIN pg_class seq ON seq.oid = d.objid
+         JOIN pg_sequence s ON s.seqrelid = seq.oid JOIN pg_class t ON t.oid = d.refobjid
+         JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+         JOIN pg_namespace n ON n.oid = t.relnamespace
+         WHERE n.nspname = current_schema() AND d.classid = 'pg_class'::regclass
+           AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')",
+    )
+    .persistent(false)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (table, column, column_type, ty, start, increment, min, max, cache, cycle) in rows {
+        let Some(c) = schema
+            .tables
+            .get_mut(&table)
+            .and_then(|t| t.columns.iter_mut().find(|c| c.name == column))
+        else {
+            continue;
+        };
+        if c.identity.is_none() {
+            continue;
+        }
+        let options = crate::objects::sequence_options(
+            &column_type,
+            &ty,
+            [start, increment, min, max, cache],
+            cycle,
+        );
+        c.sequence = (!options.is_empty()).then_some(options);
+    }
+    Ok(())
+}
+
+/// Primary keys, unique, foreign-key and check constraints, without the ones a partition (or a
+/// table referencing a partitioned table) gets from a constraint of another table.
 async fn constraints(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sqlx::Error> {
     type ConstraintRow = (
         String,
@@ -158,6 +266,7 @@ async fn constraints(conn: &mut PgConnection, schema: &mut Schema) -> Result<(),
          FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
          JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_class fc ON fc.oid = con.confrelid
          WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f', 'c')
+           AND con.conparentid = 0 AND (con.conislocal OR NOT c.relispartition)
          ORDER BY c.relname, con.conname",
     )
     .persistent(false)
@@ -189,9 +298,15 @@ async fn constraints(conn: &mut PgConnection, schema: &mut Schema) -> Result<(),
                     None
                 },
             }),
+            // `CHECK (expr)` as the catalog writes it: the expression, without the keyword and
+            // the validation state (a `NOT VALID` check is read as a check).
             _ => t.checks.push(Check {
                 name,
-                expr: definition,
+                expr: definition
+                    .strip_prefix("CHECK ")
+                    .unwrap_or(&definition)
+                    .trim_end_matches(" NOT VALID")
+                    .to_owned(),
             }),
         }
     }

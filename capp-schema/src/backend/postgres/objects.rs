@@ -63,6 +63,27 @@ pub(super) async fn read(conn: &mut PgConnection, schema: &mut Schema) -> Result
     for (signature, definition) in functions {
         add(ObjectKind::Function, signature, None, trimmed(&definition));
     }
+    // Plain aggregates, as the `CREATE AGGREGATE` that makes each (ordered-set and moving-mode
+    // options are not read).
+    let aggregates: Vec<(String, String)> = sqlx::query_as(concat!(
+        "SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+                'CREATE AGGREGATE ' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid)
+                || ') (SFUNC = ' || a.aggtransfn::regproc::text || ', STYPE = ' || format_type(a.aggtranstype, NULL)
+                || CASE WHEN a.aggfinalfn <> 0 THEN ', FINALFUNC = ' || a.aggfinalfn::regproc::text ELSE '' END
+                || CASE WHEN a.aggcombinefn <> 0 THEN ', COMBINEFUNC = ' || a.aggcombinefn::regproc::text ELSE '' END
+                || CASE WHEN a.agginitval IS NOT NULL THEN ', INITCOND = ' || quote_literal(a.agginitval) ELSE '' END
+                || ')'
+         FROM pg_proc p JOIN pg_aggregate a ON a.aggfnoid = p.oid
+         JOIN pg_namespace n ON n.oid = p.pronamespace
+         WHERE n.nspname = current_schema() AND p.prokind = 'a' AND a.aggkind = 'n' AND ",
+        not_an_extensions!("pg_proc", "p.oid")
+    ))
+    .persistent(false)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (signature, definition) in aggregates {
+        add(ObjectKind::Function, signature, None, definition);
+    }
     // Triggers a user made: not the ones behind foreign keys, nor the clones a partition gets
     // of its parent's.
     let triggers: Vec<(String, String, String)> = sqlx::query_as(concat!(

@@ -7,7 +7,7 @@ use crate::render::{
     SqlDialect, check_sql, column_def, create_index, create_table_with_indexes, foreign_key_sql,
     ident, ident_list, unique_sql,
 };
-use crate::schema::{ColumnType, FoldError, Schema, Table, sql_string};
+use crate::schema::{Column, ColumnType, FoldError, Identity, Schema, Table, sql_string};
 
 /// PostgreSQL's dialect.
 pub(crate) struct Postgres;
@@ -38,16 +38,32 @@ impl SqlDialect for Postgres {
         Ok(match op {
             Operation::CreateTable(table) => {
                 let mut statements = create_table_with_indexes(table, self);
+                statements.extend(
+                    table
+                        .columns
+                        .iter()
+                        .filter_map(|c| serial_sequence(&table.name, c)),
+                );
                 statements.extend(comments(table));
                 if table.row_security.is_some() {
                     statements.extend(row_security_sql(&table.name, table.row_security));
                 }
                 statements
             }
-            Operation::AddColumn { table, column } if column.comment.is_some() => vec![
-                simple(self, op),
-                comment_sql(table, Some(&column.name), column.comment.as_deref()),
-            ],
+            Operation::AddColumn { table, column }
+                if column.comment.is_some() || column.sequence.is_some() =>
+            {
+                let mut statements = vec![simple(self, op)];
+                statements.extend(serial_sequence(table, column));
+                if column.comment.is_some() {
+                    statements.push(comment_sql(
+                        table,
+                        Some(&column.name),
+                        column.comment.as_deref(),
+                    ));
+                }
+                statements
+            }
             Operation::AlterColumn {
                 table,
                 column,
@@ -88,6 +104,23 @@ impl SqlDialect for Postgres {
             "TIMESTAMPTZ NOT NULL DEFAULT now()",
         )
     }
+}
+
+/// The options of a serial column's sequence where they are not the defaults: `SERIAL` makes the
+/// sequence, and this changes it (found by `pg_get_serial_sequence`, whatever name PostgreSQL
+/// gave it).
+fn serial_sequence(table: &str, column: &Column) -> Option<String> {
+    let options = column.sequence.as_ref()?;
+    if column.identity != Some(Identity::Serial) {
+        return None;
+    }
+    let alter = format!("ALTER SEQUENCE %s {options} RESTART");
+    Some(super::lock::do_block(&format!(
+        "BEGIN EXECUTE format({}, pg_get_serial_sequence({}, {})); END",
+        sql_string(&alter),
+        sql_string(&ident(table)),
+        sql_string(&column.name)
+    )))
 }
 
 fn alter(table: &str, rest: String) -> String {

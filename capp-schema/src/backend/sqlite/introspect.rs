@@ -45,6 +45,7 @@ async fn columns(conn: &mut SqliteConnection, schema: &mut Schema) -> Result<(),
                 identity: None,
                 comment: None,
                 generated: None,
+                sequence: None,
             },
         );
     }

@@ -227,6 +227,16 @@ fn refuse_unsupported(op: &Operation) -> Result<(), FoldError> {
                 ),
             });
         }
+        Operation::CreateTable(table)
+            if table.partition_by.is_some() || table.partition_of.is_some() =>
+        {
+            return Err(FoldError::NotSupported {
+                what: format!(
+                    "table {} is partitioned or a partition, and SQLite has no partitions: keep this history to PostgreSQL",
+                    table.name
+                ),
+            });
+        }
         _ => {}
     }
     let columns: Vec<(&str, &Column)> = match op {

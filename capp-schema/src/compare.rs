@@ -22,7 +22,8 @@ use crate::schema::{Check, ColumnType, ForeignKey, Index, Schema, Table, Unique}
 /// Strips PostgreSQL's casts from a default: `'x'::character varying` is `'x'`, `(0)::numeric`
 /// is `0`.
 pub(crate) fn normalize_default(default: &str) -> String {
-    let mut d = default.trim().to_owned();
+    // A sequence's name in `nextval('s')` is cast where the server writes it.
+    let mut d = default.trim().replace("'::regclass", "'");
     // A cast is `::name` at the end, outside quotes; there may be several.
     while let Some(pos) = last_cast(&d) {
         d.truncate(pos);
@@ -34,15 +35,20 @@ pub(crate) fn normalize_default(default: &str) -> String {
     d
 }
 
+/// Where the last cast outside quotes and parentheses starts: the one that applies to the whole
+/// expression (`nextval('s'::regclass)` has none).
 fn last_cast(s: &str) -> Option<usize> {
     let mut in_quote = false;
+    let mut depth = 0i32;
     let mut last = None;
     let bytes = s.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
             b'\'' => in_quote = !in_quote,
-            b':' if !in_quote && bytes.get(i + 1) == Some(&b':') => {
+            b'(' if !in_quote => depth += 1,
+            b')' if !in_quote => depth -= 1,
+            b':' if !in_quote && depth == 0 && bytes.get(i + 1) == Some(&b':') => {
                 last = Some(i);
                 i += 1;
             }
@@ -629,6 +635,16 @@ impl fmt::Display for Difference {
 mod tests {
     use super::{Equality, normalize_default};
     use crate::schema::{Action, Check, ColumnType, ForeignKey, Index, Schema, Table, Unique};
+
+    #[test]
+    fn a_cast_inside_a_call_stays() {
+        assert_eq!(
+            normalize_default("nextval('invoice_numbers'::regclass)"),
+            "nextval('invoice_numbers')"
+        );
+        assert_eq!(normalize_default("f('a'::text)"), "f('a'::text)");
+        assert_eq!(normalize_default("(now())::date"), "now()");
+    }
 
     #[test]
     fn postgres_casts_are_dropped_from_defaults() {

@@ -54,6 +54,55 @@ fn check_names(op: &Operation) -> Result<(), FoldError> {
     }
 }
 
+/// Whether two indexes have the same shape (all but their names and tables): PostgreSQL's test
+/// for a partition's index to serve as part of its parent's.
+fn same_shape(a: &Index, b: &Index) -> bool {
+    (
+        a.unique,
+        &a.columns,
+        &a.method,
+        &a.expression,
+        &a.predicate,
+        &a.include,
+    ) == (
+        b.unique,
+        &b.columns,
+        &b.method,
+        &b.expression,
+        &b.predicate,
+        &b.include,
+    )
+}
+
+/// PostgreSQL's `makeObjectName`: `name1_name2_label`, the longer of the two names cut until it
+/// fits in a name (63 bytes).
+fn object_name(name1: &str, name2: &str, label: &str) -> String {
+    let overhead = label.len() + 1 + usize::from(!name2.is_empty());
+    let available = MAX_NAME_BYTES.saturating_sub(overhead);
+    let (mut n1, mut n2) = (name1.len(), name2.len());
+    while n1 + n2 > available {
+        if n1 > n2 {
+            n1 -= 1;
+        } else {
+            n2 -= 1;
+        }
+    }
+    let cut = |s: &str, mut n: usize| {
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        s[..n].to_owned()
+    };
+    let mut name = cut(name1, n1);
+    if !name2.is_empty() {
+        name.push('_');
+        name.push_str(&cut(name2, n2));
+    }
+    name.push('_');
+    name.push_str(label);
+    name
+}
+
 impl Schema {
     /// The table with this name.
     pub fn table(&self, name: &str) -> Result<&Table, FoldError> {
@@ -186,6 +235,18 @@ impl Schema {
             }
         }
         self.tables.insert(table.name.clone(), table.clone());
+        // A new partition gets an index for each of its parent's (its own come after).
+        if let Some(of) = &table.partition_of {
+            let parent_indexes = self.table(&of.parent)?.indexes.clone();
+            for index in &parent_indexes {
+                self.add_partition_index(&table.name, index);
+            }
+            // Its own indexes were rendered after those: keep them last, as created.
+            if let Some(t) = self.tables.get_mut(&table.name) {
+                let own = t.indexes.len() - parent_indexes.len();
+                t.indexes.rotate_left(own);
+            }
+        }
         Ok(())
     }
 
@@ -369,17 +430,86 @@ impl Schema {
             return Err(FoldError::IndexExists(index.name.clone()));
         }
         self.table_mut(&index.table)?.indexes.push(index.clone());
+        // On a partitioned table, PostgreSQL gives each partition the index too: the partition's
+        // own index of the same shape if it has one, else a new one it names.
+        for partition in self.partitions_of(&index.table) {
+            let has_one = self.tables[&partition]
+                .indexes
+                .iter()
+                .any(|i| same_shape(i, index));
+            if !has_one {
+                self.add_partition_index(&partition, index);
+            }
+        }
         Ok(())
     }
 
+    /// Drops an index; on a partitioned table, the partitions' indexes that are its parts go
+    /// with it (one of the same shape per partition).
     fn drop_index(&mut self, name: &str) -> Result<(), FoldError> {
         let table = self
             .tables
             .values_mut()
             .find(|t| t.indexes.iter().any(|i| i.name == name))
             .ok_or_else(|| FoldError::NoIndex(name.to_owned()))?;
+        let dropped = table.indexes.iter().find(|i| i.name == name).cloned();
         table.indexes.retain(|i| i.name != name);
+        let table = table.name.clone();
+        if let Some(dropped) = dropped {
+            for partition in self.partitions_of(&table) {
+                let indexes = &mut self.table_mut(&partition)?.indexes;
+                if let Some(at) = indexes.iter().position(|i| same_shape(i, &dropped)) {
+                    indexes.remove(at);
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// The partitions of `table`.
+    fn partitions_of(&self, table: &str) -> Vec<String> {
+        self.tables
+            .values()
+            .filter(|t| t.partition_of.as_ref().is_some_and(|of| of.parent == table))
+            .map(|t| t.name.clone())
+            .collect()
+    }
+
+    /// The index PostgreSQL makes on `partition` for the parent's `index`, under the name it
+    /// chooses: `<partition>_<columns>_idx` (`expr` for expressions), cut to fit and numbered
+    /// past names in use.
+    fn add_partition_index(&mut self, partition: &str, index: &Index) {
+        let columns = if index.expression.is_some() {
+            "expr".to_owned()
+        } else {
+            index.columns.join("_")
+        };
+        let taken = |name: &str| {
+            self.tables.contains_key(name)
+                || self.index_exists(name)
+                || self
+                    .tables
+                    .values()
+                    .any(|t| format!("{}_pkey", t.name) == name || t.has_constraint(name))
+                || self.objects.keys().any(|id| id.name == name)
+        };
+        let name = (0..)
+            .map(|pass| {
+                let label = if pass == 0 {
+                    "idx".to_owned()
+                } else {
+                    format!("idx{pass}")
+                };
+                object_name(partition, &columns, &label)
+            })
+            .find(|name| !taken(name))
+            .unwrap_or_default();
+        let mut own = index.clone();
+        own.name = name;
+        own.table = partition.to_owned();
+        if let Some(t) = self.tables.get_mut(partition) {
+            t.indexes.push(own);
+        }
     }
 
     fn constraint_slot(&mut self, table: &str, name: &str) -> Result<&mut Table, FoldError> {

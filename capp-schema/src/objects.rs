@@ -22,6 +22,9 @@ pub enum ObjectKind {
     /// A function or procedure: `name` is its signature (`touch(integer, text)`), `definition`
     /// the whole `CREATE FUNCTION` statement.
     Function,
+    /// An operator: `name` is its symbol with its argument types (`~<<(text, text)`),
+    /// `definition` the whole `CREATE OPERATOR` statement.
+    Operator,
     /// `CREATE VIEW name AS <definition>`: the query.
     View,
     /// `CREATE MATERIALIZED VIEW name AS <definition>`: the query.
@@ -37,10 +40,11 @@ pub enum ObjectKind {
 impl ObjectKind {
     /// Every kind, in the order a schema creates them (a domain or sequence may be used by a
     /// function, a function by a view, a view by a materialized view, ...).
-    pub const ALL: [ObjectKind; 8] = [
+    pub const ALL: [ObjectKind; 9] = [
         ObjectKind::Sequence,
         ObjectKind::Domain,
         ObjectKind::Function,
+        ObjectKind::Operator,
         ObjectKind::View,
         ObjectKind::MaterializedView,
         ObjectKind::ViewIndex,
@@ -54,6 +58,7 @@ impl ObjectKind {
             ObjectKind::Sequence => "sequence",
             ObjectKind::Domain => "domain",
             ObjectKind::Function => "function",
+            ObjectKind::Operator => "operator",
             ObjectKind::View => "view",
             ObjectKind::MaterializedView => "materialized view",
             ObjectKind::ViewIndex => "index on a materialized view",
@@ -132,6 +137,7 @@ impl SqlObject {
             ObjectKind::View => format!("CREATE VIEW {name} AS {def}"),
             ObjectKind::MaterializedView => format!("CREATE MATERIALIZED VIEW {name} AS {def}"),
             ObjectKind::Function
+            | ObjectKind::Operator
             | ObjectKind::ViewIndex
             | ObjectKind::Trigger
             | ObjectKind::Policy => def.to_owned(),
@@ -154,6 +160,11 @@ pub fn drop_sql(id: &ObjectId) -> String {
         // The signature as written: `touch(integer, text)`; `ROUTINE` drops functions and
         // procedures alike.
         ObjectKind::Function => format!("DROP ROUTINE {}", id.name),
+        // `~<<(text, text)` is dropped as `DROP OPERATOR ~<< (text, text)`.
+        ObjectKind::Operator => {
+            let (symbol, arguments) = id.name.split_once('(').unwrap_or((&id.name, ")"));
+            format!("DROP OPERATOR {symbol} ({arguments}")
+        }
         ObjectKind::View => format!("DROP VIEW {name}"),
         ObjectKind::MaterializedView => format!("DROP MATERIALIZED VIEW {name}"),
         ObjectKind::ViewIndex => format!("DROP INDEX {name}"),

@@ -545,6 +545,17 @@ impl Operations {
         ));
     }
 
+    /// Creates an operator: `signature` is its symbol with its argument types (`~<<(text,
+    /// text)`), `create` the whole `CREATE OPERATOR` statement (PostgreSQL).
+    pub fn create_operator(&mut self, signature: &str, create: &str) {
+        self.create_object(SqlObject::new(
+            ObjectKind::Operator,
+            signature,
+            None,
+            create,
+        ));
+    }
+
     /// Creates a trigger on `table`: `create` is the whole `CREATE TRIGGER` statement.
     pub fn create_trigger(&mut self, name: &str, table: &str, create: &str) {
         self.create_object(SqlObject::new(

@@ -67,6 +67,8 @@ pub fn baseline(schema: &Schema) -> Plan {
             .into_iter()
             .map(Operation::CreateObject),
     );
+    // Operators, on those functions; tables' indexes and checks may use them.
+    up.extend(of_kind(ObjectKind::Operator).map(Operation::CreateObject));
     tables(schema, &mut up);
     // Views, materialized views and late functions, each after what it names.
     let mut dependent: Vec<SqlObject> = of_kind(ObjectKind::View)

@@ -84,6 +84,29 @@ pub(super) async fn read(conn: &mut PgConnection, schema: &mut Schema) -> Result
     for (signature, definition) in aggregates {
         add(ObjectKind::Function, signature, None, definition);
     }
+    // Operators, as the `CREATE OPERATOR` that makes each.
+    let operators: Vec<(String, String)> = sqlx::query_as(concat!(
+        "SELECT o.oprname || '(' || coalesce(format_type(NULLIF(o.oprleft, 0), NULL), 'NONE') || ', '
+                || coalesce(format_type(NULLIF(o.oprright, 0), NULL), 'NONE') || ')',
+                'CREATE OPERATOR ' || o.oprname || ' (FUNCTION = ' || o.oprcode::regproc::text
+                || CASE WHEN o.oprleft <> 0 THEN ', LEFTARG = ' || format_type(o.oprleft, NULL) ELSE '' END
+                || CASE WHEN o.oprright <> 0 THEN ', RIGHTARG = ' || format_type(o.oprright, NULL) ELSE '' END
+                || CASE WHEN o.oprcom <> 0 THEN ', COMMUTATOR = OPERATOR(' || (SELECT c.oprname FROM pg_operator c WHERE c.oid = o.oprcom) || ')' ELSE '' END
+                || CASE WHEN o.oprnegate <> 0 THEN ', NEGATOR = OPERATOR(' || (SELECT c.oprname FROM pg_operator c WHERE c.oid = o.oprnegate) || ')' ELSE '' END
+                || CASE WHEN o.oprrest <> 0 THEN ', RESTRICT = ' || o.oprrest::regproc::text ELSE '' END
+                || CASE WHEN o.oprjoin <> 0 THEN ', JOIN = ' || o.oprjoin::regproc::text ELSE '' END
+                || CASE WHEN o.oprcanhash THEN ', HASHES' ELSE '' END
+                || CASE WHEN o.oprcanmerge THEN ', MERGES' ELSE '' END || ')'
+         FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
+         WHERE n.nspname = current_schema() AND ",
+        not_an_extensions!("pg_operator", "o.oid")
+    ))
+    .persistent(false)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (signature, definition) in operators {
+        add(ObjectKind::Operator, signature, None, definition);
+    }
     // Triggers a user made: not the ones behind foreign keys, nor the clones a partition gets
     // of its parent's.
     let triggers: Vec<(String, String, String)> = sqlx::query_as(concat!(

@@ -138,6 +138,19 @@ impl Models {
         }
         schema.enums.extend(self.enums.iter().cloned());
         schema.extensions.extend(self.extensions.iter().cloned());
+        // A type given as SQL (`sql_type = "kyc_status[]"`) that names one of the enum types is
+        // that enum type.
+        use crate::schema::ColumnType;
+        let given_as_sql = |ty: &ColumnType| match ty {
+            ColumnType::Other(_) => true,
+            ColumnType::Array(element) => matches!(**element, ColumnType::Other(_)),
+            _ => false,
+        };
+        for table in schema.tables.values_mut() {
+            for column in table.columns.iter_mut().filter(|c| given_as_sql(&c.ty)) {
+                column.ty = ColumnType::from_sql(&column.ty.sql_name(), &schema.enums);
+            }
+        }
         schema
     }
 }

@@ -245,16 +245,6 @@ pub(crate) fn sequence_options(
     parts.join(" ")
 }
 
-/// Whether `text` names `name` as a whole word (an identifier in SQL), quoted or not.
-pub(crate) fn mentions(text: &str, name: &str) -> bool {
-    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
-    text.match_indices(name).any(|(at, _)| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + name.len()..].chars().next();
-        !before.is_some_and(word) && !after.is_some_and(word)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,13 +290,5 @@ mod tests {
             ),
             "INCREMENT BY -1 CACHE 20 CYCLE"
         );
-    }
-
-    #[test]
-    fn mentions_whole_words_only() {
-        assert!(mentions("SELECT * FROM film f", "film"));
-        assert!(mentions("FROM public.\"film\" f", "film"));
-        assert!(!mentions("SELECT film_id FROM x", "film"));
-        assert!(!mentions("SELECT * FROM films", "film"));
     }
 }

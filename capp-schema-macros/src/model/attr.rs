@@ -3,17 +3,17 @@
 
 use proc_macro2::{Ident, Span};
 use syn::meta::ParseNestedMeta;
-use syn::spanned::Spanned;
 use syn::{Attribute, LitStr};
 
 use crate::ctxt::Ctxt;
 use crate::meta::{self, Attr, Flag};
 
-const TABLE_KEYS: &str = "`name`, `check(...)`, `index(...)`, `unique(...)`, `chain`";
+const TABLE_KEYS: &str = "`name`, `check(...)`, `index(...)`, `unique(...)`, `foreign_key(...)`, `primary_key(...)`, `comment`, `partition_by`, `partition_of`, `bound`, `unlogged`, `storage(...)`, `row_security`, `chain`";
+const FOREIGN_KEY_KEYS: &str = "`name`, `columns(...)`, `references`, `ref_columns(...)`, `on_delete`, `on_update`, `deferrable`";
 const CHECK_KEYS: &str = "`name`, `expr`";
 const INDEX_KEYS: &str =
     "`name`, `columns(...)`, `unique`, `predicate`, `method`, `expression`, `include(...)`";
-const COLUMN_KEYS: &str = "`name`, `primary_key`, `max_length`, `precision`, `scale`, `sql_type`, `enum_type`, `pg_enum`, `default`, `default_str`, `unique`, `index`, `references`, `fk_name`, `on_delete`, `on_update`, `renamed_from`, `identity`, `skip`";
+const COLUMN_KEYS: &str = "`name`, `primary_key`, `max_length`, `precision`, `scale`, `sql_type`, `enum_type`, `pg_enum`, `default`, `default_str`, `unique`, `index`, `references`, `fk_name`, `on_delete`, `on_update`, `deferrable`, `renamed_from`, `identity`, `sequence`, `generated`, `comment`, `skip`";
 
 /// `#[table(...)]`, from all the struct's `table` attributes.
 pub(crate) struct TableAttrs {
@@ -21,8 +21,18 @@ pub(crate) struct TableAttrs {
     pub(crate) name: Option<LitStr>,
     /// `chain = crate::Migrations`: the chain whose models this table belongs to (the default).
     pub(crate) chain: Option<syn::Path>,
-    /// `check(...)`, `index(...)` and `unique(...)`, in the order written.
+    /// `check(...)`, `index(...)`, `unique(...)` and `foreign_key(...)`, in the order written.
     pub(crate) constraints: Vec<TableConstraint>,
+    /// `primary_key(a, b)`: the key's columns in the key's order.
+    pub(crate) primary_key: Option<Vec<LitStr>>,
+    pub(crate) comment: Option<LitStr>,
+    pub(crate) partition_by: Option<LitStr>,
+    /// `partition_of = "payments", bound = "FOR VALUES ..."`.
+    pub(crate) partition_of: Option<(LitStr, LitStr)>,
+    pub(crate) unlogged: bool,
+    pub(crate) storage: Vec<LitStr>,
+    /// `row_security = "enabled"` or `"forced"`: the variant of `capp_schema::RowSecurity`.
+    pub(crate) row_security: Option<&'static str>,
 }
 
 pub(crate) enum TableConstraint {
@@ -41,6 +51,16 @@ pub(crate) enum TableConstraint {
     },
     /// `unique(name = "...", columns(a, b))`.
     Unique { name: LitStr, columns: Vec<LitStr> },
+    /// `foreign_key(name = "...", columns(a, b), references = "t", ref_columns(x, y), ...)`.
+    ForeignKey {
+        name: LitStr,
+        columns: Vec<LitStr>,
+        references: LitStr,
+        ref_columns: Vec<LitStr>,
+        on_delete: Option<Action>,
+        on_update: Option<Action>,
+        deferrable: Option<&'static str>,
+    },
 }
 
 /// `#[column(...)]`, from all the field's `column` attributes.
@@ -60,7 +80,12 @@ pub(crate) struct ColumnAttrs {
     pub(crate) fk_name: Option<LitStr>,
     pub(crate) on_delete: Option<Action>,
     pub(crate) on_update: Option<Action>,
+    /// `deferrable = "initially deferred"`: the variant of `capp_schema::Deferral`.
+    pub(crate) deferrable: Option<&'static str>,
     pub(crate) renamed_from: Option<LitStr>,
+    pub(crate) sequence: Option<LitStr>,
+    pub(crate) generated: Option<LitStr>,
+    pub(crate) comment: Option<LitStr>,
     /// `identity = "by default"` or `identity = "always"`: the variant of `capp_schema::Identity`.
     pub(crate) identity: Option<&'static str>,
     pub(crate) skip: bool,
@@ -125,6 +150,14 @@ impl Action {
 pub(crate) fn table(cx: &Ctxt, attrs: &[Attribute]) -> TableAttrs {
     let mut name = Attr::none(cx, "name");
     let mut chain = Attr::none(cx, "chain");
+    let mut primary_key = Attr::none(cx, "primary_key");
+    let mut comment = Attr::none(cx, "comment");
+    let mut partition_by = Attr::none(cx, "partition_by");
+    let mut partition_of = Attr::none(cx, "partition_of");
+    let mut bound = Attr::none(cx, "bound");
+    let mut unlogged = Flag::none(cx, "unlogged");
+    let mut storage = Attr::none(cx, "storage");
+    let mut row_security = Attr::none(cx, "row_security");
     let mut constraints = Vec::new();
     for attr in attrs.iter().filter(|a| a.path().is_ident("table")) {
         meta::parse_attr(cx, attr, |meta| match meta::key_of(meta).as_str() {
@@ -133,14 +166,107 @@ pub(crate) fn table(cx: &Ctxt, attrs: &[Attribute]) -> TableAttrs {
             "check" => constraints.extend(check(cx, meta)),
             "index" => constraints.extend(index(cx, meta, true)),
             "unique" => constraints.extend(index(cx, meta, false)),
+            "foreign_key" => constraints.extend(foreign_key(cx, meta)),
+            "primary_key" => primary_key.read(meta, column_list),
+            "comment" => comment.read(meta, |m| meta::lit_str(m, "comment", "\"what it holds\"")),
+            "partition_by" => partition_by.read(meta, |m| {
+                meta::lit_str(m, "partition_by", "\"RANGE (created_at)\"")
+            }),
+            "partition_of" => {
+                partition_of.read(meta, |m| meta::lit_str(m, "partition_of", "\"payments\""))
+            }
+            "bound" => bound.read(meta, |m| meta::lit_str(m, "bound", "\"DEFAULT\"")),
+            "unlogged" => unlogged.set(meta),
+            "storage" => storage.read(meta, column_list),
+            "row_security" => row_security.read(meta, |m| {
+                let lit = meta::lit_str(m, "row_security", "\"enabled\"")?;
+                match lit.value().as_str() {
+                    "enabled" => Ok("Enabled"),
+                    "forced" => Ok("Forced"),
+                    _ => Err(syn::Error::new_spanned(
+                        &lit,
+                        "expected `row_security = \"enabled\"` or `row_security = \"forced\"`",
+                    )),
+                }
+            }),
             _ => meta::unknown_key(cx, meta, TABLE_KEYS),
         });
     }
+    let partition_of = match (partition_of.get(), bound.get()) {
+        (Some(parent), Some(bound)) => Some((parent, bound)),
+        (None, None) => None,
+        (Some(lit), None) | (None, Some(lit)) => {
+            cx.error_spanned_by(
+                &lit,
+                "a partition needs both `partition_of = \"parent\"` and `bound = \"FOR VALUES ...\"`",
+            );
+            None
+        }
+    };
     TableAttrs {
         name: name.get(),
         chain: chain.get(),
         constraints,
+        primary_key: primary_key.get(),
+        comment: comment.get(),
+        partition_by: partition_by.get(),
+        partition_of,
+        unlogged: unlogged.get(),
+        storage: storage.get().unwrap_or_default(),
+        row_security: row_security.get(),
     }
+}
+
+/// `deferrable = "initially deferred"` or `"initially immediate"`: a `Deferral` variant.
+fn deferral(m: &ParseNestedMeta<'_>) -> syn::Result<&'static str> {
+    let lit = meta::lit_str(m, "deferrable", "\"initially deferred\"")?;
+    match lit.value().to_ascii_lowercase().as_str() {
+        "initially deferred" => Ok("InitiallyDeferred"),
+        "initially immediate" => Ok("InitiallyImmediate"),
+        _ => Err(syn::Error::new_spanned(
+            &lit,
+            "expected `deferrable = \"initially deferred\"` or `deferrable = \"initially immediate\"`",
+        )),
+    }
+}
+
+/// `foreign_key(name = "...", columns(a, b), references = "table", ref_columns(x, y), ...)`.
+fn foreign_key(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Option<TableConstraint> {
+    let mut name = Attr::none(cx, "name");
+    let mut columns = Attr::none(cx, "columns");
+    let mut references = Attr::none(cx, "references");
+    let mut ref_columns = Attr::none(cx, "ref_columns");
+    let mut on_delete = Attr::none(cx, "on_delete");
+    let mut on_update = Attr::none(cx, "on_update");
+    let mut deferrable = Attr::none(cx, "deferrable");
+    meta::parse_list(cx, meta, |m| match meta::key_of(m).as_str() {
+        "name" => name.read(m, |m| meta::lit_str(m, "name", "\"fk_orders_customer\"")),
+        "columns" => columns.read(m, column_list),
+        "references" => references.read(m, |m| meta::lit_str(m, "references", "\"customers\"")),
+        "ref_columns" => ref_columns.read(m, column_list),
+        "on_delete" => on_delete.read(m, |m| {
+            Action::parse(&meta::lit_str(m, "on_delete", "\"cascade\"")?)
+        }),
+        "on_update" => on_update.read(m, |m| {
+            Action::parse(&meta::lit_str(m, "on_update", "\"cascade\"")?)
+        }),
+        "deferrable" => deferrable.read(m, deferral),
+        _ => meta::unknown_key(cx, m, FOREIGN_KEY_KEYS),
+    });
+    if !name.given() || !columns.given() || !references.given() || !ref_columns.given() {
+        cx.push(meta.error(
+            "a foreign key needs `foreign_key(name = \"...\", columns(...), references = \"table\", ref_columns(...))`",
+        ));
+    }
+    Some(TableConstraint::ForeignKey {
+        name: name.get()?,
+        columns: columns.get()?,
+        references: references.get()?,
+        ref_columns: ref_columns.get()?,
+        on_delete: on_delete.get(),
+        on_update: on_update.get(),
+        deferrable: deferrable.get(),
+    })
 }
 
 /// `check(name = "...", expr = "...")`.
@@ -205,18 +331,25 @@ fn index(cx: &Ctxt, meta: &ParseNestedMeta<'_>, is_index: bool) -> Option<TableC
     })
 }
 
-/// `columns(a, b)`: the column names, spanned on the user's identifiers.
+/// `columns(a, b)` or `columns("tenantId", type)`: the names, as identifiers (keywords
+/// included) or as strings for names that are not identifiers, spanned on what the user wrote.
 fn column_list(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<LitStr>> {
+    use syn::ext::IdentExt as _;
+    let content;
+    syn::parenthesized!(content in meta.input);
     let mut columns = Vec::new();
-    meta.parse_nested_meta(|c| {
-        let name = c
-            .path
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        columns.push(LitStr::new(&name, c.path.span()));
-        Ok(())
-    })?;
+    while !content.is_empty() {
+        if content.peek(LitStr) {
+            columns.push(content.parse::<LitStr>()?);
+        } else {
+            let ident = content.call(Ident::parse_any)?;
+            columns.push(LitStr::new(&ident.to_string(), ident.span()));
+        }
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<syn::Token![,]>()?;
+    }
     Ok(columns)
 }
 
@@ -247,7 +380,11 @@ struct ColumnKeys<'c> {
     fk_name: Attr<'c, LitStr>,
     on_delete: Attr<'c, Action>,
     on_update: Attr<'c, Action>,
+    deferrable: Attr<'c, &'static str>,
     renamed_from: Attr<'c, LitStr>,
+    sequence: Attr<'c, LitStr>,
+    generated: Attr<'c, LitStr>,
+    comment: Attr<'c, LitStr>,
     identity: Attr<'c, &'static str>,
     skip: Flag<'c>,
 }
@@ -272,7 +409,11 @@ impl<'c> ColumnKeys<'c> {
             fk_name: Attr::none(cx, "fk_name"),
             on_delete: Attr::none(cx, "on_delete"),
             on_update: Attr::none(cx, "on_update"),
+            deferrable: Attr::none(cx, "deferrable"),
             renamed_from: Attr::none(cx, "renamed_from"),
+            sequence: Attr::none(cx, "sequence"),
+            generated: Attr::none(cx, "generated"),
+            comment: Attr::none(cx, "comment"),
             identity: Attr::none(cx, "identity"),
             skip: Flag::none(cx, "skip"),
         }
@@ -317,6 +458,16 @@ impl<'c> ColumnKeys<'c> {
             "on_update" => self.on_update.read(meta, |m| {
                 Action::parse(&lit_str(m, "on_update", "\"cascade\"")?)
             }),
+            "deferrable" => self.deferrable.read(meta, deferral),
+            "sequence" => self
+                .sequence
+                .read(meta, |m| lit_str(m, "sequence", "\"START WITH 1000\"")),
+            "generated" => self
+                .generated
+                .read(meta, |m| lit_str(m, "generated", "\"price * quantity\"")),
+            "comment" => self
+                .comment
+                .read(meta, |m| lit_str(m, "comment", "\"what it holds\"")),
             "renamed_from" => self
                 .renamed_from
                 .read(meta, |m| lit_str(m, "renamed_from", "\"mail\"")),
@@ -366,7 +517,11 @@ impl<'c> ColumnKeys<'c> {
             fk_name: self.fk_name.get(),
             on_delete: self.on_delete.get(),
             on_update: self.on_update.get(),
+            deferrable: self.deferrable.get(),
             renamed_from: self.renamed_from.get(),
+            sequence: self.sequence.get(),
+            generated: self.generated.get(),
+            comment: self.comment.get(),
             identity: self.identity.get(),
             skip: self.skip.get(),
         }

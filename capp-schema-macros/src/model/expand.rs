@@ -30,8 +30,11 @@ pub(crate) fn table_model(table: &Table<'_>, checked: &Checked<'_>) -> TokenStre
             renames.push(quote!((#old, #name)));
         }
     }
+    // The table's `primary_key(...)` gives the key's order; the columns' flags, theirs.
+    let primary_key = table.attrs.primary_key.clone().unwrap_or(primary_key);
     let pk = (!primary_key.is_empty()).then(|| quote!(t.primary_key([#(#primary_key),*]);));
     let table_constraints = table.attrs.constraints.iter().map(table_constraint);
+    let settings = table_settings(table);
     let registration = register(
         table.attrs.chain.as_ref(),
         quote! {
@@ -51,6 +54,7 @@ pub(crate) fn table_model(table: &Table<'_>, checked: &Checked<'_>) -> TokenStre
                 #pk
                 #(#constraints)*
                 #(#table_constraints)*
+                #settings
                 t
             }
 
@@ -74,6 +78,35 @@ pub(crate) fn register(chain: Option<&syn::Path>, registration: TokenStream) -> 
     }
 }
 
+/// The table's comment, partitioning, logging, storage parameters and row-level security.
+fn table_settings(table: &Table<'_>) -> TokenStream {
+    let attrs = &table.attrs;
+    let comment = attrs.comment.as_ref().map(|c| quote!(t.comment(#c);));
+    let partition_by = attrs
+        .partition_by
+        .as_ref()
+        .map(|by| quote!(t.partition_by(#by);));
+    let partition_of = attrs
+        .partition_of
+        .as_ref()
+        .map(|(parent, bound)| quote!(t.partition_of(#parent, #bound);));
+    let unlogged = attrs.unlogged.then(|| quote!(t.unlogged();));
+    let storage = attrs.storage.iter().map(|s| quote!(t.storage(#s);));
+    let row_security = attrs.row_security.map(|variant| {
+        let variant = proc_macro2::Ident::new(variant, proc_macro2::Span::call_site());
+        quote!(t.row_security(::core::option::Option::Some(::capp_schema::RowSecurity::#variant));)
+    });
+    quote!(#comment #partition_by #partition_of #unlogged #(#storage)* #row_security)
+}
+
+/// `.deferrable(...)` for a `Deferral` variant.
+fn deferral(variant: Option<&'static str>) -> Option<TokenStream> {
+    variant.map(|variant| {
+        let variant = proc_macro2::Ident::new(variant, proc_macro2::Span::call_site());
+        quote!(.deferrable(::capp_schema::Deferral::#variant))
+    })
+}
+
 /// `t.column(...)`, spanned on the field.
 fn column_def(column: &Column<'_>, name: &LitStr, ty: &ColumnType<'_>) -> TokenStream {
     let span = column.original.span();
@@ -86,7 +119,18 @@ fn column_def(column: &Column<'_>, name: &LitStr, ty: &ColumnType<'_>) -> TokenS
         let variant = proc_macro2::Ident::new(variant, span);
         quote!(.identity(::capp_schema::Identity::#variant))
     });
-    quote_spanned!(span=> t.column(#name, #ty) #not_null #default #identity;)
+    let sequence = column
+        .attrs
+        .sequence
+        .as_ref()
+        .map(|s| quote!(.sequence(#s)));
+    let generated = column
+        .attrs
+        .generated
+        .as_ref()
+        .map(|g| quote!(.generated(#g)));
+    let comment = column.attrs.comment.as_ref().map(|c| quote!(.comment(#c)));
+    quote_spanned!(span=> t.column(#name, #ty) #not_null #default #identity #sequence #generated #comment;)
 }
 
 /// The column's own unique constraint, index and foreign key.
@@ -107,8 +151,9 @@ fn column_constraints(column: &Column<'_>, name: &LitStr, table_name: &LitStr) -
         let (ref_table, ref_column) = (&r.table, &r.column);
         let on_delete = action(attrs.on_delete);
         let on_update = action(attrs.on_update);
+        let deferrable = deferral(attrs.deferrable);
         quote! {
-            t.foreign_key(#fk_name, [#name], #ref_table, [#ref_column]).on_delete(#on_delete).on_update(#on_update);
+            t.foreign_key(#fk_name, [#name], #ref_table, [#ref_column]).on_delete(#on_delete).on_update(#on_update) #deferrable;
         }
     });
     quote!(#unique #index #foreign_key)
@@ -145,6 +190,21 @@ fn table_constraint(constraint: &TableConstraint) -> TokenStream {
             quote!(t.index(#name, #columns) #unique #method #expression #include #predicate;)
         }
         TableConstraint::Unique { name, columns } => quote!(t.unique(#name, [#(#columns),*]);),
+        TableConstraint::ForeignKey {
+            name,
+            columns,
+            references,
+            ref_columns,
+            on_delete,
+            on_update,
+            deferrable,
+        } => {
+            let (on_delete, on_update) = (action(*on_delete), action(*on_update));
+            let deferrable = deferral(*deferrable);
+            quote! {
+                t.foreign_key(#name, [#(#columns),*], #references, [#(#ref_columns),*]).on_delete(#on_delete).on_update(#on_update) #deferrable;
+            }
+        }
     }
 }
 

@@ -19,6 +19,14 @@ pub(crate) fn check<'t>(cx: &Ctxt, table: &'t Table<'_>) -> Option<Checked<'t>> 
     if name.is_none() {
         cx.error_spanned_by(table.ident, "name the table: `#[table(name = \"users\")]`");
     }
+    if table.attrs.primary_key.is_some()
+        && let Some(column) = table.columns.iter().find(|c| c.attrs.primary_key)
+    {
+        cx.error_spanned_by(
+            column.ident,
+            "the table's `primary_key(...)` gives the key: drop `primary_key` from the column",
+        );
+    }
     let mut column_types = Vec::new();
     for column in &table.columns {
         match column.column_type() {

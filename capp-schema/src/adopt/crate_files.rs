@@ -68,7 +68,7 @@ pub fn write_crate(schema: &Schema, options: &AdoptOptions) -> io::Result<Writte
     }
     let plan = baseline(schema);
     let crate_ident = options.crate_name.replace('-', "_");
-    let (models, models_complete) = models_file(schema);
+    let models = models_file(schema);
     let baseline_name = format!("{}_{}.rs", options.rev, slug(&options.message));
     let migration = crate::autogen::written_file(
         &options.rev,
@@ -81,10 +81,7 @@ pub fn write_crate(schema: &Schema, options: &AdoptOptions) -> io::Result<Writte
         ("Cargo.toml".to_owned(), manifest(options)),
         ("build.rs".to_owned(), BUILD_RS.to_owned()),
         ("src/lib.rs".to_owned(), LIB_RS.to_owned()),
-        (
-            "src/main.rs".to_owned(),
-            main_rs(&crate_ident, models_complete),
-        ),
+        ("src/main.rs".to_owned(), main_rs(&crate_ident)),
         ("src/models.rs".to_owned(), models),
         (format!("src/versions/{baseline_name}"), migration),
     ];
@@ -139,12 +136,7 @@ fn manifest(options: &AdoptOptions) -> String {
     out
 }
 
-fn main_rs(crate_ident: &str, models_complete: bool) -> String {
-    let models = if models_complete {
-        format!("Some({crate_ident}::models::all),")
-    } else {
-        "None, // the models are incomplete: see the note at the top of src/models.rs".to_owned()
-    };
+fn main_rs(crate_ident: &str) -> String {
     format!(
         r#"//! The migration command (`cargo run -- --help`): Alembic's commands over this crate's history.
 
@@ -154,7 +146,7 @@ use capp_schema::cli::Project;
 async fn main() -> std::process::ExitCode {{
     capp_schema::cli::main::<{crate_ident}::Migrations>(Project {{
         versions_dir: Some({crate_ident}::VERSIONS_DIR),
-        models: {models}
+        models: Some({crate_ident}::models::all),
     }})
     .await
 }}

@@ -20,7 +20,7 @@ pub use crate_files::{AdoptOptions, Written, write_crate};
 pub use models::models_file;
 
 use crate::autogen::Plan;
-use crate::objects::{ObjectId, ObjectKind, SqlObject, mentions};
+use crate::objects::{ObjectId, ObjectKind, SqlObject};
 use crate::ops::Operation;
 use crate::schema::{Schema, Table};
 
@@ -194,6 +194,16 @@ fn in_dependency_order(objects: Vec<SqlObject>) -> Vec<SqlObject> {
         }
     }
     out
+}
+
+/// Whether `text` names `name` as a whole word (an identifier in SQL), quoted or not.
+fn mentions(text: &str, name: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    text.match_indices(name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        !before.is_some_and(word) && !after.is_some_and(word)
+    })
 }
 
 /// The step that undoes one baseline step.

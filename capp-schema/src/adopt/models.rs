@@ -10,66 +10,40 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::schema::{Action, ColumnType, Identity, Index, Schema, Table};
+use crate::objects::RowSecurity;
+use crate::schema::{Action, ColumnType, Deferral, Identity, Index, Schema, Table};
 
-/// The models file, and whether the models say everything the schema's tables hold.
-pub fn models_file(schema: &Schema) -> (String, bool) {
-    let mut missing: Vec<String> = Vec::new();
-    // A first pass finds what the models cannot say.
-    let tables = || schema.tables.values().filter(|t| t.partition_of.is_none());
-    for table in tables() {
-        table_model(table, &enum_names(schema), &quote!(), &mut missing);
-    }
-    for table in schema.tables.values().filter(|t| t.partition_of.is_some()) {
-        missing.push(format!(
-            "table {} is a partition (kept in the migrations only)",
-            table.name
-        ));
-    }
-    // Incomplete models are their own chain's, so that `check` and autogenerate, which take a
-    // chain's models, do not compare them with the history.
-    let complete = missing.is_empty();
-    let chain = if complete {
-        quote!(crate::Migrations)
-    } else {
-        quote!(Unchecked)
-    };
+/// The models file: every table (a partition as a struct without fields) and enum type.
+pub fn models_file(schema: &Schema) -> String {
+    let chain = quote!(crate::Migrations);
     let enums = schema.enums.iter().map(|(name, values)| {
         let enum_ident = ident(&camel(name));
+        let doc = format!(" The enum type `{name}`.");
         let variants = unique_idents(values.iter().map(|v| camel(v)));
         let variants = variants.iter().zip(values).map(|(v, value)| {
             let v = ident(v);
             quote!(#[pg_enum(rename = #value)] #v,)
         });
         quote! {
-            #[doc = concat!("The enum type `", #name, "`.")]
+            #[doc = #doc]
             #[derive(Debug, Clone, Copy, PartialEq, Eq, PgEnum)]
             #[pg_enum(name = #name, chain = #chain)]
             pub enum #enum_ident { #(#variants)* }
         }
     });
     let enum_names = enum_names(schema);
-    let structs: Vec<TokenStream> = tables()
-        .map(|t| table_model(t, &enum_names, &chain, &mut Vec::new()))
+    let structs: Vec<TokenStream> = schema
+        .tables
+        .values()
+        .map(|t| table_model(t, &enum_names, &chain))
         .collect();
-    let mut header = vec![
+    let header = [
         "The tables of the database as Rust structs, and its enum types as Rust enums.".to_owned(),
         String::new(),
-        "Written by `capp-schema adopt`.".to_owned(),
+        "Written by `capp-schema adopt`. Named SQL objects (views, functions, triggers, ...) are not models: they live in the migrations.".to_owned(),
     ];
-    if !complete {
-        header.push(String::new());
-        header.push("NOTE: the models cannot say everything these tables hold, so they are declared for the chain `Unchecked`, not `crate::Migrations`: `check` and `revision --autogenerate` do not compare them with the history (they would take the difference for a change to make). Not in the models:".to_owned());
-        header.extend(missing.iter().map(|m| format!("- {m}")));
-    }
     let pg_enum = (!schema.enums.is_empty()).then(|| quote!(PgEnum,));
-    let unchecked = (!complete).then(|| {
-        quote! {
-            /// The chain these models are declared for while they are incomplete (see above).
-            #[derive(Debug)]
-            pub struct Unchecked;
-        }
-    });
+    let extensions = schema.extensions.iter();
     let header = header.iter().map(|line| {
         let line = if line.is_empty() {
             String::new()
@@ -84,98 +58,65 @@ pub fn models_file(schema: &Schema) -> (String, bool) {
 
         use capp_schema::{Models, #pg_enum TableModel};
 
-        #unchecked
         #(#enums)*
         #(#structs)*
 
-        /// Every model: the schema the history must build.
+        /// Every model, and the extensions the schema uses: what the history must build.
         pub fn all() -> Models {
-            Models::of::<#chain>()
+            Models::of::<#chain>() #(.extension(#extensions))*
         }
     };
     let text = match syn::parse2::<syn::File>(file) {
         Ok(parsed) => prettyplease::unparse(&parsed),
         Err(e) => unreachable!("generated code always parses: {e}"),
     };
-    (
-        text.replace("\n#[derive", "\n\n#[derive")
-            .replace("\n///", "\n\n///")
-            .replace("\n\n\n", "\n\n"),
-        complete,
-    )
+    // A blank line between items, and after the header, as a person writes them.
+    text.replace("}\n///", "}\n\n///")
+        .replace("#![allow(dead_code)]\n", "#![allow(dead_code)]\n\n")
+        .replace("\nuse capp_schema", "\nuse capp_schema")
+        .replace("TableModel};\n", "TableModel};\n\n")
 }
 
-/// One table's struct.
-fn table_model(
-    table: &Table,
-    enum_names: &[String],
-    chain: &TokenStream,
-    missing: &mut Vec<String>,
-) -> TokenStream {
+/// One table's struct (a partition's has no fields: its columns are its parent's).
+fn table_model(table: &Table, enum_names: &[String], chain: &TokenStream) -> TokenStream {
     let t = &table.name;
-    let mut say = |what: String| missing.push(format!("{what} ({t})"));
-    if table.comment.is_some() || table.columns.iter().any(|c| c.comment.is_some()) {
-        say("comments".to_owned());
-    }
-    if table.row_security.is_some() {
-        say("row-level security".to_owned());
-    }
-    if table.unlogged || !table.storage.is_empty() {
-        say("UNLOGGED and storage parameters".to_owned());
-    }
-    if table.partition_by.is_some() {
-        say("the partition key".to_owned());
-    }
+    let mut table_level = table_settings(table);
+    // The key's order is the columns' unless the table says otherwise.
     let in_order: Vec<&String> = table
         .columns
         .iter()
         .map(|c| &c.name)
         .filter(|c| table.primary_key.contains(c))
         .collect();
-    if in_order.iter().copied().ne(table.primary_key.iter()) {
-        say(format!(
-            "the primary key's order ({})",
-            table.primary_key.join(", ")
-        ));
+    let key_on_table = in_order.iter().copied().ne(table.primary_key.iter());
+    if key_on_table {
+        let columns = names(&table.primary_key);
+        table_level.push(quote!(primary_key(#columns)));
     }
-    let single_fks: Vec<_> = table
-        .foreign_keys
-        .iter()
-        .filter(|fk| {
-            let simple = fk.columns.len() == 1 && fk.deferrable.is_none();
-            if !simple {
-                say(format!("foreign key {}", fk.name));
-            }
-            simple
-        })
-        .collect();
-    let mut table_level = Vec::new();
+    // A foreign key, unique constraint or plain index of one of the struct's columns is said on
+    // the column; others (and a partition's, which has no fields) on the table.
+    let has_column = |name: &String| table.columns.iter().any(|c| c.name == *name);
+    let on_column = |fk: &&crate::schema::ForeignKey| {
+        fk.columns.len() == 1 && fk.ref_columns.len() == 1 && has_column(&fk.columns[0])
+    };
+    let column_index = |i: &&Index| column_index(i) && has_column(&i.columns[0]);
+    for fk in table.foreign_keys.iter().filter(|fk| !on_column(fk)) {
+        table_level.push(foreign_key_tokens(fk));
+    }
     for check in &table.checks {
         let (name, expr) = (&check.name, &check.expr);
-        let expr = expr.strip_prefix("CHECK ").map_or(expr.as_str(), str::trim);
         table_level.push(quote!(check(name = #name, expr = #expr)));
     }
-    let listed = |columns: &[String], say: &mut dyn FnMut(String), what: &str| {
-        if columns.iter().all(|c| plain_ident(c)) {
-            let idents = columns.iter().map(|c| ident(c));
-            Some(quote!(#(#idents),*))
-        } else {
-            say(format!(
-                "{what}: a column whose name is not a Rust identifier"
-            ));
-            None
-        }
-    };
-    for unique in table.uniques.iter().filter(|u| u.columns.len() > 1) {
-        if let Some(columns) = listed(&unique.columns, &mut say, &unique.name) {
-            let name = &unique.name;
-            table_level.push(quote!(unique(name = #name, columns(#columns))));
-        }
+    for unique in table
+        .uniques
+        .iter()
+        .filter(|u| u.columns.len() > 1 || !has_column(&u.columns[0]))
+    {
+        let (name, columns) = (&unique.name, names(&unique.columns));
+        table_level.push(quote!(unique(name = #name, columns(#columns))));
     }
     for index in table.indexes.iter().filter(|i| !column_index(i)) {
-        if let Some(tokens) = index_tokens(index, &mut say, &listed) {
-            table_level.push(tokens);
-        }
+        table_level.push(index_tokens(index));
     }
     let fields = table.columns.iter().map(|c| {
         let mut keys: Vec<TokenStream> = Vec::new();
@@ -184,28 +125,12 @@ fn table_model(
             let name = &c.name;
             keys.push(quote!(name = #name));
         }
-        if table.primary_key.contains(&c.name) {
+        if !key_on_table && table.primary_key.contains(&c.name) {
             keys.push(quote!(primary_key));
         }
-        let (rust, type_keys) = rust_type(&c.ty, enum_names, &mut say);
+        let (rust, type_keys) = rust_type(&c.ty, enum_names);
         keys.extend(type_keys);
-        if let Some(identity) = c.identity {
-            let identity = match identity {
-                Identity::Always => "always",
-                Identity::ByDefault => "by default",
-                Identity::Serial => "serial",
-            };
-            keys.push(quote!(identity = #identity));
-        }
-        if let Some(default) = &c.default {
-            keys.push(quote!(default = #default));
-        }
-        if c.generated.is_some() {
-            say(format!("generated column {}", c.name));
-        }
-        if c.sequence.is_some() {
-            say(format!("the sequence options of column {}", c.name));
-        }
+        keys.extend(column_settings(c));
         if let Some(u) = table.uniques.iter().find(|u| u.columns == [c.name.clone()]) {
             let name = &u.name;
             keys.push(quote!(unique = #name));
@@ -218,18 +143,13 @@ fn table_model(
             let name = &i.name;
             keys.push(quote!(index = #name));
         }
-        if let Some(fk) = single_fks.iter().find(|fk| fk.columns == [c.name.clone()]) {
-            let references = format!("{}.{}", fk.ref_table, fk.ref_columns.join(""));
-            let name = &fk.name;
-            keys.push(quote!(references = #references, fk_name = #name));
-            if fk.on_delete != Action::NoAction {
-                let a = action(fk.on_delete);
-                keys.push(quote!(on_delete = #a));
-            }
-            if fk.on_update != Action::NoAction {
-                let a = action(fk.on_update);
-                keys.push(quote!(on_update = #a));
-            }
+        if let Some(fk) = table
+            .foreign_keys
+            .iter()
+            .filter(on_column)
+            .find(|fk| fk.columns == [c.name.clone()])
+        {
+            keys.extend(column_foreign_key(fk));
         }
         let rust = if c.nullable {
             quote!(Option<#rust>)
@@ -245,13 +165,125 @@ fn table_model(
         struct_name.push_str("Row");
     }
     let struct_ident = ident(&struct_name);
-    let doc = format!("A row of `{t}`.");
+    let doc = if table.partition_of.is_some() {
+        format!(" The partition `{t}`: its rows are its parent's.")
+    } else {
+        format!(" A row of `{t}`.")
+    };
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, TableModel)]
         #[table(name = #t, chain = #chain #(, #table_level)*)]
         pub struct #struct_ident { #(#fields)* }
     }
+}
+
+/// The table's own keys: comment, partitioning, logging, storage, row-level security.
+fn table_settings(table: &Table) -> Vec<TokenStream> {
+    let mut keys = Vec::new();
+    if let Some(comment) = &table.comment {
+        keys.push(quote!(comment = #comment));
+    }
+    if let Some(by) = &table.partition_by {
+        keys.push(quote!(partition_by = #by));
+    }
+    if let Some(of) = &table.partition_of {
+        let (parent, bound) = (&of.parent, &of.bound);
+        keys.push(quote!(partition_of = #parent, bound = #bound));
+    }
+    if table.unlogged {
+        keys.push(quote!(unlogged));
+    }
+    if !table.storage.is_empty() {
+        let storage = &table.storage;
+        keys.push(quote!(storage(#(#storage),*)));
+    }
+    match table.row_security {
+        Some(RowSecurity::Enabled) => keys.push(quote!(row_security = "enabled")),
+        Some(RowSecurity::Forced) => keys.push(quote!(row_security = "forced")),
+        None => {}
+    }
+    keys
+}
+
+/// A column's identity, sequence, default, generated expression and comment.
+fn column_settings(c: &crate::schema::Column) -> Vec<TokenStream> {
+    let mut keys = Vec::new();
+    if let Some(identity) = c.identity {
+        let identity = match identity {
+            Identity::Always => "always",
+            Identity::ByDefault => "by default",
+            Identity::Serial => "serial",
+        };
+        keys.push(quote!(identity = #identity));
+    }
+    if let Some(sequence) = &c.sequence {
+        keys.push(quote!(sequence = #sequence));
+    }
+    if let Some(default) = &c.default {
+        keys.push(quote!(default = #default));
+    }
+    if let Some(generated) = &c.generated {
+        keys.push(quote!(generated = #generated));
+    }
+    if let Some(comment) = &c.comment {
+        keys.push(quote!(comment = #comment));
+    }
+    keys
+}
+
+/// `references = "t.c", fk_name = ..., on_delete = ..., on_update = ..., deferrable = ...`.
+fn column_foreign_key(fk: &crate::schema::ForeignKey) -> Vec<TokenStream> {
+    let references = format!("{}.{}", fk.ref_table, fk.ref_columns.join(""));
+    let name = &fk.name;
+    let mut keys = vec![quote!(references = #references, fk_name = #name)];
+    keys.extend(fk_options(fk));
+    keys
+}
+
+fn fk_options(fk: &crate::schema::ForeignKey) -> Vec<TokenStream> {
+    let mut keys = Vec::new();
+    if fk.on_delete != Action::NoAction {
+        let a = action(fk.on_delete);
+        keys.push(quote!(on_delete = #a));
+    }
+    if fk.on_update != Action::NoAction {
+        let a = action(fk.on_update);
+        keys.push(quote!(on_update = #a));
+    }
+    match fk.deferrable {
+        Some(Deferral::InitiallyDeferred) => keys.push(quote!(deferrable = "initially deferred")),
+        Some(Deferral::InitiallyImmediate) => {
+            keys.push(quote!(deferrable = "initially immediate"));
+        }
+        None => {}
+    }
+    keys
+}
+
+/// `foreign_key(name = ..., columns(...), references = ..., ref_columns(...), ...)`.
+fn foreign_key_tokens(fk: &crate::schema::ForeignKey) -> TokenStream {
+    let (name, columns, references, ref_columns) = (
+        &fk.name,
+        names(&fk.columns),
+        &fk.ref_table,
+        names(&fk.ref_columns),
+    );
+    let options = fk_options(fk);
+    quote!(foreign_key(name = #name, columns(#columns), references = #references, ref_columns(#ref_columns) #(, #options)*))
+}
+
+/// Column names for `columns(...)`: identifiers where they are, strings where not.
+fn names(columns: &[String]) -> TokenStream {
+    let names = columns.iter().map(|c| {
+        if plain_ident(c) {
+            let c = ident(c);
+            quote!(#c)
+        } else {
+            quote!(#c)
+        }
+    });
+    quote!(#(#names),*)
 }
 
 /// The Rust names of the schema's enum types.
@@ -269,15 +301,11 @@ fn column_index(i: &Index) -> bool {
         && i.include.is_empty()
 }
 
-fn index_tokens(
-    index: &Index,
-    say: &mut dyn FnMut(String),
-    listed: &dyn Fn(&[String], &mut dyn FnMut(String), &str) -> Option<TokenStream>,
-) -> Option<TokenStream> {
+fn index_tokens(index: &Index) -> TokenStream {
     let name = &index.name;
     let mut keys = vec![quote!(name = #name)];
     if !index.columns.is_empty() {
-        let columns = listed(&index.columns, say, name)?;
+        let columns = names(&index.columns);
         keys.push(quote!(columns(#columns)));
     }
     if index.unique {
@@ -290,21 +318,17 @@ fn index_tokens(
         keys.push(quote!(expression = #expression));
     }
     if !index.include.is_empty() {
-        let include = listed(&index.include, say, name)?;
+        let include = names(&index.include);
         keys.push(quote!(include(#include)));
     }
     if let Some(predicate) = &index.predicate {
         keys.push(quote!(predicate = #predicate));
     }
-    Some(quote!(index(#(#keys),*)))
+    quote!(index(#(#keys),*))
 }
 
 /// The Rust type of a column type, and the attribute keys that complete it.
-fn rust_type(
-    ty: &ColumnType,
-    enum_names: &[String],
-    say: &mut dyn FnMut(String),
-) -> (TokenStream, Vec<TokenStream>) {
+fn rust_type(ty: &ColumnType, enum_names: &[String]) -> (TokenStream, Vec<TokenStream>) {
     let sql = |ty: &ColumnType| {
         let spelled = ty.sql_name();
         quote!(sql_type = #spelled)
@@ -345,19 +369,13 @@ fn rust_type(
         ColumnType::Json => (quote!(serde_json::Value), vec![sql(ty)]),
         ColumnType::Inet => (quote!(std::net::IpAddr), vec![]),
         ColumnType::Bytes => (quote!(Vec<u8>), vec![]),
-        ColumnType::Enum(name) => {
-            let mut rust = camel(name);
-            if !enum_names.contains(&rust) {
-                rust = "String".to_owned();
-            }
-            let rust = ident(&rust);
+        ColumnType::Enum(name) if enum_names.contains(&camel(name)) => {
+            let rust = ident(&camel(name));
             (quote!(#rust), vec![quote!(pg_enum)])
         }
+        ColumnType::Enum(name) => (quote!(String), vec![quote!(enum_type = #name)]),
         ColumnType::Array(element) => {
-            if matches!(**element, ColumnType::Enum(_)) {
-                say(format!("an array of enum values ({})", ty.sql_name()));
-            }
-            let (inner, _) = rust_type(element, enum_names, say);
+            let (inner, _) = rust_type(element, enum_names);
             (quote!(Vec<#inner>), vec![sql(ty)])
         }
         ColumnType::Char(_) | ColumnType::Other(_) => (quote!(String), vec![sql(ty)]),
@@ -374,20 +392,18 @@ fn action(a: Action) -> &'static str {
     }
 }
 
-/// `film_actor` is `FilmActor`; `PG-13` is `Pg13`; a name that starts with a digit gets a `V`.
+/// `film_actor` is `FilmActor`, `PG-13` is `Pg13`, `CANCEL_IN_PROGRESS` is `CancelInProgress`,
+/// `WorkerSDKS` stays; a name that starts with a digit gets a `V`.
 fn camel(name: &str) -> String {
     let mut out = String::new();
-    let mut upper = true;
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            if upper {
-                out.push(c.to_ascii_uppercase());
-            } else {
-                out.push(c.to_ascii_lowercase());
+    for word in name.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let shouting = !word.chars().any(|c| c.is_ascii_lowercase());
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            for c in chars {
+                out.push(if shouting { c.to_ascii_lowercase() } else { c });
             }
-            upper = false;
-        } else {
-            upper = true;
         }
     }
     if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
@@ -437,16 +453,22 @@ fn field_name(column: &str) -> String {
     if plain_ident(column) {
         return column.to_owned();
     }
-    let mut out: String = column
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    // `createdAt` is `created_at`.
+    let mut out = String::new();
+    let mut previous: Option<char> = None;
+    for c in column.chars() {
+        if c.is_ascii_uppercase()
+            && previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
+        {
+            out.push('_');
+        }
+        out.push(if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            '_'
+        });
+        previous = Some(c);
+    }
     if !out.starts_with(|c: char| c.is_ascii_lowercase() || c == '_') || !plain_ident(&out) {
         out.insert_str(0, "col_");
     }

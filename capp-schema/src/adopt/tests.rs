@@ -8,3 +8,11 @@ fn folded(op: &Operations) -> Schema {
     }
     schema
 }
+
+#[test]
+fn mentions_whole_words_only() {
+    assert!(mentions("SELECT * FROM film f", "film"));
+    assert!(mentions("FROM public.\"film\" f", "film"));
+    assert!(!mentions("SELECT film_id FROM x", "film"));
+    assert!(!mentions("SELECT * FROM films", "film"));
+}

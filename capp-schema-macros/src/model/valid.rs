@@ -27,6 +27,20 @@ pub(crate) fn check<'t>(cx: &Ctxt, table: &'t Table<'_>) -> Option<Checked<'t>> 
             "the table's `primary_key(...)` gives the key: drop `primary_key` from the column",
         );
     }
+    for column in &table.columns {
+        if column.attrs.deferrable.is_some() && column.attrs.references.is_none() {
+            cx.error_spanned_by(
+                column.ident,
+                "`deferrable` is a foreign key's: give the column `references = \"table.column\"` too",
+            );
+        }
+        if column.attrs.sequence.is_some() && column.attrs.identity.is_none() {
+            cx.error_spanned_by(
+                column.ident,
+                "`sequence` sets an identity or serial column's sequence: give the column `identity = \"...\"` too",
+            );
+        }
+    }
     let mut column_types = Vec::new();
     for column in &table.columns {
         match column.column_type() {

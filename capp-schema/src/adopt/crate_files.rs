@@ -203,14 +203,15 @@ fn main() {
 }
 "##;
 
-/// Whether `dir` is inside a directory with a `Cargo.toml` that declares a workspace (the new
-/// crate must then be listed as a member).
+/// The manifest of a workspace `dir` is inside of and not (by its folder's name) a member of:
+/// the new crate must be listed there before it builds.
 pub(crate) fn enclosing_workspace(dir: &Path) -> Option<PathBuf> {
+    let name = dir.file_name()?.to_str()?;
     dir.ancestors().skip(1).find_map(|d| {
         let manifest = d.join("Cargo.toml");
         std::fs::read_to_string(&manifest)
             .ok()
-            .filter(|text| text.contains("[workspace]"))
+            .filter(|text| text.contains("[workspace]") && !text.contains(&format!("\"{name}\"")))
             .map(|_| manifest)
     })
 }

@@ -766,18 +766,8 @@ fn op_tokens(op: &Operation) -> TokenStream {
             let (n, cols) = (&unique.name, strs(&unique.columns));
             quote!(op.create_unique(#n, #table, #cols);)
         }
-        Operation::AddForeignKey {
-            table,
-            foreign_key: f,
-        } => {
-            let (n, cols, rt, rcols, actions) = (
-                &f.name,
-                strs(&f.columns),
-                &f.ref_table,
-                strs(&f.ref_columns),
-                fk_actions(f),
-            );
-            quote!(op.create_foreign_key(#n, #table, #cols, #rt, #rcols) #actions;)
+        Operation::AddForeignKey { table, foreign_key } => {
+            add_foreign_key_tokens(table, foreign_key)
         }
         Operation::AddCheck { table, check } => {
             let (n, e) = (&check.name, &check.expr);
@@ -807,20 +797,35 @@ fn op_tokens(op: &Operation) -> TokenStream {
             quote!(op.execute(#sql);)
         }
         Operation::CreateObject(object) => create_object_tokens(object),
-        Operation::DropObject(id) => {
-            let (kind, name) = (object_kind_tokens(id.kind), &id.name);
-            let table = id
-                .table
-                .as_ref()
-                .map_or_else(|| quote!(None), |t| quote!(Some(#t)));
-            quote!(op.drop_object(#kind, #name, #table);)
-        }
+        Operation::DropObject(id) => drop_object_tokens(id),
         Operation::SetRowSecurity { table, to } => {
             let to = row_security_tokens(*to);
             quote!(op.set_row_security(#table, #to);)
         }
         Operation::RunRust { .. } => quote!(),
     }
+}
+
+/// `op.create_foreign_key(...)` with its actions.
+fn add_foreign_key_tokens(table: &str, f: &ForeignKey) -> TokenStream {
+    let (n, cols, rt, rcols, actions) = (
+        &f.name,
+        strs(&f.columns),
+        &f.ref_table,
+        strs(&f.ref_columns),
+        fk_actions(f),
+    );
+    quote!(op.create_foreign_key(#n, #table, #cols, #rt, #rcols) #actions;)
+}
+
+/// `op.drop_object(ObjectKind::..., name, table)`.
+fn drop_object_tokens(id: &crate::objects::ObjectId) -> TokenStream {
+    let (kind, name) = (object_kind_tokens(id.kind), &id.name);
+    let table = id
+        .table
+        .as_ref()
+        .map_or_else(|| quote!(None), |t| quote!(Some(#t)));
+    quote!(op.drop_object(#kind, #name, #table);)
 }
 
 /// SQL as a string literal: a raw string when it spans lines or holds quotes, so that a

@@ -398,9 +398,40 @@ fn diff_partitioning(expected: &Table, actual: &Table, rules: Equality, out: &mu
     };
     if !same_of {
         out.push(Difference::changed(
-            format!("{t}"),
+            t.to_string(),
             show(of(&expected.partition_of).as_deref()),
             show(of(&actual.partition_of).as_deref()),
+        ));
+    }
+}
+
+/// A column's identity, and its sequence's options.
+fn diff_sequence_and_identity(
+    t: &str,
+    c: &crate::schema::Column,
+    a: &crate::schema::Column,
+    rules: Equality,
+    out: &mut Vec<Difference>,
+) {
+    let same_sequence = if rules.exact_expressions {
+        a.sequence == c.sequence
+    } else {
+        a.sequence.is_some() == c.sequence.is_some()
+    };
+    if !same_sequence {
+        let show = |s: &Option<String>| s.clone().unwrap_or_else(|| "defaults".into());
+        out.push(Difference::changed(
+            format!("column {t}.{} sequence options", c.name),
+            show(&c.sequence),
+            show(&a.sequence),
+        ));
+    }
+    if a.identity != c.identity {
+        let show = |i: Option<crate::schema::Identity>| i.map_or("not an identity", |i| i.sql());
+        out.push(Difference::changed(
+            format!("column {t}.{} identity", c.name),
+            show(c.identity),
+            show(a.identity),
         ));
     }
 }
@@ -453,28 +484,7 @@ fn diff_columns(expected: &Table, actual: &Table, rules: Equality, out: &mut Vec
                 show(&a.generated),
             ));
         }
-        let same_sequence = if rules.exact_expressions {
-            a.sequence == c.sequence
-        } else {
-            a.sequence.is_some() == c.sequence.is_some()
-        };
-        if !same_sequence {
-            let show = |s: &Option<String>| s.clone().unwrap_or_else(|| "defaults".into());
-            out.push(Difference::changed(
-                format!("column {t}.{} sequence options", c.name),
-                show(&c.sequence),
-                show(&a.sequence),
-            ));
-        }
-        if a.identity != c.identity {
-            let show =
-                |i: Option<crate::schema::Identity>| i.map_or("not an identity", |i| i.sql());
-            out.push(Difference::changed(
-                format!("column {t}.{} identity", c.name),
-                show(c.identity),
-                show(a.identity),
-            ));
-        }
+        diff_sequence_and_identity(t, c, a, rules, out);
         if !rules.same_default(c.default.as_deref(), a.default.as_deref()) {
             let show = |d: &Option<String>| d.clone().unwrap_or_else(|| "no default".into());
             out.push(Difference::changed(

@@ -163,27 +163,7 @@ impl Schema {
                 table,
                 column,
                 comment,
-            } => {
-                let t = self
-                    .tables
-                    .get_mut(table)
-                    .ok_or_else(|| FoldError::NoTable(table.clone()))?;
-                match column {
-                    None => t.comment.clone_from(comment),
-                    Some(name) => {
-                        let c =
-                            t.columns
-                                .iter_mut()
-                                .find(|c| c.name == *name)
-                                .ok_or_else(|| FoldError::NoColumn {
-                                    table: table.clone(),
-                                    column: name.clone(),
-                                })?;
-                        c.comment.clone_from(comment);
-                    }
-                }
-                Ok(())
-            }
+            } => self.set_comment(table, column.as_deref(), comment.as_ref()),
             Op::CreateExtension { name } => {
                 if self.extensions.insert(name.clone()) {
                     Ok(())
@@ -257,6 +237,21 @@ impl Schema {
             .ok_or_else(|| FoldError::NoTable(name.to_owned()))?;
         self.objects
             .retain(|id, _| id.table.as_deref() != Some(name));
+        Ok(())
+    }
+
+    /// Sets (or removes) the comment of a table, or of one of its columns.
+    fn set_comment(
+        &mut self,
+        table: &str,
+        column: Option<&str>,
+        comment: Option<&String>,
+    ) -> Result<(), FoldError> {
+        let t = self.table_mut(table)?;
+        match column {
+            None => t.comment = comment.cloned(),
+            Some(name) => t.column_mut(table, name)?.comment = comment.cloned(),
+        }
         Ok(())
     }
 

@@ -55,6 +55,11 @@ pub(crate) trait SqlDialect: Sync {
         true
     }
 
+    /// Whether a live database of this dialect can be adopted (see [`Dialect::adoptable`]).
+    fn adoptable(&self) -> bool {
+        false
+    }
+
     /// The statement that opens a migration's transaction in a script.
     fn begin(&self) -> &'static str {
         "BEGIN"
@@ -116,6 +121,12 @@ impl Dialect {
     /// Whether the database keeps constraint names (see `--against-database`).
     pub fn keeps_constraint_names(self) -> bool {
         self.0.keeps_constraint_names()
+    }
+
+    /// Whether a live database of this dialect can be adopted (`capp-schema adopt`): its
+    /// catalog gives back everything a baseline must build.
+    pub fn adoptable(self) -> bool {
+        self.0.adoptable()
     }
 
     /// The statement opening a migration's transaction.

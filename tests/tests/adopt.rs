@@ -235,8 +235,8 @@ fn dump(url: &str) -> Vec<String> {
         current.push('\n');
         // A statement ends at a `;` outside a dollar-quoted body.
         if line.trim_end().ends_with(';')
-            && current.matches("$$").count() % 2 == 0
-            && current.matches("$function$").count() % 2 == 0
+            && current.matches("$$").count().is_multiple_of(2)
+            && current.matches("$function$").count().is_multiple_of(2)
         {
             statements.push(current.split_whitespace().collect::<Vec<_>>().join(" "));
             current.clear();

@@ -73,7 +73,6 @@ pub fn models_file(schema: &Schema) -> String {
     // A blank line between items, and after the header, as a person writes them.
     text.replace("}\n///", "}\n\n///")
         .replace("#![allow(dead_code)]\n", "#![allow(dead_code)]\n\n")
-        .replace("\nuse capp_schema", "\nuse capp_schema")
         .replace("TableModel};\n", "TableModel};\n\n")
 }
 
@@ -118,48 +117,10 @@ fn table_model(table: &Table, enum_names: &[String], chain: &TokenStream) -> Tok
     for index in table.indexes.iter().filter(|i| !column_index(i)) {
         table_level.push(index_tokens(index));
     }
-    let fields = table.columns.iter().map(|c| {
-        let mut keys: Vec<TokenStream> = Vec::new();
-        let field = field_name(&c.name);
-        if field != c.name {
-            let name = &c.name;
-            keys.push(quote!(name = #name));
-        }
-        if !key_on_table && table.primary_key.contains(&c.name) {
-            keys.push(quote!(primary_key));
-        }
-        let (rust, type_keys) = rust_type(&c.ty, enum_names);
-        keys.extend(type_keys);
-        keys.extend(column_settings(c));
-        if let Some(u) = table.uniques.iter().find(|u| u.columns == [c.name.clone()]) {
-            let name = &u.name;
-            keys.push(quote!(unique = #name));
-        }
-        if let Some(i) = table
-            .indexes
-            .iter()
-            .find(|i| column_index(i) && i.columns == [c.name.clone()])
-        {
-            let name = &i.name;
-            keys.push(quote!(index = #name));
-        }
-        if let Some(fk) = table
-            .foreign_keys
-            .iter()
-            .filter(on_column)
-            .find(|fk| fk.columns == [c.name.clone()])
-        {
-            keys.extend(column_foreign_key(fk));
-        }
-        let rust = if c.nullable {
-            quote!(Option<#rust>)
-        } else {
-            rust
-        };
-        let field = ident(&field);
-        let attr = (!keys.is_empty()).then(|| quote!(#[column(#(#keys),*)]));
-        quote!(#attr pub #field: #rust,)
-    });
+    let fields = table
+        .columns
+        .iter()
+        .map(|c| field_tokens(table, c, enum_names, key_on_table));
     let mut struct_name = camel(t);
     if enum_names.contains(&struct_name) {
         struct_name.push_str("Row");
@@ -176,6 +137,59 @@ fn table_model(table: &Table, enum_names: &[String], chain: &TokenStream) -> Tok
         #[table(name = #t, chain = #chain #(, #table_level)*)]
         pub struct #struct_ident { #(#fields)* }
     }
+}
+
+/// One column's field with its `#[column(...)]` keys.
+fn field_tokens(
+    table: &Table,
+    c: &crate::schema::Column,
+    enum_names: &[String],
+    key_on_table: bool,
+) -> TokenStream {
+    let has_column = |name: &String| table.columns.iter().any(|c| c.name == *name);
+    let on_column = |fk: &&crate::schema::ForeignKey| {
+        fk.columns.len() == 1 && fk.ref_columns.len() == 1 && has_column(&fk.columns[0])
+    };
+    let mut keys: Vec<TokenStream> = Vec::new();
+    let field = field_name(&c.name);
+    if field != c.name {
+        let name = &c.name;
+        keys.push(quote!(name = #name));
+    }
+    if !key_on_table && table.primary_key.contains(&c.name) {
+        keys.push(quote!(primary_key));
+    }
+    let (rust, type_keys) = rust_type(&c.ty, enum_names);
+    keys.extend(type_keys);
+    keys.extend(column_settings(c));
+    if let Some(u) = table.uniques.iter().find(|u| u.columns == [c.name.clone()]) {
+        let name = &u.name;
+        keys.push(quote!(unique = #name));
+    }
+    if let Some(i) = table
+        .indexes
+        .iter()
+        .find(|i| column_index(i) && i.columns == [c.name.clone()])
+    {
+        let name = &i.name;
+        keys.push(quote!(index = #name));
+    }
+    if let Some(fk) = table
+        .foreign_keys
+        .iter()
+        .filter(on_column)
+        .find(|fk| fk.columns == [c.name.clone()])
+    {
+        keys.extend(column_foreign_key(fk));
+    }
+    let rust = if c.nullable {
+        quote!(Option<#rust>)
+    } else {
+        rust
+    };
+    let field = ident(&field);
+    let attr = (!keys.is_empty()).then(|| quote!(#[column(#(#keys),*)]));
+    quote!(#attr pub #field: #rust,)
 }
 
 /// The table's own keys: comment, partitioning, logging, storage, row-level security.
@@ -362,7 +376,9 @@ fn rust_type(ty: &ColumnType, enum_names: &[String]) -> (TokenStream, Vec<TokenS
         ColumnType::Timestamp => (quote!(chrono::NaiveDateTime), vec![]),
         ColumnType::Time => (quote!(chrono::NaiveTime), vec![]),
         ColumnType::Interval => (
-            quote!(capp_schema::sqlx::postgres::types::PgInterval),
+            crate::backend::INTERVAL_RUST_TYPE
+                .parse()
+                .unwrap_or_else(|_| quote!(String)),
             vec![],
         ),
         ColumnType::Jsonb => (quote!(serde_json::Value), vec![]),

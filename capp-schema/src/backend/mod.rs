@@ -363,3 +363,8 @@ pub(crate) trait Backend: DataConnection + Send {
     /// Closes the connection.
     fn close(self: Box<Self>) -> BoxFuture<'static, Result<(), sqlx::Error>>;
 }
+
+/// The Rust type of an `INTERVAL` column in the models `capp-schema adopt` writes (the driver's;
+/// the model derive maps it by its name).
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
+pub(crate) const INTERVAL_RUST_TYPE: &str = "capp_schema::sqlx::postgres::types::PgInterval";

@@ -82,7 +82,7 @@ async fn run_adopt(args: AdoptArgs) -> Result<(), Error> {
         None => super::run::dot_env_url(Path::new(".env"))?.ok_or(Error::NoDatabaseUrl)?,
     };
     let url = DatabaseUrl::parse(&url)?;
-    if url.dialect() != crate::Dialect::POSTGRES {
+    if !url.dialect().adoptable() {
         return Err(Error::AdoptNeedsPostgres);
     }
     let config = Config {
@@ -101,21 +101,7 @@ async fn run_adopt(args: AdoptArgs) -> Result<(), Error> {
         ))?
         .versions;
     let _ = db.close().await;
-    let rev = match (&args.rev, alembic.as_slice()) {
-        (Some(rev), _) => rev.clone(),
-        (None, [one]) if one.bytes().all(|b| b.is_ascii_digit()) => one.clone(),
-        (None, [one]) => {
-            eprintln!(
-                "note: the database is at Alembic revision {one}, which is not a decimal id (Alembic's default ids are hexadecimal): the baseline is 0001. Stamping it replaces Alembic's revision in {}; keep Alembic's migration files until every database is adopted.",
-                args.version_table
-            );
-            "0001".to_owned()
-        }
-        (None, _) => "0001".to_owned(),
-    };
-    if rev.is_empty() || !rev.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::BadRev(rev));
-    }
+    let rev = baseline_rev(&args, &alembic)?;
     let name = match &args.name {
         Some(name) => name.clone(),
         None => crate_name(&args.into)?,
@@ -158,6 +144,27 @@ async fn run_adopt(args: AdoptArgs) -> Result<(), Error> {
         )?;
     }
     Ok(())
+}
+
+/// The baseline's revision: `--rev`, else the decimal revision Alembic reports, else `0001`
+/// (saying why when Alembic's is not decimal).
+fn baseline_rev(args: &AdoptArgs, alembic: &[String]) -> Result<String, Error> {
+    let rev = match (&args.rev, alembic) {
+        (Some(rev), _) => rev.clone(),
+        (None, [one]) if one.bytes().all(|b| b.is_ascii_digit()) => one.clone(),
+        (None, [one]) => {
+            eprintln!(
+                "note: the database is at Alembic revision {one}, which is not a decimal id (Alembic's default ids are hexadecimal): the baseline is 0001. Stamping it replaces Alembic's revision in {}; keep Alembic's migration files until every database is adopted.",
+                args.version_table
+            );
+            "0001".to_owned()
+        }
+        (None, _) => "0001".to_owned(),
+    };
+    if rev.is_empty() || !rev.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::BadRev(rev));
+    }
+    Ok(rev)
 }
 
 fn url_text(args: &AdoptArgs) -> Option<String> {

@@ -230,7 +230,7 @@ async fn sequence_options(conn: &mut PgConnection, schema: &mut Schema) -> Resul
         if c.identity.is_none() {
             continue;
         }
-        let options = crate::objects::sequence_options(
+        let options = options_of_sequence(
             &column_type,
             &ty,
             [start, increment, min, max, cache],
@@ -239,6 +239,45 @@ async fn sequence_options(conn: &mut PgConnection, schema: &mut Schema) -> Resul
         c.sequence = (!options.is_empty()).then_some(options);
     }
     Ok(())
+}
+
+/// The options of a column's sequence that differ from what `SERIAL` or `GENERATED ... AS
+/// IDENTITY` makes for a column of type `column_type`: a sequence of that type from 1 (or, going
+/// down, from -1), by 1, over the type's range, one value cached, not cycling. `values` are the
+/// start, increment, minimum, maximum and cache, as `pg_sequence` holds them.
+fn options_of_sequence(column_type: &str, ty: &str, values: [i64; 5], cycle: bool) -> String {
+    let [start, increment, min, max, cache] = values;
+    let range = |ty: &str| match ty {
+        "smallint" => (i64::from(i16::MIN), i64::from(i16::MAX)),
+        "integer" => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        _ => (i64::MIN, i64::MAX),
+    };
+    let (low, high) = range(ty);
+    let (default_min, default_max) = if increment > 0 { (1, high) } else { (low, -1) };
+    let default_start = if increment > 0 { min } else { max };
+    let mut parts = Vec::new();
+    if ty != column_type {
+        parts.push(format!("AS {ty}"));
+    }
+    if increment != 1 {
+        parts.push(format!("INCREMENT BY {increment}"));
+    }
+    if min != default_min {
+        parts.push(format!("MINVALUE {min}"));
+    }
+    if max != default_max {
+        parts.push(format!("MAXVALUE {max}"));
+    }
+    if start != default_start {
+        parts.push(format!("START WITH {start}"));
+    }
+    if cache != 1 {
+        parts.push(format!("CACHE {cache}"));
+    }
+    if cycle {
+        parts.push("CYCLE".to_owned());
+    }
+    parts.join(" ")
 }
 
 /// Primary keys, unique, foreign-key and check constraints, without the ones a partition (or a
@@ -388,4 +427,35 @@ fn index_elements(definition: &str) -> Option<String> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::options_of_sequence as sequence_options;
+
+    #[test]
+    fn sequence_options_are_only_what_differs_from_the_defaults() {
+        let max = i64::MAX;
+        assert_eq!(
+            sequence_options("bigint", "bigint", [1, 1, 1, max, 1], false),
+            ""
+        );
+        assert_eq!(
+            sequence_options("integer", "bigint", [1, 1, 1, max, 1], false),
+            "AS bigint"
+        );
+        assert_eq!(
+            sequence_options("bigint", "bigint", [10_000_000, 1, 1, max, 1], false),
+            "START WITH 10000000"
+        );
+        assert_eq!(
+            sequence_options(
+                "integer",
+                "integer",
+                [-1, -1, i64::from(i32::MIN), -1, 20],
+                true
+            ),
+            "INCREMENT BY -1 CACHE 20 CYCLE"
+        );
+    }
 }

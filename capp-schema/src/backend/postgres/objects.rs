@@ -25,9 +25,33 @@ macro_rules! not_an_extensions {
 
 /// Every named object of the current schema, and which tables have row-level security.
 pub(super) async fn read(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sqlx::Error> {
+    let mut objects = Vec::new();
+    views(conn, &mut objects).await?;
+    routines(conn, &mut objects).await?;
+    operators(conn, &mut objects).await?;
+    triggers_and_view_indexes(conn, &mut objects).await?;
     let mut add = |kind, name: String, table: Option<String>, definition: String| {
-        let object = SqlObject::new(kind, name, table.as_deref(), definition);
+        objects.push(SqlObject::new(kind, name, table.as_deref(), definition));
+    };
+    for (name, definition) in sequences(conn).await? {
+        add(ObjectKind::Sequence, name, None, definition);
+    }
+    for (name, definition) in domains(conn).await? {
+        add(ObjectKind::Domain, name, None, definition);
+    }
+    for (name, table, definition) in policies(conn).await? {
+        add(ObjectKind::Policy, name, Some(table), definition);
+    }
+    for object in objects {
         schema.objects.insert(object.id.clone(), object);
+    }
+    row_security(conn, schema).await
+}
+
+/// Views and materialized views, with their queries.
+async fn views(conn: &mut PgConnection, out: &mut Vec<SqlObject>) -> Result<(), sqlx::Error> {
+    let mut add = |kind, name: String, table: Option<String>, definition: String| {
+        out.push(SqlObject::new(kind, name, table.as_deref(), definition));
     };
     // Views and materialized views: their queries.
     let views: Vec<(String, String, String)> = sqlx::query_as(concat!(
@@ -48,6 +72,14 @@ pub(super) async fn read(conn: &mut PgConnection, schema: &mut Schema) -> Result
         };
         add(kind, name, None, trimmed(&query));
     }
+    Ok(())
+}
+
+/// Functions, procedures and aggregates.
+async fn routines(conn: &mut PgConnection, out: &mut Vec<SqlObject>) -> Result<(), sqlx::Error> {
+    let mut add = |kind, name: String, table: Option<String>, definition: String| {
+        out.push(SqlObject::new(kind, name, table.as_deref(), definition));
+    };
     // Functions and procedures (aggregates have no `pg_get_functiondef`).
     let functions: Vec<(String, String)> = sqlx::query_as(concat!(
         "SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
@@ -84,6 +116,14 @@ pub(super) async fn read(conn: &mut PgConnection, schema: &mut Schema) -> Result
     for (signature, definition) in aggregates {
         add(ObjectKind::Function, signature, None, definition);
     }
+    Ok(())
+}
+
+/// Operators.
+async fn operators(conn: &mut PgConnection, out: &mut Vec<SqlObject>) -> Result<(), sqlx::Error> {
+    let mut add = |kind, name: String, table: Option<String>, definition: String| {
+        out.push(SqlObject::new(kind, name, table.as_deref(), definition));
+    };
     // Operators, as the `CREATE OPERATOR` that makes each.
     let operators: Vec<(String, String)> = sqlx::query_as(concat!(
         "SELECT o.oprname || '(' || coalesce(format_type(NULLIF(o.oprleft, 0), NULL), 'NONE') || ', '
@@ -107,6 +147,17 @@ pub(super) async fn read(conn: &mut PgConnection, schema: &mut Schema) -> Result
     for (signature, definition) in operators {
         add(ObjectKind::Operator, signature, None, definition);
     }
+    Ok(())
+}
+
+/// Triggers, and indexes on materialized views.
+async fn triggers_and_view_indexes(
+    conn: &mut PgConnection,
+    out: &mut Vec<SqlObject>,
+) -> Result<(), sqlx::Error> {
+    let mut add = |kind, name: String, table: Option<String>, definition: String| {
+        out.push(SqlObject::new(kind, name, table.as_deref(), definition));
+    };
     // Triggers a user made: not the ones behind foreign keys, nor the clones a partition gets
     // of its parent's.
     let triggers: Vec<(String, String, String)> = sqlx::query_as(concat!(
@@ -136,16 +187,7 @@ pub(super) async fn read(conn: &mut PgConnection, schema: &mut Schema) -> Result
     for (name, view, definition) in view_indexes {
         add(ObjectKind::ViewIndex, name, Some(view), definition);
     }
-    for (name, definition) in sequences(conn).await? {
-        add(ObjectKind::Sequence, name, None, definition);
-    }
-    for (name, definition) in domains(conn).await? {
-        add(ObjectKind::Domain, name, None, definition);
-    }
-    for (name, table, definition) in policies(conn).await? {
-        add(ObjectKind::Policy, name, Some(table), definition);
-    }
-    row_security(conn, schema).await
+    Ok(())
 }
 
 /// The definition as the catalog gives it, without the surrounding blanks and the final `;`.

@@ -1,6 +1,6 @@
 //! PostgreSQL's SQL: every operation in place, enum types as types.
 
-use crate::objects::{ObjectKind, row_security_sql};
+use crate::objects::{ObjectId, ObjectKind, RowSecurity, SqlObject};
 use crate::ops::ColumnChange;
 use crate::ops::Operation;
 use crate::render::{
@@ -19,6 +19,10 @@ impl SqlDialect for Postgres {
 
     fn backup_hint(&self) -> &'static str {
         "back it up first (pg_dump)"
+    }
+
+    fn adoptable(&self) -> bool {
+        true
     }
 
     fn column_type(&self, ty: &ColumnType) -> String {
@@ -74,7 +78,7 @@ impl SqlDialect for Postgres {
             // As pg_dump does: a body may use what is created after it.
             Operation::CreateObject(object) if object.id.kind == ObjectKind::Function => vec![
                 "SET LOCAL check_function_bodies = off".to_owned(),
-                object.create_sql(),
+                create_object_sql(object),
             ],
             Operation::SetRowSecurity { table, to } => row_security_sql(table, *to),
             other => vec![simple(self, other)],
@@ -103,6 +107,67 @@ impl SqlDialect for Postgres {
             "BIGSERIAL PRIMARY KEY",
             "TIMESTAMPTZ NOT NULL DEFAULT now()",
         )
+    }
+}
+
+// Named SQL objects.
+
+/// The statement that creates `object`.
+pub(super) fn create_object_sql(object: &SqlObject) -> String {
+    let name = ident(&object.id.name);
+    let def = object.definition.trim().trim_end_matches(';').trim_end();
+    match object.id.kind {
+        ObjectKind::Sequence => format!("CREATE SEQUENCE {name} {def}"),
+        ObjectKind::Domain => format!("CREATE DOMAIN {name} AS {def}"),
+        ObjectKind::View => format!("CREATE VIEW {name} AS {def}"),
+        ObjectKind::MaterializedView => format!("CREATE MATERIALIZED VIEW {name} AS {def}"),
+        ObjectKind::Function
+        | ObjectKind::Operator
+        | ObjectKind::ViewIndex
+        | ObjectKind::Trigger
+        | ObjectKind::Policy => def.to_owned(),
+    }
+}
+
+/// The statement that drops the object `id`.
+pub(super) fn drop_object_sql(id: &ObjectId) -> String {
+    let name = ident(&id.name);
+    let on = id.table.as_deref().map(ident).unwrap_or_default();
+    match id.kind {
+        ObjectKind::Sequence => format!("DROP SEQUENCE {name}"),
+        ObjectKind::Domain => format!("DROP DOMAIN {name}"),
+        // The signature as written: `touch(integer, text)`; `ROUTINE` drops functions and
+        // procedures alike.
+        ObjectKind::Function => format!("DROP ROUTINE {}", id.name),
+        // `~<<(text, text)` is dropped as `DROP OPERATOR ~<< (text, text)`.
+        ObjectKind::Operator => {
+            let (symbol, arguments) = id.name.split_once('(').unwrap_or((&id.name, ")"));
+            format!("DROP OPERATOR {symbol} ({arguments}")
+        }
+        ObjectKind::View => format!("DROP VIEW {name}"),
+        ObjectKind::MaterializedView => format!("DROP MATERIALIZED VIEW {name}"),
+        ObjectKind::ViewIndex => format!("DROP INDEX {name}"),
+        ObjectKind::Trigger => format!("DROP TRIGGER {name} ON {on}"),
+        ObjectKind::Policy => format!("DROP POLICY {name} ON {on}"),
+    }
+}
+
+/// The statements that set `table`'s row-level security to `to`.
+fn row_security_sql(table: &str, to: Option<RowSecurity>) -> Vec<String> {
+    let alter = |rest: &str| format!("ALTER TABLE {} {rest}", ident(table));
+    match to {
+        None => vec![
+            alter("NO FORCE ROW LEVEL SECURITY"),
+            alter("DISABLE ROW LEVEL SECURITY"),
+        ],
+        Some(RowSecurity::Enabled) => vec![
+            alter("ENABLE ROW LEVEL SECURITY"),
+            alter("NO FORCE ROW LEVEL SECURITY"),
+        ],
+        Some(RowSecurity::Forced) => vec![
+            alter("ENABLE ROW LEVEL SECURITY"),
+            alter("FORCE ROW LEVEL SECURITY"),
+        ],
     }
 }
 
@@ -182,8 +247,8 @@ fn simple(d: &Postgres, op: &Operation) -> String {
             format!("ALTER TYPE {} ADD VALUE {}", ident(name), sql_string(value))
         }
         Operation::Execute { sql } => sql.clone(),
-        Operation::CreateObject(object) => object.create_sql(),
-        Operation::DropObject(id) => crate::objects::drop_sql(id),
+        Operation::CreateObject(object) => create_object_sql(object),
+        Operation::DropObject(id) => drop_object_sql(id),
         Operation::CreateTable(_)
         | Operation::SetRowSecurity { .. }
         | Operation::AlterColumn { .. }
@@ -315,6 +380,32 @@ fn comments(table: &Table) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::{create_object_sql, drop_object_sql};
+    use crate::objects::{ObjectKind, SqlObject};
+
+    #[test]
+    fn each_kind_creates_and_drops_by_name() {
+        let view = SqlObject::new(ObjectKind::View, "active", None, "SELECT 1;");
+        assert_eq!(
+            create_object_sql(&view),
+            "CREATE VIEW \"active\" AS SELECT 1"
+        );
+        assert_eq!(drop_object_sql(&view.id), "DROP VIEW \"active\"");
+        let trigger = SqlObject::new(
+            ObjectKind::Trigger,
+            "touch",
+            Some("users"),
+            "CREATE TRIGGER touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION t()",
+        );
+        assert_eq!(
+            drop_object_sql(&trigger.id),
+            "DROP TRIGGER \"touch\" ON \"users\""
+        );
+        assert_eq!(trigger.id.to_string(), "trigger touch on users");
+        let function = SqlObject::new(ObjectKind::Function, "t()", None, "CREATE FUNCTION t() ...");
+        assert_eq!(drop_object_sql(&function.id), "DROP ROUTINE t()");
+    }
+
     use crate::Operations;
     use crate::render::fixtures::users;
     use crate::render::{Dialect, ident, render};

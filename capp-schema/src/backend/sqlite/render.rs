@@ -197,9 +197,9 @@ fn batch(d: &Sqlite, old: &Table, new: &Table) -> Vec<String> {
     out
 }
 
-/// What SQLite does not have (extensions, array, identity and generated columns, index methods
-/// and included columns): an error naming the object, never a silent approximation.
-fn refuse_unsupported(op: &Operation) -> Result<(), FoldError> {
+/// PostgreSQL's objects SQLite has no counterpart of: extensions, named SQL objects, row-level
+/// security, partitions.
+fn refuse_postgres_objects(op: &Operation) -> Result<(), FoldError> {
     if let Operation::CreateExtension { name } | Operation::DropExtension { name } = op {
         return Err(FoldError::NotSupported {
             what: format!(
@@ -239,6 +239,13 @@ fn refuse_unsupported(op: &Operation) -> Result<(), FoldError> {
         }
         _ => {}
     }
+    Ok(())
+}
+
+/// What SQLite does not have (extensions, array, identity and generated columns, index methods
+/// and included columns): an error naming the object, never a silent approximation.
+fn refuse_unsupported(op: &Operation) -> Result<(), FoldError> {
+    refuse_postgres_objects(op)?;
     let columns: Vec<(&str, &Column)> = match op {
         Operation::CreateTable(table) => table
             .columns

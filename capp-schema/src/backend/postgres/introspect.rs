@@ -68,55 +68,38 @@ async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
         Option<String>,
         Option<String>,
         bool,
-        bool,
     );
     let columns: Vec<ColumnRow> = sqlx::query_as(
         "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
                 pg_get_expr(d.adbin, d.adrelid), a.attidentity::text,
-                col_description(c.oid, a.attnum), obj_description(c.oid, 'pg_class'),
-                a.attgenerated = 's',
-                pg_get_serial_sequence(quote_ident(c.relname), a.attname) IS NOT NULL
+                cd.description, td.description,
+                a.attgenerated = 's'
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
          LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+         LEFT JOIN pg_description cd ON cd.classoid = 'pg_class'::regclass AND cd.objoid = c.oid
+              AND cd.objsubid = a.attnum
+         LEFT JOIN pg_description td ON td.classoid = 'pg_class'::regclass AND td.objoid = c.oid
+              AND td.objsubid = 0
          WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
          ORDER BY c.relname, a.attnum",
     )
     .persistent(false)
     .fetch_all(&mut *conn)
     .await?;
-    for (
-        table,
-        name,
-        ty,
-        nullable,
-        default,
-        identity,
-        comment,
-        table_comment,
-        generated,
-        owns_sequence,
-    ) in columns
+    for (table, name, ty, nullable, default, identity, comment, table_comment, generated) in columns
     {
-        // A serial column owns a sequence whose next value is its default (an identity column
-        // owns one too, with no default).
-        let serial = identity.is_empty()
-            && owns_sequence
-            && default
-                .as_deref()
-                .is_some_and(|d| d.starts_with("nextval("));
-        // A generated column's expression is where a default would be; a serial column's
-        // default takes the next value of the sequence it owns.
-        let (default, generated) = match (generated, serial) {
-            (true, _) => (None, default),
-            (false, true) => (None, None),
-            (false, false) => (default, None),
+        // A generated column's expression is where a default would be. (Serial columns are
+        // told by their sequences, in `sequence_options`.)
+        let (default, generated) = if generated {
+            (None, default)
+        } else {
+            (default, None)
         };
         let ty = ColumnType::from_sql(&ty, &schema.enums);
         let identity = match identity.as_str() {
             "a" => Some(Identity::Always),
             "d" => Some(Identity::ByDefault),
-            _ if serial => Some(Identity::Serial),
             _ => None,
         };
         schema.push_read_column(
@@ -190,8 +173,9 @@ async fn storage(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
     Ok(())
 }
 
-/// The options of identity and serial columns' sequences where they are not what `SERIAL` or
-/// `GENERATED ... AS IDENTITY` would make.
+/// Serial columns (a column that owns a sequence whose next value is its default; an identity
+/// column owns one too, with no default), and the options of identity and serial columns'
+/// sequences where they are not what `SERIAL` or `GENERATED ... AS IDENTITY` would make.
 async fn sequence_options(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sqlx::Error> {
     type SequenceRow = (
         String,
@@ -204,11 +188,12 @@ async fn sequence_options(conn: &mut PgConnection, schema: &mut Schema) -> Resul
         i64,
         i64,
         bool,
+        String,
     );
     let rows: Vec<SequenceRow> = sqlx::query_as(
         "SELECT t.relname::text, a.attname::text, format_type(a.atttypid, NULL),
                 format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
-                s.seqcache, s.seqcycle
+                s.seqcache, s.seqcycle, d.deptype::text
          FROM pg_depend d JOIN pg_class seq ON seq.oid = d.objid
          JOIN pg_sequence s ON s.seqrelid = seq.oid JOIN pg_class t ON t.oid = d.refobjid
          JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
@@ -219,7 +204,9 @@ async fn sequence_options(conn: &mut PgConnection, schema: &mut Schema) -> Resul
     .persistent(false)
     .fetch_all(&mut *conn)
     .await?;
-    for (table, column, column_type, ty, start, increment, min, max, cache, cycle) in rows {
+    for (table, column, column_type, ty, start, increment, min, max, cache, cycle, dependency) in
+        rows
+    {
         let Some(c) = schema
             .tables
             .get_mut(&table)
@@ -227,6 +214,16 @@ async fn sequence_options(conn: &mut PgConnection, schema: &mut Schema) -> Resul
         else {
             continue;
         };
+        let serial = dependency == "a"
+            && c.identity.is_none()
+            && c.default
+                .as_deref()
+                .is_some_and(|d| d.starts_with("nextval("));
+        if serial {
+            // Its default takes the next value of the sequence it owns: part of being serial.
+            c.identity = Some(Identity::Serial);
+            c.default = None;
+        }
         if c.identity.is_none() {
             continue;
         }
@@ -292,8 +289,11 @@ async fn constraints(conn: &mut PgConnection, schema: &mut Schema) -> Result<(),
         Vec<String>,
         String,
         String,
-        String,
+        Option<String>,
+        bool,
+        bool,
     );
+    // The definition is deparsed for checks only, the costly part of this query.
     let constraints: Vec<ConstraintRow> = sqlx::query_as(
         "SELECT c.relname::text, con.conname::text, con.contype::text,
             ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
@@ -301,7 +301,9 @@ async fn constraints(conn: &mut PgConnection, schema: &mut Schema) -> Result<(),
             fc.relname::text,
             ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
                   JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord),
-            con.confdeltype::text, con.confupdtype::text, pg_get_constraintdef(con.oid)
+            con.confdeltype::text, con.confupdtype::text,
+            CASE WHEN con.contype = 'c' THEN pg_get_constraintdef(con.oid) END,
+            con.condeferrable, con.condeferred
          FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
          JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_class fc ON fc.oid = con.confrelid
          WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f', 'c')
@@ -311,8 +313,19 @@ async fn constraints(conn: &mut PgConnection, schema: &mut Schema) -> Result<(),
     .persistent(false)
     .fetch_all(&mut *conn)
     .await?;
-    for (table, name, kind, columns, ref_table, ref_columns, on_delete, on_update, definition) in
-        constraints
+    for (
+        table,
+        name,
+        kind,
+        columns,
+        ref_table,
+        ref_columns,
+        on_delete,
+        on_update,
+        definition,
+        deferrable,
+        deferred,
+    ) in constraints
     {
         let Some(t) = schema.tables.get_mut(&table) else {
             continue;
@@ -327,26 +340,25 @@ async fn constraints(conn: &mut PgConnection, schema: &mut Schema) -> Result<(),
                 ref_columns,
                 on_delete: Action::from_sql(&on_delete),
                 on_update: Action::from_sql(&on_update),
-                deferrable: if definition.contains("INITIALLY DEFERRED") {
-                    Some(Deferral::InitiallyDeferred)
-                } else if definition.contains("DEFERRABLE")
-                    && !definition.contains("NOT DEFERRABLE")
-                {
-                    Some(Deferral::InitiallyImmediate)
-                } else {
-                    None
+                deferrable: match (deferrable, deferred) {
+                    (true, true) => Some(Deferral::InitiallyDeferred),
+                    (true, false) => Some(Deferral::InitiallyImmediate),
+                    (false, _) => None,
                 },
             }),
             // `CHECK (expr)` as the catalog writes it: the expression, without the keyword and
             // the validation state (a `NOT VALID` check is read as a check).
-            _ => t.checks.push(Check {
-                name,
-                expr: definition
-                    .strip_prefix("CHECK ")
-                    .unwrap_or(&definition)
-                    .trim_end_matches(" NOT VALID")
-                    .to_owned(),
-            }),
+            _ => {
+                let definition = definition.unwrap_or_default();
+                t.checks.push(Check {
+                    name,
+                    expr: definition
+                        .strip_prefix("CHECK ")
+                        .unwrap_or(&definition)
+                        .trim_end_matches(" NOT VALID")
+                        .to_owned(),
+                });
+            }
         }
     }
     Ok(())

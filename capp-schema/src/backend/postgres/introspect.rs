@@ -346,22 +346,23 @@ async fn constraints(conn: &mut PgConnection, schema: &mut Schema) -> Result<(),
                     (false, _) => None,
                 },
             }),
-            // `CHECK (expr)` as the catalog writes it: the expression, without the keyword and
-            // the validation state (a `NOT VALID` check is read as a check).
-            _ => {
-                let definition = definition.unwrap_or_default();
-                t.checks.push(Check {
-                    name,
-                    expr: definition
-                        .strip_prefix("CHECK ")
-                        .unwrap_or(&definition)
-                        .trim_end_matches(" NOT VALID")
-                        .to_owned(),
-                });
-            }
+            _ => t.checks.push(Check {
+                name,
+                expr: check_expression(definition.as_deref().unwrap_or_default()),
+            }),
         }
     }
     Ok(())
+}
+
+/// A check's expression from `CHECK (expr)` as the catalog writes it: without the keyword and the
+/// validation state (a `NOT VALID` check is read as a check).
+fn check_expression(definition: &str) -> String {
+    definition
+        .strip_prefix("CHECK ")
+        .unwrap_or(definition)
+        .trim_end_matches(" NOT VALID")
+        .to_owned()
 }
 
 /// Indexes that back no constraint.

@@ -231,7 +231,11 @@ fn undo(op: &Operation, head: &Schema) -> Option<Operation> {
             table: table.clone(),
             column: head.tables.get(table)?.get_column(column)?.clone(),
         },
-        Operation::AlterColumn { table, column, .. } => restore_column(head, table, column)?,
+        Operation::AlterColumn {
+            table,
+            column,
+            change,
+        } => restore_column(head, table, column, change)?,
         Operation::CreateIndex { index, .. } => Operation::DropIndex {
             name: index.name.clone(),
             concurrently: false,
@@ -292,7 +296,12 @@ fn undo(op: &Operation, head: &Schema) -> Option<Operation> {
 }
 
 /// The `alter_column` that gives a column back its type, nullability and default in `head`.
-fn restore_column(head: &Schema, table: &str, column: &str) -> Option<Operation> {
+fn restore_column(
+    head: &Schema,
+    table: &str,
+    column: &str,
+    change: &ColumnChange,
+) -> Option<Operation> {
     let old = head.tables.get(table)?.get_column(column)?;
     Some(Operation::AlterColumn {
         table: table.to_owned(),
@@ -301,6 +310,8 @@ fn restore_column(head: &Schema, table: &str, column: &str) -> Option<Operation>
             ty: Some(old.ty.clone()),
             nullable: Some(old.nullable),
             default: Some(old.default.clone()),
+            // (The statistics target only where the upgrade changed it.)
+            statistics: change.statistics.map(|_| old.statistics),
         },
     })
 }
@@ -537,6 +548,9 @@ fn column_change(t: &str, before: &Column, after: &Column, rules: Equality, plan
     if !rules.same_default(before.default.as_deref(), after.default.as_deref()) {
         change.default = Some(after.default.clone());
     }
+    if before.statistics != after.statistics {
+        change.statistics = Some(after.statistics);
+    }
     if change != ColumnChange::default() {
         plan.upgrade.push(Operation::AlterColumn {
             table: t.to_owned(),
@@ -616,7 +630,11 @@ fn column_settings(column: &Column) -> TokenStream {
     let comment = column.comment.as_ref().map(|c| quote!(.comment(#c)));
     let generated = column.generated.as_ref().map(|g| quote!(.generated(#g)));
     let sequence = column.sequence.as_ref().map(|s| quote!(.sequence(#s)));
-    quote!(#not_null #default #identity #sequence #generated #comment)
+    let statistics = column.statistics.map(|s| {
+        let s = proc_macro2::Literal::i32_unsuffixed(s);
+        quote!(.statistics(#s))
+    });
+    quote!(#not_null #default #identity #sequence #generated #statistics #comment)
 }
 
 /// A foreign-key action as the Rust expression that names it.
@@ -656,7 +674,15 @@ fn index_settings(index: &Index) -> TokenStream {
     });
     let method = quote!(#method #(.expression(#expression))* #include);
     let predicate = index.predicate.as_ref().map(|p| quote!(.predicate(#p)));
-    quote!(#unique #method #predicate)
+    let statistics = index
+        .statistics
+        .iter()
+        .map(|(column, target)| {
+            let column = proc_macro2::Literal::u16_unsuffixed(*column);
+            let target = proc_macro2::Literal::i32_unsuffixed(*target);
+            quote!(.statistics(#column, #target))
+        });
+    quote!(#unique #method #predicate #(#statistics)*)
 }
 
 /// `op.create_table(...)` with the table's columns, keys, constraints and indexes.
@@ -727,7 +753,14 @@ fn alter_column_tokens(table: &str, column: &str, change: &ColumnChange) -> Toke
         Some(d) => quote!(.default_sql(#d)),
         None => quote!(.drop_default()),
     });
-    quote!(op.alter_column(#table, #column) #ty #nullable #default;)
+    let statistics = change.statistics.map(|s| match s {
+        Some(s) => {
+            let s = proc_macro2::Literal::i32_unsuffixed(s);
+            quote!(.statistics(#s))
+        }
+        None => quote!(.reset_statistics()),
+    });
+    quote!(op.alter_column(#table, #column) #ty #nullable #default #statistics;)
 }
 
 fn op_tokens(op: &Operation) -> TokenStream {

@@ -162,9 +162,9 @@ impl Equality {
             )
         };
         (
-            &a.name, &a.table, &a.columns, a.unique, &a.method, &a.include,
+            &a.name, &a.table, &a.columns, a.unique, &a.method, &a.include, &a.statistics,
         ) == (
-            &b.name, &b.table, &b.columns, b.unique, &b.method, &b.include,
+            &b.name, &b.table, &b.columns, b.unique, &b.method, &b.include, &b.statistics,
         ) && predicates
             && expressions
     }
@@ -485,6 +485,14 @@ fn diff_columns(expected: &Table, actual: &Table, rules: Equality, out: &mut Vec
             ));
         }
         diff_sequence_and_identity(t, c, a, rules, out);
+        if a.statistics != c.statistics {
+            let show = |s: Option<i32>| s.map_or_else(|| "the default".to_owned(), |s| s.to_string());
+            out.push(Difference::changed(
+                format!("column {t}.{} statistics target", c.name),
+                show(c.statistics),
+                show(a.statistics),
+            ));
+        }
         if !rules.same_default(c.default.as_deref(), a.default.as_deref()) {
             let show = |d: &Option<String>| d.clone().unwrap_or_else(|| "no default".into());
             out.push(Difference::changed(
@@ -678,6 +686,7 @@ mod tests {
             method: None,
             expression: None,
             include: Vec::new(),
+            statistics: Vec::new(),
         }
     }
 

@@ -401,6 +401,9 @@ impl Schema {
         if let Some(default) = &change.default {
             c.default = default.clone();
         }
+        if let Some(statistics) = change.statistics {
+            c.statistics = statistics;
+        }
         Ok(())
     }
 

@@ -13,6 +13,8 @@ pub struct ColumnChange {
     pub nullable: Option<bool>,
     /// `Some(None)` drops the default.
     pub default: Option<Option<String>>,
+    /// The planner's statistics target; `Some(None)` returns to the server's default.
+    pub statistics: Option<Option<i32>>,
 }
 
 impl ColumnChange {
@@ -39,6 +41,16 @@ impl ColumnChange {
     /// Drops the server default.
     pub fn drop_default(&mut self) -> &mut ColumnChange {
         self.default = Some(None);
+        self
+    }
+    /// Sets the planner's statistics target (PostgreSQL; nothing on SQLite).
+    pub fn statistics(&mut self, target: i32) -> &mut ColumnChange {
+        self.statistics = Some(Some(target));
+        self
+    }
+    /// Returns the statistics target to the server's default.
+    pub fn reset_statistics(&mut self) -> &mut ColumnChange {
+        self.statistics = Some(None);
         self
     }
 }
@@ -338,6 +350,7 @@ impl Operations {
             method: None,
             expression: None,
             include: Vec::new(),
+            statistics: Vec::new(),
         };
         match self.push(Operation::CreateIndex {
             index,

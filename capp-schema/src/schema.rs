@@ -201,6 +201,9 @@ pub struct Column {
     /// For an identity or serial column, the options of its sequence where they are not the
     /// defaults (`AS bigint START WITH 10000000`), as `CREATE SEQUENCE` spells them.
     pub sequence: Option<String>,
+    /// The planner's statistics target for the column (`SET STATISTICS`, PostgreSQL); `None`
+    /// is the server's default.
+    pub statistics: Option<i32>,
 }
 
 /// How an identity column takes its values.
@@ -238,7 +241,15 @@ impl Column {
             comment: None,
             generated: None,
             sequence: None,
+            statistics: None,
         }
+    }
+
+    /// Sets the planner's statistics target for the column (`ALTER COLUMN ... SET STATISTICS`,
+    /// PostgreSQL; SQLite has no such target, and it is nothing there).
+    pub fn statistics(&mut self, target: i32) -> &mut Column {
+        self.statistics = Some(target);
+        self
     }
 
     /// Sets the options of an identity or serial column's sequence (`AS bigint START WITH
@@ -350,6 +361,9 @@ pub struct Index {
     pub expression: Option<String>,
     /// Columns stored in the index but not part of its key (`INCLUDE (...)`, PostgreSQL).
     pub include: Vec<String>,
+    /// Planner statistics targets of the index's expression columns, as (column number from 1,
+    /// target): `ALTER INDEX ... ALTER COLUMN 1 SET STATISTICS 3000` (PostgreSQL).
+    pub statistics: Vec<(u16, i32)>,
 }
 
 impl Index {
@@ -372,6 +386,15 @@ impl Index {
     /// Sets the index's elements as SQL: `lower(email)`, `created_at DESC, id`.
     pub fn expression(&mut self, elements: impl Into<String>) -> &mut Index {
         self.expression = Some(elements.into());
+        self
+    }
+
+    /// Sets the planner's statistics target of the index's expression column `column` (from 1)
+    /// (PostgreSQL; SQLite has none, and it is nothing there).
+    pub fn statistics(&mut self, column: u16, target: i32) -> &mut Index {
+        self.statistics.retain(|(c, _)| *c != column);
+        self.statistics.push((column, target));
+        self.statistics.sort_unstable();
         self
     }
 
@@ -620,6 +643,7 @@ impl Table {
             method: None,
             expression: None,
             include: Vec::new(),
+            statistics: Vec::new(),
         });
         self.indexes.last_mut().expect("an index was just pushed")
     }

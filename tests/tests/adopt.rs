@@ -28,9 +28,6 @@ const KNOWN: [(&str, &[&str], &[&str]); 3] = [
     (
         "danbooru",
         &[
-            // Planner statistics targets are not adopted.
-            "ALTER INDEX public.index_posts_on_string_to_array_tag_string ALTER COLUMN 1 SET STATISTICS 3000;",
-            "ALTER TABLE ONLY public.good_jobs ALTER COLUMN finished_at SET STATISTICS 1000;",
             // The serial sequence of a table made UNLOGGED after it was created stays logged in
             // the source; `CREATE UNLOGGED TABLE` makes it unlogged.
             "CREATE SEQUENCE public.rate_limits_id_seq START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1;",
@@ -272,7 +269,7 @@ const CATALOG: [(&str, &str); 13] = [
     ),
     (
         "columns",
-        "SELECT c.relname || '.' || a.attname, concat_ws(' ', format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated, a.attstattarget, col_description(c.oid, a.attnum), (SELECT count(*) FROM pg_attribute b WHERE b.attrelid = a.attrelid AND b.attnum > 0 AND NOT b.attisdropped AND b.attnum <= a.attnum)) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped AND c.relname NOT IN ('alembic_version') AND c.relname NOT LIKE 'capp_schema_history%'",
+        "SELECT c.relname || '.' || a.attname, concat_ws(' ', format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated, a.attstattarget, col_description(c.oid, a.attnum), (SELECT count(*) FROM pg_attribute b WHERE b.attrelid = a.attrelid AND b.attnum > 0 AND NOT b.attisdropped AND b.attnum <= a.attnum)) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'i', 'I') AND a.attnum > 0 AND NOT a.attisdropped AND c.relname NOT LIKE 'alembic_version%' AND c.relname NOT LIKE 'capp_schema_history%'",
     ),
     (
         "constraints",

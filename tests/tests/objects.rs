@@ -132,10 +132,17 @@ END $$",
             t.storage("fillfactor=50");
         });
         op.set_row_security("invoices", Some(RowSecurity::Forced));
+        // Planner statistics targets, of a column and of an index's expression.
+        op.alter_column("invoices", "owner").statistics(500);
+        op.create_index("ix_invoices_lower_owner", "invoices", Vec::<&str>::new())
+            .expression("lower(owner)")
+            .statistics(1, 2000);
     }
 
     #[downgrade(rev = "0002", chain = crate::chain::Chain)]
     fn no_partitions(op: &mut Operations) {
+        op.drop_index("ix_invoices_lower_owner");
+        op.alter_column("invoices", "owner").reset_statistics();
         op.set_row_security("invoices", Some(RowSecurity::Enabled));
         op.drop_table("rate_limits");
         op.drop_index("ix_events_kind");
@@ -222,6 +229,13 @@ async fn introspection_reads_each_kind_back(db: &mut Db, m: &Migrator) {
     // A partition holds its own index; its columns and key are the parent's.
     assert!(partition.columns.is_empty() && partition.primary_key.is_empty());
     assert_eq!(partition.indexes[0].name, "ix_events_2026_kind");
+    assert_eq!(invoices.get_column("owner").unwrap().statistics, Some(500));
+    let lower = invoices
+        .indexes
+        .iter()
+        .find(|i| i.name == "ix_invoices_lower_owner")
+        .unwrap();
+    assert_eq!(lower.statistics, [(1, 2000)]);
     let limits = &live.tables["rate_limits"];
     assert!(limits.unlogged);
     assert_eq!(limits.storage, ["fillfactor=50"]);
@@ -303,6 +317,8 @@ async fn autogenerate_writes_each_kind_and_the_file_folds_back() {
         "t.unlogged();",
         "t.storage(\"fillfactor=50\");",
         ".sequence(\"AS bigint START WITH 500\")",
+        ".statistics(500)",
+        ".statistics(1, 2000)",
         "op.drop_object(ObjectKind::Policy, \"own_invoices\", Some(\"invoices\"));",
     ] {
         assert!(flat.contains(written), "{written} not in:\n{file}");

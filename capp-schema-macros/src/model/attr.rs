@@ -12,8 +12,8 @@ const TABLE_KEYS: &str = "`name`, `check(...)`, `index(...)`, `unique(...)`, `fo
 const FOREIGN_KEY_KEYS: &str = "`name`, `columns(...)`, `references`, `ref_columns(...)`, `on_delete`, `on_update`, `deferrable`";
 const CHECK_KEYS: &str = "`name`, `expr`";
 const INDEX_KEYS: &str =
-    "`name`, `columns(...)`, `unique`, `predicate`, `method`, `expression`, `include(...)`";
-const COLUMN_KEYS: &str = "`name`, `primary_key`, `max_length`, `precision`, `scale`, `sql_type`, `enum_type`, `pg_enum`, `default`, `default_str`, `unique`, `index`, `references`, `fk_name`, `on_delete`, `on_update`, `deferrable`, `renamed_from`, `identity`, `sequence`, `generated`, `comment`, `skip`";
+    "`name`, `columns(...)`, `unique`, `predicate`, `method`, `expression`, `include(...)`, `statistics`";
+const COLUMN_KEYS: &str = "`name`, `primary_key`, `max_length`, `precision`, `scale`, `sql_type`, `enum_type`, `pg_enum`, `default`, `default_str`, `unique`, `index`, `references`, `fk_name`, `on_delete`, `on_update`, `deferrable`, `renamed_from`, `identity`, `sequence`, `generated`, `statistics`, `comment`, `skip`";
 
 /// `#[table(...)]`, from all the struct's `table` attributes.
 pub(crate) struct TableAttrs {
@@ -48,6 +48,8 @@ pub(crate) enum TableConstraint {
         method: Option<LitStr>,
         expression: Option<LitStr>,
         include: Vec<LitStr>,
+        /// `statistics = "1=3000"`: (expression column from 1, target) pairs.
+        statistics: Vec<(u16, i32)>,
     },
     /// `unique(name = "...", columns(a, b))`.
     Unique { name: LitStr, columns: Vec<LitStr> },
@@ -85,6 +87,8 @@ pub(crate) struct ColumnAttrs {
     pub(crate) renamed_from: Option<LitStr>,
     pub(crate) sequence: Option<LitStr>,
     pub(crate) generated: Option<LitStr>,
+    /// `statistics = 1000`: the planner's statistics target.
+    pub(crate) statistics: Option<i32>,
     pub(crate) comment: Option<LitStr>,
     /// `identity = "by default"` or `identity = "always"`: the variant of `capp_schema::Identity`.
     pub(crate) identity: Option<&'static str>,
@@ -298,7 +302,9 @@ fn index(cx: &Ctxt, meta: &ParseNestedMeta<'_>, is_index: bool) -> Option<TableC
     let mut method = Attr::none(cx, "method");
     let mut expression = Attr::none(cx, "expression");
     let mut include = Attr::none(cx, "include");
+    let mut statistics = Attr::none(cx, "statistics");
     meta::parse_list(cx, meta, |m| match meta::key_of(m).as_str() {
+        "statistics" if is_index => statistics.read(m, index_statistics),
         "method" if is_index => method.read(m, |m| meta::lit_str(m, "method", "\"gin\"")),
         "expression" if is_index => {
             expression.read(m, |m| meta::lit_str(m, "expression", "\"lower(email)\""))
@@ -325,10 +331,31 @@ fn index(cx: &Ctxt, meta: &ParseNestedMeta<'_>, is_index: bool) -> Option<TableC
             method: method.get(),
             expression: expression.get(),
             include: include.get().unwrap_or_default(),
+            statistics: statistics.get().unwrap_or_default(),
         }
     } else {
         TableConstraint::Unique { name, columns }
     })
+}
+
+/// `statistics = "1=3000, 2=100"`: an index's expression columns (from 1) and their targets.
+fn index_statistics(m: &ParseNestedMeta<'_>) -> syn::Result<Vec<(u16, i32)>> {
+    let lit = meta::lit_str(m, "statistics", "\"1=3000\"")?;
+    let bad = || {
+        syn::Error::new_spanned(
+            &lit,
+            "expected `statistics = \"1=3000\"`: an expression column's number (from 1), `=`, its statistics target; several separated by commas",
+        )
+    };
+    lit.value()
+        .split(',')
+        .map(|pair| {
+            let (column, target) = pair.split_once('=').ok_or_else(bad)?;
+            let column = column.trim().parse::<u16>().map_err(|_| bad())?;
+            let target = target.trim().parse::<i32>().map_err(|_| bad())?;
+            Ok((column, target))
+        })
+        .collect()
 }
 
 /// `columns(a, b)` or `columns("tenantId", type)`: the names, as identifiers (keywords
@@ -384,6 +411,7 @@ struct ColumnKeys<'c> {
     renamed_from: Attr<'c, LitStr>,
     sequence: Attr<'c, LitStr>,
     generated: Attr<'c, LitStr>,
+    statistics: Attr<'c, i32>,
     comment: Attr<'c, LitStr>,
     identity: Attr<'c, &'static str>,
     skip: Flag<'c>,
@@ -413,6 +441,7 @@ impl<'c> ColumnKeys<'c> {
             renamed_from: Attr::none(cx, "renamed_from"),
             sequence: Attr::none(cx, "sequence"),
             generated: Attr::none(cx, "generated"),
+            statistics: Attr::none(cx, "statistics"),
             comment: Attr::none(cx, "comment"),
             identity: Attr::none(cx, "identity"),
             skip: Flag::none(cx, "skip"),
@@ -465,6 +494,9 @@ impl<'c> ColumnKeys<'c> {
             "generated" => self
                 .generated
                 .read(meta, |m| lit_str(m, "generated", "\"price * quantity\"")),
+            "statistics" => self
+                .statistics
+                .read(meta, |m| lit_int(m, "statistics", "1000")),
             "comment" => self
                 .comment
                 .read(meta, |m| lit_str(m, "comment", "\"what it holds\"")),
@@ -521,6 +553,7 @@ impl<'c> ColumnKeys<'c> {
             renamed_from: self.renamed_from.get(),
             sequence: self.sequence.get(),
             generated: self.generated.get(),
+            statistics: self.statistics.get(),
             comment: self.comment.get(),
             identity: self.identity.get(),
             skip: self.skip.get(),

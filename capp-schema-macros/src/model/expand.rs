@@ -129,8 +129,9 @@ fn column_def(column: &Column<'_>, name: &LitStr, ty: &ColumnType<'_>) -> TokenS
         .generated
         .as_ref()
         .map(|g| quote!(.generated(#g)));
+    let statistics = column.attrs.statistics.map(|s| quote!(.statistics(#s)));
     let comment = column.attrs.comment.as_ref().map(|c| quote!(.comment(#c)));
-    quote_spanned!(span=> t.column(#name, #ty) #not_null #default #identity #sequence #generated #comment;)
+    quote_spanned!(span=> t.column(#name, #ty) #not_null #default #identity #sequence #generated #statistics #comment;)
 }
 
 /// The column's own unique constraint, index and foreign key.
@@ -175,19 +176,23 @@ fn table_constraint(constraint: &TableConstraint) -> TokenStream {
             method,
             expression,
             include,
+            statistics,
         } => {
             let unique = unique.then(|| quote!(.unique()));
             let predicate = predicate.as_ref().map(|p| quote!(.predicate(#p)));
             let method = method.as_ref().map(|m| quote!(.method(#m)));
             let expression = expression.as_ref().map(|e| quote!(.expression(#e)));
             let include = (!include.is_empty()).then(|| quote!(.include([#(#include),*])));
+            let statistics = statistics
+                .iter()
+                .map(|(column, target)| quote!(.statistics(#column, #target)));
             // An index of expressions only has no plain columns: `[]` alone would not infer.
             let columns = if columns.is_empty() {
                 quote!(::core::iter::empty::<&str>())
             } else {
                 quote!([#(#columns),*])
             };
-            quote!(t.index(#name, #columns) #unique #method #expression #include #predicate;)
+            quote!(t.index(#name, #columns) #unique #method #expression #include #predicate #(#statistics)*;)
         }
         TableConstraint::Unique { name, columns } => quote!(t.unique(#name, [#(#columns),*]);),
         TableConstraint::ForeignKey {

@@ -240,6 +240,10 @@ fn column_settings(c: &crate::schema::Column) -> Vec<TokenStream> {
     if let Some(generated) = &c.generated {
         keys.push(quote!(generated = #generated));
     }
+    if let Some(statistics) = c.statistics {
+        let statistics = proc_macro2::Literal::i32_unsuffixed(statistics);
+        keys.push(quote!(statistics = #statistics));
+    }
     if let Some(comment) = &c.comment {
         keys.push(quote!(comment = #comment));
     }
@@ -307,7 +311,8 @@ fn enum_names(schema: &Schema) -> Vec<String> {
 
 /// An index a column's own `index = "..."` says: one plain column, nothing else.
 fn column_index(i: &Index) -> bool {
-    i.columns.len() == 1
+    i.statistics.is_empty()
+        && i.columns.len() == 1
         && !i.unique
         && i.predicate.is_none()
         && i.method.is_none()
@@ -337,6 +342,15 @@ fn index_tokens(index: &Index) -> TokenStream {
     }
     if let Some(predicate) = &index.predicate {
         keys.push(quote!(predicate = #predicate));
+    }
+    if !index.statistics.is_empty() {
+        let statistics = index
+            .statistics
+            .iter()
+            .map(|(column, target)| format!("{column}={target}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        keys.push(quote!(statistics = #statistics));
     }
     quote!(index(#(#keys),*))
 }

@@ -68,12 +68,13 @@ async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
         Option<String>,
         Option<String>,
         bool,
+        i32,
     );
     let columns: Vec<ColumnRow> = sqlx::query_as(
         "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
                 pg_get_expr(d.adbin, d.adrelid), a.attidentity::text,
                 cd.description, td.description,
-                a.attgenerated = 's'
+                a.attgenerated = 's', a.attstattarget::int4
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
          LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
@@ -87,7 +88,18 @@ async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
     .persistent(false)
     .fetch_all(&mut *conn)
     .await?;
-    for (table, name, ty, nullable, default, identity, comment, table_comment, generated) in columns
+    for (
+        table,
+        name,
+        ty,
+        nullable,
+        default,
+        identity,
+        comment,
+        table_comment,
+        generated,
+        statistics,
+    ) in columns
     {
         // A generated column's expression is where a default would be. (Serial columns are
         // told by their sequences, in `sequence_options`.)
@@ -113,6 +125,8 @@ async fn columns(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
                 comment,
                 generated,
                 sequence: None,
+                // -1 is the server's default.
+                statistics: (statistics >= 0).then_some(statistics),
             },
         );
         if let Some(t) = schema.tables.get_mut(&table) {
@@ -376,6 +390,8 @@ async fn indexes(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
         String,
         String,
         Vec<String>,
+        Vec<i32>,
+        Vec<i32>,
     );
     let indexes: Vec<IndexRow> = sqlx::query_as(
         "SELECT t.relname::text, i.relname::text, ix.indisunique,
@@ -385,7 +401,11 @@ async fn indexes(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
             pg_get_expr(ix.indpred, ix.indrelid), am.amname::text, pg_get_indexdef(ix.indexrelid),
             ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
                   JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
-                  WHERE k.ord > ix.indnkeyatts ORDER BY k.ord)
+                  WHERE k.ord > ix.indnkeyatts ORDER BY k.ord),
+            ARRAY(SELECT a.attnum::int4 FROM pg_attribute a
+                  WHERE a.attrelid = i.oid AND a.attnum > 0 AND a.attstattarget >= 0 ORDER BY a.attnum),
+            ARRAY(SELECT a.attstattarget::int4 FROM pg_attribute a
+                  WHERE a.attrelid = i.oid AND a.attnum > 0 AND a.attstattarget >= 0 ORDER BY a.attnum)
          FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid
          JOIN pg_am am ON am.oid = i.relam
          JOIN pg_namespace n ON n.oid = t.relnamespace
@@ -396,7 +416,19 @@ async fn indexes(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
     .persistent(false)
     .fetch_all(&mut *conn)
     .await?;
-    for (table, name, unique, columns, predicate, method, definition, include) in indexes {
+    for (
+        table,
+        name,
+        unique,
+        columns,
+        predicate,
+        method,
+        definition,
+        include,
+        numbers,
+        targets,
+    ) in indexes
+    {
         // More than plain columns (an expression, a sort order, an operator class): the
         // elements as the server writes them.
         let elements = index_elements(&definition);
@@ -412,6 +444,11 @@ async fn indexes(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
                 unique,
                 predicate,
                 method: (method != "btree").then_some(method),
+                statistics: numbers
+                    .iter()
+                    .zip(&targets)
+                    .filter_map(|(n, t)| Some((u16::try_from(*n).ok()?, *t)))
+                    .collect(),
             });
         }
     }

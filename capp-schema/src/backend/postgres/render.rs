@@ -48,6 +48,13 @@ impl SqlDialect for Postgres {
                         .iter()
                         .filter_map(|c| serial_sequence(&table.name, c)),
                 );
+                statements.extend(
+                    table
+                        .columns
+                        .iter()
+                        .filter_map(|c| statistics_sql(&table.name, c)),
+                );
+                statements.extend(table.indexes.iter().flat_map(index_statistics_sql));
                 statements.extend(comments(table));
                 if table.row_security.is_some() {
                     statements.extend(row_security_sql(&table.name, table.row_security));
@@ -55,10 +62,13 @@ impl SqlDialect for Postgres {
                 statements
             }
             Operation::AddColumn { table, column }
-                if column.comment.is_some() || column.sequence.is_some() =>
+                if column.comment.is_some()
+                    || column.sequence.is_some()
+                    || column.statistics.is_some() =>
             {
                 let mut statements = vec![simple(self, op)];
                 statements.extend(serial_sequence(table, column));
+                statements.extend(statistics_sql(table, column));
                 if column.comment.is_some() {
                     statements.push(comment_sql(
                         table,
@@ -81,6 +91,11 @@ impl SqlDialect for Postgres {
                 create_object_sql(object),
             ],
             Operation::SetRowSecurity { table, to } => row_security_sql(table, *to),
+            Operation::CreateIndex { index, .. } if !index.statistics.is_empty() => {
+                let mut statements = vec![simple(self, op)];
+                statements.extend(index_statistics_sql(index));
+                statements
+            }
             other => vec![simple(self, other)],
         })
     }
@@ -188,6 +203,29 @@ fn serial_sequence(table: &str, column: &Column) -> Option<String> {
     )))
 }
 
+/// The statistics targets of an index's expression columns.
+fn index_statistics_sql(index: &crate::schema::Index) -> Vec<String> {
+    index
+        .statistics
+        .iter()
+        .map(|(column, target)| {
+            format!(
+                "ALTER INDEX {} ALTER COLUMN {column} SET STATISTICS {target}",
+                ident(&index.name)
+            )
+        })
+        .collect()
+}
+
+/// A column's statistics target, where it has one.
+fn statistics_sql(table: &str, column: &Column) -> Option<String> {
+    let target = column.statistics?;
+    Some(alter(
+        table,
+        format!("ALTER COLUMN {} SET STATISTICS {target}", ident(&column.name)),
+    ))
+}
+
 fn alter(table: &str, rest: String) -> String {
     format!("ALTER TABLE {} {rest}", ident(table))
 }
@@ -280,6 +318,13 @@ fn alter_column(d: &Postgres, table: &str, column: &str, change: &ColumnChange) 
         }
         Some(None) => actions.push(format!("ALTER COLUMN {} DROP DEFAULT", ident(column))),
         None => {}
+    }
+    if let Some(target) = change.statistics {
+        actions.push(format!(
+            "ALTER COLUMN {} SET STATISTICS {}",
+            ident(column),
+            target.unwrap_or(-1)
+        ));
     }
     if actions.is_empty() {
         vec![]

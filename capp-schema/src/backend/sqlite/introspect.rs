@@ -46,6 +46,7 @@ async fn columns(conn: &mut SqliteConnection, schema: &mut Schema) -> Result<(),
                 comment: None,
                 generated: None,
                 sequence: None,
+                statistics: None,
             },
         );
     }
@@ -133,6 +134,7 @@ async fn indexes(conn: &mut SqliteConnection, schema: &mut Schema) -> Result<(),
                 predicate: partial.then(String::new),
                 method: None,
                 include: Vec::new(),
+            statistics: Vec::new(),
             }),
             _ => {}
         }

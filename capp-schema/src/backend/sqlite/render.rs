@@ -3,7 +3,7 @@
 //! recreate the indexes. Enum types are TEXT; there are no types to create.
 
 use crate::objects::SqlObject;
-use crate::ops::Operation;
+use crate::ops::{ColumnChange, Operation};
 use crate::render::{
     SqlDialect, column_def, create_index, create_table, create_table_with_indexes, ident,
     ident_list,
@@ -97,6 +97,16 @@ impl SqlDialect for Sqlite {
             | Operation::DropEnumValue { .. }
             | Operation::RunRust { .. } => vec![],
             Operation::Execute { sql } => vec![sql.clone()],
+            // A statistics target is the PostgreSQL planner's: nothing here, and no rebuild.
+            Operation::AlterColumn { change, .. }
+                if *change
+                    == ColumnChange {
+                        statistics: change.statistics,
+                        ..ColumnChange::default()
+                    } =>
+            {
+                vec![]
+            }
             // What SQLite cannot do in place: the table is rebuilt.
             other => match self.rebuilds(other) {
                 Some(table) => batch(self, old(table)?, after.table(table)?),
@@ -127,9 +137,14 @@ impl SqlDialect for Sqlite {
             table.comment = None;
             for column in &mut table.columns {
                 column.comment = None;
+                // Nor statistics targets.
+                column.statistics = None;
                 if matches!(column.ty, ColumnType::Enum(_)) {
                     column.ty = ColumnType::Text;
                 }
+            }
+            for index in &mut table.indexes {
+                index.statistics.clear();
             }
             table.checks.clear();
             for u in &mut table.uniques {

@@ -26,10 +26,14 @@ fn main() {}
 
 // Options of something the column does not have.
 #[derive(TableModel)]
-#[table(name = "invoices")]
+#[table(
+    name = "invoices",
+    index(name = "ix_invoices_lower_code", expression = "lower(code)", statistics = "first=3000")
+)]
 pub struct Invoice {
     #[column(primary_key, sequence = "START WITH 1000")]
     pub id: i64,
     #[column(deferrable = "initially deferred")]
     pub order_id: i64,
+    pub code: String,
 }

@@ -674,14 +674,11 @@ fn index_settings(index: &Index) -> TokenStream {
     });
     let method = quote!(#method #(.expression(#expression))* #include);
     let predicate = index.predicate.as_ref().map(|p| quote!(.predicate(#p)));
-    let statistics = index
-        .statistics
-        .iter()
-        .map(|(column, target)| {
-            let column = proc_macro2::Literal::u16_unsuffixed(*column);
-            let target = proc_macro2::Literal::i32_unsuffixed(*target);
-            quote!(.statistics(#column, #target))
-        });
+    let statistics = index.statistics.iter().map(|(column, target)| {
+        let column = proc_macro2::Literal::u16_unsuffixed(*column);
+        let target = proc_macro2::Literal::i32_unsuffixed(*target);
+        quote!(.statistics(#column, #target))
+    });
     quote!(#unique #method #predicate #(#statistics)*)
 }
 

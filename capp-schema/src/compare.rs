@@ -162,9 +162,21 @@ impl Equality {
             )
         };
         (
-            &a.name, &a.table, &a.columns, a.unique, &a.method, &a.include, &a.statistics,
+            &a.name,
+            &a.table,
+            &a.columns,
+            a.unique,
+            &a.method,
+            &a.include,
+            &a.statistics,
         ) == (
-            &b.name, &b.table, &b.columns, b.unique, &b.method, &b.include, &b.statistics,
+            &b.name,
+            &b.table,
+            &b.columns,
+            b.unique,
+            &b.method,
+            &b.include,
+            &b.statistics,
         ) && predicates
             && expressions
     }
@@ -486,7 +498,8 @@ fn diff_columns(expected: &Table, actual: &Table, rules: Equality, out: &mut Vec
         }
         diff_sequence_and_identity(t, c, a, rules, out);
         if a.statistics != c.statistics {
-            let show = |s: Option<i32>| s.map_or_else(|| "the default".to_owned(), |s| s.to_string());
+            let show =
+                |s: Option<i32>| s.map_or_else(|| "the default".to_owned(), |s| s.to_string());
             out.push(Difference::changed(
                 format!("column {t}.{} statistics target", c.name),
                 show(c.statistics),

@@ -11,8 +11,7 @@ use crate::meta::{self, Attr, Flag};
 const TABLE_KEYS: &str = "`name`, `check(...)`, `index(...)`, `unique(...)`, `foreign_key(...)`, `primary_key(...)`, `comment`, `partition_by`, `partition_of`, `bound`, `unlogged`, `storage(...)`, `row_security`, `chain`";
 const FOREIGN_KEY_KEYS: &str = "`name`, `columns(...)`, `references`, `ref_columns(...)`, `on_delete`, `on_update`, `deferrable`";
 const CHECK_KEYS: &str = "`name`, `expr`";
-const INDEX_KEYS: &str =
-    "`name`, `columns(...)`, `unique`, `predicate`, `method`, `expression`, `include(...)`, `statistics`";
+const INDEX_KEYS: &str = "`name`, `columns(...)`, `unique`, `predicate`, `method`, `expression`, `include(...)`, `statistics`";
 const COLUMN_KEYS: &str = "`name`, `primary_key`, `max_length`, `precision`, `scale`, `sql_type`, `enum_type`, `pg_enum`, `default`, `default_str`, `unique`, `index`, `references`, `fk_name`, `on_delete`, `on_update`, `deferrable`, `renamed_from`, `identity`, `sequence`, `generated`, `statistics`, `comment`, `skip`";
 
 /// `#[table(...)]`, from all the struct's `table` attributes.

@@ -416,18 +416,8 @@ async fn indexes(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), sql
     .persistent(false)
     .fetch_all(&mut *conn)
     .await?;
-    for (
-        table,
-        name,
-        unique,
-        columns,
-        predicate,
-        method,
-        definition,
-        include,
-        numbers,
-        targets,
-    ) in indexes
+    for (table, name, unique, columns, predicate, method, definition, include, numbers, targets) in
+        indexes
     {
         // More than plain columns (an expression, a sort order, an operator class): the
         // elements as the server writes them.

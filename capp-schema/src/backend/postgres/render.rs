@@ -222,7 +222,10 @@ fn statistics_sql(table: &str, column: &Column) -> Option<String> {
     let target = column.statistics?;
     Some(alter(
         table,
-        format!("ALTER COLUMN {} SET STATISTICS {target}", ident(&column.name)),
+        format!(
+            "ALTER COLUMN {} SET STATISTICS {target}",
+            ident(&column.name)
+        ),
     ))
 }
 

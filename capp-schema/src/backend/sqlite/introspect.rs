@@ -134,7 +134,7 @@ async fn indexes(conn: &mut SqliteConnection, schema: &mut Schema) -> Result<(),
                 predicate: partial.then(String::new),
                 method: None,
                 include: Vec::new(),
-            statistics: Vec::new(),
+                statistics: Vec::new(),
             }),
             _ => {}
         }

@@ -5,8 +5,10 @@
 
 pub mod models;
 
-/// The marker type of CAPP's migration chain.
+/// The marker type of CAPP's migration chain. Every revision is linted (`cargo test`,
+/// `capp-migrate lint`).
 #[derive(capp_schema::Chain, Debug)]
+#[chain(lint_from = "0001")]
 pub struct Migrations;
 
 /// The migration files, one module each (see `build.rs`). A migration is as long as the change

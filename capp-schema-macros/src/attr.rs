@@ -24,6 +24,8 @@ pub(crate) struct MigrationArgs {
     pub(crate) irreversible: Option<LitStr>,
     pub(crate) chain: Path,
     pub(crate) timeouts: Timeouts,
+    /// `allow_lint(rule = "reason", ...)`: the lint's findings this migration accepts, and why.
+    pub(crate) allow_lint: Vec<(LitStr, LitStr)>,
 }
 
 /// The migration's own timeouts, in milliseconds, checked here: each wins over the command
@@ -88,7 +90,10 @@ pub(crate) struct DowngradeArgs {
     pub(crate) chain: Path,
 }
 
-const MIGRATION_KEYS: &str = "`rev`, `down_rev`, `message`, `transactional`, `irreversible`, `lock_timeout`, `lock_retry_budget`, `statement_timeout`, `chain`";
+const MIGRATION_KEYS: &str = "`rev`, `down_rev`, `message`, `transactional`, `irreversible`, `lock_timeout`, `lock_retry_budget`, `statement_timeout`, `allow_lint(...)`, `chain`";
+
+/// The lint's rules, as `allow_lint(...)` names them.
+const LINT_RULES: &[&str] = include!("lint_rules.rs");
 const DOWNGRADE_KEYS: &str = "`rev`, `chain`";
 
 fn rev(meta: &ParseNestedMeta<'_>) -> syn::Result<RevId> {
@@ -120,6 +125,72 @@ fn irreversible(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
     Ok(reason)
 }
 
+/// `allow_lint(adding_not_nullable_field = "the table is empty here", ...)`: each a rule the lint
+/// knows, with a reason. Every mistake in the list is reported, not only the first.
+fn allow_lint(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<(LitStr, LitStr)>> {
+    let mut allowed = Vec::new();
+    let mut errors: Option<syn::Error> = None;
+    let mut report = |e: syn::Error| match &mut errors {
+        Some(all) => all.combine(e),
+        None => errors = Some(e),
+    };
+    meta.parse_nested_meta(|m| {
+        let ident = m
+            .path
+            .get_ident()
+            .cloned()
+            .ok_or_else(|| m.error("expected a rule name"))?;
+        let name = ident.to_string();
+        let reason: Option<LitStr> = m.value().and_then(|v| v.parse()).ok();
+        if !LINT_RULES.contains(&name.as_str()) {
+            let nearest = LINT_RULES
+                .iter()
+                .min_by_key(|rule| distance(rule, &name))
+                .filter(|rule| distance(rule, &name) <= 3)
+                .map(|rule| format!("; did you mean `{rule}`?"))
+                .unwrap_or_default();
+            report(syn::Error::new_spanned(
+                &ident,
+                format!("unknown lint rule `{name}`{nearest} (`capp-migrate lint` names the rule of each finding; docs/safety.md lists them all)"),
+            ));
+        }
+        match reason {
+            Some(reason) if !reason.value().trim().is_empty() => {
+                allowed.push((LitStr::new(&name, ident.span()), reason));
+            }
+            Some(reason) => report(syn::Error::new_spanned(
+                &reason,
+                format!("`allow_lint({name} = ...)` needs a reason: why it is safe here"),
+            )),
+            None => report(syn::Error::new_spanned(
+                &ident,
+                format!("give the reason: `allow_lint({name} = \"why it is safe here\")`"),
+            )),
+        }
+        Ok(())
+    })?;
+    match errors {
+        Some(errors) => Err(errors),
+        None => Ok(allowed),
+    }
+}
+
+/// The edit distance of two names, for "did you mean".
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
 fn chain(meta: &ParseNestedMeta<'_>) -> syn::Result<Path> {
     meta.value()?.parse()
 }
@@ -139,6 +210,7 @@ struct MigrationKeys<'c> {
     lock_timeout: Attr<'c, (LitStr, u64)>,
     lock_retry_budget: Attr<'c, (LitStr, u64)>,
     statement_timeout: Attr<'c, (LitStr, u64)>,
+    allow_lint: Attr<'c, Vec<(LitStr, LitStr)>>,
     chain: Attr<'c, Path>,
 }
 
@@ -153,6 +225,7 @@ impl<'c> MigrationKeys<'c> {
             lock_timeout: Attr::none(cx, "lock_timeout"),
             lock_retry_budget: Attr::none(cx, "lock_retry_budget"),
             statement_timeout: Attr::none(cx, "statement_timeout"),
+            allow_lint: Attr::none(cx, "allow_lint"),
             chain: Attr::none(cx, "chain"),
         };
         meta::parse_args(cx, args, |meta| match meta::key_of(meta).as_str() {
@@ -175,6 +248,7 @@ impl<'c> MigrationKeys<'c> {
                 .statement_timeout
                 .read(meta, |m| duration(m, "statement_timeout", Some("no limit"))),
             "chain" => keys.chain.read(meta, chain),
+            "allow_lint" => keys.allow_lint.read(meta, allow_lint),
             _ => meta::unknown_key(cx, meta, MIGRATION_KEYS),
         });
         keys
@@ -241,6 +315,7 @@ pub(crate) fn parse_migration(cx: &Ctxt, args: TokenStream) -> Result<MigrationA
         lock_timeout,
         lock_retry_budget,
         statement_timeout,
+        allow_lint,
         chain,
     } = keys;
     let chain = chain.get().unwrap_or_else(default_chain);
@@ -280,6 +355,7 @@ pub(crate) fn parse_migration(cx: &Ctxt, args: TokenStream) -> Result<MigrationA
         irreversible: irreversible.get(),
         chain,
         timeouts,
+        allow_lint: allow_lint.get().unwrap_or_default(),
     })
 }
 

@@ -238,6 +238,8 @@ fn registration(args: &attr::MigrationArgs, func: &FnItem, down_rev: &TokenStrea
     let message = &args.message;
     let checksum = checksum_tokens(func);
     let timeouts = timeouts_tokens(&args.timeouts);
+    let allow_rules = args.allow_lint.iter().map(|(rule, _)| rule);
+    let allow_reasons = args.allow_lint.iter().map(|(_, reason)| reason);
     let transactional = args.transactional;
     let recorder = if transactional {
         quote!(::capp_schema::Operations)
@@ -272,6 +274,7 @@ fn registration(args: &attr::MigrationArgs, func: &FnItem, down_rev: &TokenStrea
                 },
                 downgrade: #downgrade,
                 timeouts: #timeouts,
+                allow_lint: &[#((#allow_rules, #allow_reasons)),*],
             }
         }
     }

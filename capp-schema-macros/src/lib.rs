@@ -36,8 +36,9 @@ pub fn downgrade(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::downgrade(args.into(), item.into()).into()
 }
 
-/// Declares the marker type of a migration chain: `#[derive(Chain)] pub struct Migrations;`.
-#[proc_macro_derive(Chain)]
+/// Declares the marker type of a migration chain: `#[derive(Chain)] pub struct Migrations;`,
+/// with `#[chain(lint_from = "0004")]` for the first revision the lint checks.
+#[proc_macro_derive(Chain, attributes(chain))]
 pub fn derive_chain(input: TokenStream) -> TokenStream {
     chain::derive(input.into()).into()
 }

@@ -34,6 +34,10 @@ pub use crate::registration::{Location, Recording};
 /// # fn main() {}
 /// ```
 pub trait Chain: 'static {
+    /// The first revision the lint checks (`#[chain(lint_from = "0004")]`); older ones are
+    /// history, applied everywhere, and only folded. `None`: every revision is linted.
+    const LINT_FROM: Option<&'static str> = None;
+
     /// The migrations of this chain, validated and ordered from base to head.
     fn load() -> Result<MigrationChain, ChainError>
     where
@@ -153,6 +157,11 @@ impl Migration {
     /// The migration's own timeouts, from its attribute.
     pub fn timeouts(&self) -> MigrationTimeouts {
         self.registration.timeouts
+    }
+
+    /// The lint's findings this migration accepts, with their reasons (`allow_lint(...)`).
+    pub fn allowed_lints(&self) -> &'static [(&'static str, &'static str)] {
+        self.registration.allow_lint
     }
 
     /// Why the migration cannot be undone, if it was declared `irreversible = "..."`.
@@ -420,6 +429,7 @@ mod tests {
             upgrade: step,
             downgrade: Downgrade::Reversible(step),
             timeouts: Default::default(),
+            allow_lint: &[],
         }))
     }
 

@@ -78,6 +78,8 @@ pub mod cli;
 mod compare;
 mod error;
 mod fold;
+#[cfg(feature = "lint")]
+pub mod lint;
 mod model;
 pub mod objects;
 mod ops;

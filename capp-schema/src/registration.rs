@@ -79,6 +79,8 @@ pub struct Registration {
     pub upgrade: Step,
     pub downgrade: Downgrade,
     pub timeouts: MigrationTimeouts,
+    /// `allow_lint(rule = "reason")`: the lint's findings this migration accepts.
+    pub allow_lint: &'static [(&'static str, &'static str)],
 }
 
 /// A migration's own timeouts (`lock_timeout = "2s"` in its attribute); each wins over the

@@ -198,3 +198,43 @@ pub async fn round_trip(chain: &MigrationChain, url: &DatabaseUrl) -> Result<(),
     let _ = db.close().await;
     Ok(())
 }
+
+/// Why a chain does not pass the lint.
+#[cfg(feature = "lint")]
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LintFailure {
+    /// Statements that lock or rewrite a busy table, or allows no finding needs.
+    #[error("the lint of the migrations' PostgreSQL SQL found:\n{0}")]
+    Findings(crate::lint::LintReport),
+    /// The chain does not load.
+    #[error(transparent)]
+    Chain(#[from] crate::ChainError),
+    /// A migration does not fold.
+    #[error(transparent)]
+    Lint(#[from] crate::lint::LintError),
+}
+
+/// The lint in `cargo test`: every migration of chain `C` from its baseline
+/// (`#[chain(lint_from = "...")]`) to head, with its `allow_lint` exceptions; an error listing
+/// each finding with its file and line, rule, statement and the safe way.
+///
+/// ```no_run
+/// # #[derive(capp_schema::Chain)] pub struct Migrations;
+/// #[test]
+/// fn migrations_cannot_hurt_a_busy_database() {
+///     if let Err(e) = capp_schema::testing::lint::<Migrations>() {
+///         panic!("{e}");
+///     }
+/// }
+/// ```
+#[cfg(feature = "lint")]
+pub fn lint<C: crate::Chain>() -> Result<crate::lint::LintReport, LintFailure> {
+    let chain = C::load()?;
+    let report = crate::lint::lint(&chain, C::LINT_FROM, crate::lint::Scope::FromBaseline)?;
+    if report.is_clean() {
+        Ok(report)
+    } else {
+        Err(LintFailure::Findings(report))
+    }
+}

@@ -30,6 +30,8 @@ pub(crate) use bookkeeping::{
 };
 pub(crate) use db::ReadError;
 pub use db::{ConnectError, DEFAULT_CONNECT_TIMEOUT, Db};
+#[cfg(feature = "lint")]
+pub(crate) use postgres::lint::{Finding, lint as lint_statements, rule_names as lint_rule_names};
 pub use url::{DEFAULT_URL, DatabaseUrl, UrlError};
 
 use crate::ops::DataConnection;
@@ -368,3 +370,7 @@ pub(crate) trait Backend: DataConnection + Send {
 /// the model derive maps it by its name).
 #[cfg_attr(not(feature = "cli"), allow(dead_code))]
 pub(crate) const INTERVAL_RUST_TYPE: &str = "capp_schema::sqlx::postgres::types::PgInterval";
+
+/// The dialect whose SQL the lint checks (`capp_schema::lint`).
+#[cfg(feature = "lint")]
+pub(crate) const LINT_DIALECT: Dialect = Dialect::POSTGRES;

@@ -124,6 +124,18 @@ pub enum Command {
     /// Exit 0 if the database is at head, every applied migration unchanged and its schema what the
     /// history says (no drift); 3 if not.
     Check,
+    /// Lint the migrations' PostgreSQL SQL for statements that lock or rewrite a busy table (an
+    /// index built without CONCURRENTLY, a NOT NULL column added, a foreign key validated, a type
+    /// changed, ...): from the chain's baseline (`#[chain(lint_from = "...")]`) to head, one
+    /// revision, or `--all`. Each finding names the file and line, the rule, the statement and the
+    /// safe way; exit 3 if there is any. Needs no database.
+    Lint {
+        /// One revision to lint.
+        rev: Option<String>,
+        /// Every revision, the baseline ignored.
+        #[arg(long, conflicts_with = "rev")]
+        all: bool,
+    },
     /// What the guide's test_migration.sh does: connect, show current, upgrade head, downgrade
     /// -1, upgrade head.
     Test {

@@ -116,6 +116,14 @@ pub(crate) enum Error {
     #[error("the crate is written, but stamping failed ({status}): fix what it says above, then run `cargo run -- stamp` in {}", dir.display())]
     StampFailed { dir: PathBuf, status: String },
 
+    /// The history could not be linted (a migration does not fold).
+    #[error(transparent)]
+    Lint(#[from] crate::lint::LintError),
+
+    /// `lint` found statements that lock or rewrite a busy table; they are on stdout.
+    #[error("the lint found statements to fix or allow")]
+    LintFailed,
+
     /// `check` found problems; its `FAILED: ...` lines are already on stdout.
     #[error("the check failed")]
     CheckFailed,
@@ -125,7 +133,7 @@ impl Error {
     /// The process's exit code for this error: every mapping is here.
     pub(crate) fn code(&self) -> u8 {
         match self {
-            Error::CheckFailed => exit::CHECK_FAILED,
+            Error::CheckFailed | Error::LintFailed => exit::CHECK_FAILED,
             // The reader has what it wanted (`| head`): as for a complete run.
             Error::Stdout(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
             Error::Stdout(_) => exit::ERROR,
@@ -139,6 +147,7 @@ impl Error {
             | Error::NotConfirmed(_)
             | Error::DotEnv { .. }
             | Error::NoDatabaseUrl
+            | Error::Lint(_)
             | Error::AdoptNeedsPostgres
             | Error::BadRev(_)
             | Error::BadCrateName(_)
@@ -153,7 +162,7 @@ impl Error {
     /// Whether the error still has to be told: `check` has said its own.
     fn print_message(&self) -> bool {
         match self {
-            Error::CheckFailed => false,
+            Error::CheckFailed | Error::LintFailed => false,
             Error::Stdout(e) => e.kind() != std::io::ErrorKind::BrokenPipe,
             _ => true,
         }

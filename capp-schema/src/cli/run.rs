@@ -64,6 +64,7 @@ async fn execute<C: Chain>(args: Args, project: Project) -> Result<(), Error> {
         project,
         models,
         verbose: verbose > 0,
+        lint_from: C::LINT_FROM,
     };
     command.execute(&context).await
 }

@@ -3,6 +3,8 @@
 //! transactions, `pg_catalog` introspection.
 
 mod introspect;
+#[cfg(feature = "lint")]
+pub(crate) mod lint;
 mod lock;
 mod objects;
 mod render;

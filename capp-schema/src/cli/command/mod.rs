@@ -8,6 +8,7 @@
 
 mod check;
 mod inspect;
+mod lint;
 mod migrate;
 mod revision;
 
@@ -27,6 +28,8 @@ pub(crate) struct Context {
     pub(crate) models: Option<crate::Models>,
     /// `-v`: the read-only commands' verbose form.
     pub(crate) verbose: bool,
+    /// The chain's lint baseline (`#[chain(lint_from = "...")]`).
+    pub(crate) lint_from: Option<&'static str>,
 }
 
 impl Command {
@@ -54,6 +57,7 @@ impl Command {
             Command::Downgrade { target, yes, .. } => migrate::downgrade(cx, &target, yes).await,
             Command::Stamp { target } => migrate::stamp(cx, &target).await,
             Command::Check => check::check(cx).await,
+            Command::Lint { rev, all } => lint::lint(cx, rev.as_deref(), all),
             Command::Test { yes } => migrate::test(cx, yes).await,
             Command::Revision {
                 message,

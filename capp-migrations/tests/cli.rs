@@ -600,3 +600,23 @@ fn json_log_lines_carry_the_revision_direction_and_duration() {
     assert!(out.status.success());
     assert_eq!(stderr(&out), "");
 }
+
+#[test]
+fn lint_needs_no_database_and_finds_nothing_in_capps_history() {
+    let dir = WorkDir::new("lint");
+    let out = dir.run(&["lint"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let n = chain().len();
+    assert_eq!(
+        stdout(&out),
+        format!("0 findings in {n} migrations linted\n")
+    );
+    // One revision; an unknown one is an error naming it.
+    let one = dir.run(&["lint", "0002"]);
+    assert_eq!(stdout(&one), "0 findings in 1 migration linted\n");
+    let unknown = dir.run(&["lint", "9999"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert_eq!(stderr(&unknown), "error: no migration 9999 in the chain\n");
+    // Nothing was created: the lint reads no database.
+    assert!(!dir.0.join("capp.db").exists());
+}

@@ -289,3 +289,12 @@ fn the_baseline_leaves_older_revisions_out_and_the_report_names_files_and_lines(
     );
     assert!(text.ends_with("findings in 11 migrations linted"), "{text}");
 }
+
+#[tokio::test]
+async fn the_lint_command_exits_3_on_findings() {
+    use clap::Parser;
+    let args = capp_schema::cli::Args::try_parse_from(["capp-migrate", "lint"]).unwrap();
+    let code =
+        capp_schema::cli::run::<patterns::Chain>(args, capp_schema::cli::Project::default()).await;
+    assert_eq!(code, std::process::ExitCode::from(3));
+}

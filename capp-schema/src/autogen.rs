@@ -241,7 +241,8 @@ fn undo(op: &Operation, head: &Schema) -> Option<Operation> {
             concurrently: false,
         },
         Operation::DropIndex { name, .. } => restore_index(head, name)?,
-        Operation::AddUnique { table, unique } => Operation::DropConstraint {
+        Operation::AddUnique { table, unique }
+        | Operation::AddUniqueConcurrently { table, unique } => Operation::DropConstraint {
             table: table.clone(),
             name: unique.name.clone(),
         },
@@ -284,13 +285,28 @@ fn undo(op: &Operation, head: &Schema) -> Option<Operation> {
             name: name.clone(),
             values: head.enums.get(name)?.clone(),
         },
+        other => return undo_later(other, head),
+    })
+}
+
+/// [`undo`] of the operations added after the first set; renamed tables and data steps are
+/// nothing autogenerate writes.
+fn undo_later(op: &Operation, head: &Schema) -> Option<Operation> {
+    Some(match op {
+        Operation::MakeNotNull { table, column } => Operation::AlterColumn {
+            table: table.clone(),
+            column: column.clone(),
+            change: ColumnChange {
+                nullable: Some(true),
+                ..ColumnChange::default()
+            },
+        },
         Operation::CreateObject(object) => Operation::DropObject(object.id.clone()),
         Operation::DropObject(id) => Operation::CreateObject(head.objects.get(id)?.clone()),
         Operation::SetRowSecurity { table, .. } => Operation::SetRowSecurity {
             table: table.clone(),
             to: head.tables.get(table)?.row_security,
         },
-        // Renamed tables, data steps: nothing autogenerate writes.
         _ => return None,
     })
 }
@@ -661,7 +677,8 @@ fn fk_actions(fk: &ForeignKey) -> TokenStream {
         Deferral::InitiallyImmediate => quote!(.deferrable(Deferral::InitiallyImmediate)),
         Deferral::InitiallyDeferred => quote!(.deferrable(Deferral::InitiallyDeferred)),
     });
-    quote!(#on_delete #on_update #deferrable)
+    let not_valid = fk.not_valid.then(|| quote!(.not_valid()));
+    quote!(#on_delete #on_update #deferrable #not_valid)
 }
 
 fn index_settings(index: &Index) -> TokenStream {
@@ -801,9 +818,18 @@ fn op_tokens(op: &Operation) -> TokenStream {
         }
         Operation::AddCheck { table, check } => {
             let (n, e) = (&check.name, &check.expr);
-            quote!(op.create_check(#n, #table, #e);)
+            let not_valid = check.not_valid.then(|| quote!(.not_valid()));
+            quote!(op.create_check(#n, #table, #e) #not_valid;)
         }
         Operation::DropConstraint { table, name } => quote!(op.drop_constraint(#name, #table);),
+        Operation::ValidateConstraint { table, name } => {
+            quote!(op.validate_constraint(#name, #table);)
+        }
+        Operation::MakeNotNull { table, column } => quote!(op.make_not_null(#table, #column);),
+        Operation::AddUniqueConcurrently { table, unique } => {
+            let (n, cols) = (&unique.name, strs(&unique.columns));
+            quote!(op.create_unique_concurrently(#n, #table, #cols);)
+        }
         Operation::CreateEnum { name, values } => {
             let values = strs(values);
             quote!(op.create_enum(#name, #values);)
@@ -822,6 +848,13 @@ fn op_tokens(op: &Operation) -> TokenStream {
             let columns = strs(columns);
             quote!(op.set_primary_key(#table, #columns);)
         }
+        other => later_op_tokens(other),
+    }
+}
+
+/// The operations added after the first set, as recorder calls.
+fn later_op_tokens(op: &Operation) -> TokenStream {
+    match op {
         Operation::Execute { sql } => {
             let sql = sql_literal(sql);
             quote!(op.execute(#sql);)
@@ -832,7 +865,7 @@ fn op_tokens(op: &Operation) -> TokenStream {
             let to = row_security_tokens(*to);
             quote!(op.set_row_security(#table, #to);)
         }
-        Operation::RunRust { .. } => quote!(),
+        _ => quote!(),
     }
 }
 
@@ -1118,6 +1151,7 @@ mod tests {
             check: crate::schema::Check {
                 name: "ck_payments_amount".into(),
                 expr: expr.into(),
+                not_valid: false,
             },
         };
         assert_eq!(plan.upgrade, [drop.clone(), add("amount >= 0")]);

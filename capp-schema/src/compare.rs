@@ -294,6 +294,14 @@ fn canonical_table(table: &mut Table) {
     for column in &mut table.columns {
         column.default = column.default.as_deref().map(normalize_default);
     }
+    // Whether a constraint is validated is not compared: no database can be told to forget a
+    // validation, so a downgrade could never restore `NOT VALID`.
+    for fk in &mut table.foreign_keys {
+        fk.not_valid = false;
+    }
+    for check in &mut table.checks {
+        check.not_valid = false;
+    }
     table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
     table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
     table.checks.sort_by(|a, b| a.name.cmp(&b.name));
@@ -708,6 +716,7 @@ mod tests {
         let check = |expr: &str| Check {
             name: "ck_amount".into(),
             expr: expr.into(),
+            not_valid: false,
         };
         let rewritten = check("(amount > (0)::numeric)");
         assert!(Equality::AS_WRITTEN.same_check(&check("amount > 0"), &check("amount > 0")));

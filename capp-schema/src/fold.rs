@@ -25,7 +25,9 @@ fn check_names(op: &Operation) -> Result<(), FoldError> {
         Operation::AddColumn { column, .. } => names.push(column.name.clone()),
         Operation::RenameColumn { to, .. } => names.push(to.clone()),
         Operation::CreateIndex { index, .. } => names.push(index.name.clone()),
-        Operation::AddUnique { unique, .. } => names.push(unique.name.clone()),
+        Operation::AddUnique { unique, .. } | Operation::AddUniqueConcurrently { unique, .. } => {
+            names.push(unique.name.clone());
+        }
         Operation::AddForeignKey { foreign_key, .. } => names.push(foreign_key.name.clone()),
         Operation::AddCheck { check, .. } => names.push(check.name.clone()),
         Operation::CreateEnum { name, values } => {
@@ -76,7 +78,7 @@ fn same_shape(a: &Index, b: &Index) -> bool {
 
 /// PostgreSQL's `makeObjectName`: `name1_name2_label`, the longer of the two names cut until it
 /// fits in a name (63 bytes).
-fn object_name(name1: &str, name2: &str, label: &str) -> String {
+pub(crate) fn object_name(name1: &str, name2: &str, label: &str) -> String {
     let overhead = label.len() + 1 + usize::from(!name2.is_empty());
     let available = MAX_NAME_BYTES.saturating_sub(overhead);
     let (mut n1, mut n2) = (name1.len(), name2.len());
@@ -143,7 +145,7 @@ impl Schema {
             Op::SetPrimaryKey { table, columns } => self.set_primary_key(table, columns),
             Op::CreateIndex { index, .. } => self.create_index(index),
             Op::DropIndex { name, .. } => self.drop_index(name),
-            Op::AddUnique { table, unique } => {
+            Op::AddUnique { table, unique } | Op::AddUniqueConcurrently { table, unique } => {
                 let t = self.constraint_slot(table, &unique.name)?;
                 t.uniques.push(unique.clone());
                 Ok(())
@@ -159,6 +161,11 @@ impl Schema {
                 Ok(())
             }
             Op::DropConstraint { table, name } => self.drop_constraint(table, name),
+            Op::ValidateConstraint { table, name } => self.validate_constraint(table, name),
+            Op::MakeNotNull { table, column } => {
+                self.table_mut(table)?.column_mut(table, column)?.nullable = false;
+                Ok(())
+            }
             Op::Comment {
                 table,
                 column,
@@ -508,6 +515,22 @@ impl Schema {
         if let Some(t) = self.tables.get_mut(partition) {
             t.indexes.push(own);
         }
+    }
+
+    /// Marks a foreign key or check validated.
+    fn validate_constraint(&mut self, table: &str, name: &str) -> Result<(), FoldError> {
+        let t = self.table_mut(table)?;
+        if let Some(fk) = t.foreign_keys.iter_mut().find(|f| f.name == name) {
+            fk.not_valid = false;
+        } else if let Some(check) = t.checks.iter_mut().find(|c| c.name == name) {
+            check.not_valid = false;
+        } else {
+            return Err(FoldError::NoConstraint {
+                table: table.to_owned(),
+                constraint: name.to_owned(),
+            });
+        }
+        Ok(())
     }
 
     fn constraint_slot(&mut self, table: &str, name: &str) -> Result<&mut Table, FoldError> {

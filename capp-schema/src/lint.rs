@@ -210,7 +210,16 @@ fn applies(f: &crate::backend::Finding, statements: &[String], on_new_table: &[b
     let statement = statements.get(f.statement).map_or("", String::as_str);
     let about_rows = new && ABOUT_ROWS.contains(&f.rule.as_str());
     let concurrent = f.rule == "require_lock_timeout" && statement.contains(" CONCURRENTLY ");
-    !(about_rows || concurrent)
+    // A constraint added earlier in the same migration (the temporary check of `make_not_null`)
+    // guarantees nothing a client could rely on yet.
+    let own_constraint = f.rule == "ban_drop_constraint"
+        && statement
+            .split_once("DROP CONSTRAINT ")
+            .is_some_and(|(_, name)| {
+                let added = format!("ADD CONSTRAINT {}", name.trim());
+                statements[..f.statement].iter().any(|s| s.contains(&added))
+            });
+    !(about_rows || concurrent || own_constraint)
 }
 
 /// The rules about what a statement does to the rows of an existing table (a scan, a rewrite, a
@@ -239,6 +248,9 @@ fn table_of(op: &crate::ops::Operation) -> Option<&str> {
         | Op::RenameColumn { table, .. }
         | Op::AlterColumn { table, .. }
         | Op::AddUnique { table, .. }
+        | Op::AddUniqueConcurrently { table, .. }
+        | Op::ValidateConstraint { table, .. }
+        | Op::MakeNotNull { table, .. }
         | Op::AddForeignKey { table, .. }
         | Op::AddCheck { table, .. }
         | Op::DropConstraint { table, .. }
@@ -268,10 +280,10 @@ fn instead(rule: &str) -> Option<&'static str> {
             "declare the migration `transactional = false`: CONCURRENTLY cannot run inside a transaction"
         }
         "adding_foreign_key_constraint" | "constraint_missing_not_valid" => {
-            "add the constraint NOT VALID, which takes a short lock and scans nothing, then VALIDATE it in a later migration, which scans without blocking writes"
+            "add it NOT VALID (`op.create_foreign_key(...).not_valid()`, `op.create_check(...).not_valid()`): a short lock and no scan; then `op.validate_constraint(...)` in a later migration, which scans without blocking writes"
         }
         "adding_not_nullable_field" | "adding_required_field" => {
-            "add the column nullable (or with a constant default), backfill it in batches, then make it NOT NULL through a NOT VALID check that is validated first"
+            "add the column nullable (or with a constant default), backfill it in batches, then `op.make_not_null(table, column)` in a `transactional = false` migration: a validated check, then SET NOT NULL without a scan"
         }
         "adding_field_with_default" => {
             "add the column without the volatile default, set the default for new rows, and backfill the existing ones in batches"
@@ -289,7 +301,7 @@ fn instead(rule: &str) -> Option<&'static str> {
             "add the new name beside the old one (a new column kept in step, or a view), move every reader, then drop the old name in a later migration"
         }
         "disallowed_unique_constraint" => {
-            "build a unique index with `op.create_index_concurrently(...).unique()` in a `transactional = false` migration instead"
+            "`op.create_unique_concurrently(...)` in a `transactional = false` migration: the unique index built concurrently, then made the constraint under a short lock"
         }
         "adding_serial_primary_key_field" => {
             "build the unique index concurrently first, then add the primary key USING INDEX"

@@ -110,6 +110,24 @@ pub enum Operation {
         table: String,
         name: String,
     },
+    /// A unique constraint over an index built concurrently first (`CREATE UNIQUE INDEX
+    /// CONCURRENTLY`, then `ADD CONSTRAINT ... UNIQUE USING INDEX`); only ever recorded through
+    /// [`NonTransactionalOperations`].
+    AddUniqueConcurrently {
+        table: String,
+        unique: Unique,
+    },
+    /// Makes a column NOT NULL without a scan under a lock that blocks writes; only ever
+    /// recorded through [`NonTransactionalOperations`].
+    MakeNotNull {
+        table: String,
+        column: String,
+    },
+    /// Validates a constraint added `NOT VALID`.
+    ValidateConstraint {
+        table: String,
+        name: String,
+    },
     CreateEnum {
         name: String,
         values: Vec<String>,
@@ -411,13 +429,27 @@ impl Operations {
     }
 
     /// Adds a check constraint over an SQL expression.
-    pub fn create_check(&mut self, name: &str, table: &str, expr: &str) {
-        self.push(Operation::AddCheck {
+    pub fn create_check(&mut self, name: &str, table: &str, expr: &str) -> &mut Check {
+        match self.push(Operation::AddCheck {
             table: table.to_owned(),
             check: Check {
                 name: name.to_owned(),
                 expr: expr.to_owned(),
+                not_valid: false,
             },
+        }) {
+            Operation::AddCheck { check, .. } => check,
+            _ => unreachable!("an AddCheck was just pushed"),
+        }
+    }
+
+    /// Validates a constraint added `NOT VALID` (`ALTER TABLE ... VALIDATE CONSTRAINT`,
+    /// PostgreSQL): scans the existing rows under a lock that blocks no reads or writes. Nothing
+    /// on SQLite, which checks its constraints when they are added.
+    pub fn validate_constraint(&mut self, name: &str, table: &str) {
+        self.push(Operation::ValidateConstraint {
+            table: table.to_owned(),
+            name: name.to_owned(),
         });
     }
 
@@ -700,6 +732,36 @@ impl NonTransactionalOperations {
         columns: I,
     ) -> &mut Index {
         self.inner.index(name, table, names(columns), true)
+    }
+
+    /// A unique constraint built without blocking writes (PostgreSQL): a unique index built
+    /// `CONCURRENTLY`, then made the constraint (`ADD CONSTRAINT ... UNIQUE USING INDEX`, a short
+    /// lock). Duplicates make the build fail. A plain unique constraint on SQLite.
+    pub fn create_unique_concurrently<I: IntoIterator<Item = S>, S: Into<String>>(
+        &mut self,
+        name: &str,
+        table: &str,
+        columns: I,
+    ) {
+        self.inner.push(Operation::AddUniqueConcurrently {
+            table: table.to_owned(),
+            unique: Unique {
+                name: name.to_owned(),
+                columns: names(columns),
+            },
+        });
+    }
+
+    /// Makes an existing column `NOT NULL` without scanning the table under a lock that blocks
+    /// writes (PostgreSQL), in four short steps, each its own transaction: a `CHECK (column IS
+    /// NOT NULL) NOT VALID`, its validation (a scan that blocks no writes), `SET NOT NULL` (which
+    /// trusts the validated check and scans nothing), and the check dropped. A NULL fails the
+    /// validation, before any lock is held for long. A plain `NOT NULL` on SQLite.
+    pub fn make_not_null(&mut self, table: &str, column: &str) {
+        self.inner.push(Operation::MakeNotNull {
+            table: table.to_owned(),
+            column: column.to_owned(),
+        });
     }
 
     /// `DROP INDEX CONCURRENTLY` on PostgreSQL.

@@ -422,6 +422,9 @@ pub struct ForeignKey {
     pub on_update: Action,
     /// Whether the check may wait for the commit; `None` is `NOT DEFERRABLE`, the default.
     pub deferrable: Option<Deferral>,
+    /// Added `NOT VALID` (PostgreSQL): enforced for new rows, existing rows not checked until
+    /// `validate_constraint`. Not compared: a database cannot be told to forget a validation.
+    pub not_valid: bool,
 }
 
 /// When a `DEFERRABLE` foreign key is checked by default.
@@ -460,7 +463,16 @@ impl ForeignKey {
             on_delete: Action::NoAction,
             on_update: Action::NoAction,
             deferrable: None,
+            not_valid: false,
         }
+    }
+
+    /// Adds the foreign key `NOT VALID` (PostgreSQL): a short lock and no scan now; validate it
+    /// in a later migration with `validate_constraint`, which scans without blocking writes. On a
+    /// table created in the same migration it is simply valid.
+    pub fn not_valid(&mut self) -> &mut ForeignKey {
+        self.not_valid = true;
+        self
     }
 
     /// Makes the foreign key `DEFERRABLE`.
@@ -487,6 +499,17 @@ impl ForeignKey {
 pub struct Check {
     pub name: String,
     pub expr: String,
+    /// Added `NOT VALID` (PostgreSQL; see [`ForeignKey::not_valid`]).
+    pub not_valid: bool,
+}
+
+impl Check {
+    /// Adds the check `NOT VALID` (PostgreSQL): existing rows are checked later, by
+    /// `validate_constraint`, without blocking writes.
+    pub fn not_valid(&mut self) -> &mut Check {
+        self.not_valid = true;
+        self
+    }
 }
 
 /// A table definition.
@@ -674,6 +697,7 @@ impl Table {
         self.checks.push(Check {
             name: name.to_owned(),
             expr: expr.to_owned(),
+            not_valid: false,
         });
         self
     }

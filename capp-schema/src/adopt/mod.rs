@@ -126,6 +126,14 @@ fn tables(schema: &Schema, up: &mut Vec<Operation>) {
                         foreign_key: fk,
                     }),
             );
+            // A check created with the table is valid: one that is not is added after it.
+            let (not_valid, valid): (Vec<_>, Vec<_>) =
+                bare.checks.drain(..).partition(|c| c.not_valid);
+            bare.checks = valid;
+            foreign_keys.extend(not_valid.into_iter().map(|check| Operation::AddCheck {
+                table: table.name.clone(),
+                check,
+            }));
             if bare.partition_by.is_some() {
                 parent_indexes.extend(bare.indexes.drain(..).map(|index| Operation::CreateIndex {
                     index,
@@ -222,6 +230,10 @@ fn undo(op: &Operation) -> Option<Operation> {
         Operation::AddForeignKey { table, foreign_key } => Operation::DropConstraint {
             table: table.clone(),
             name: foreign_key.name.clone(),
+        },
+        Operation::AddCheck { table, check } => Operation::DropConstraint {
+            table: table.clone(),
+            name: check.name.clone(),
         },
         _ => return None,
     })

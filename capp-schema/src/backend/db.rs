@@ -128,6 +128,14 @@ impl Db {
         self.backend.lock(tables, expected, rev, timeouts).await
     }
 
+    pub(crate) fn bounded_statement(
+        &self,
+        statement: &str,
+        lock_timeout: std::time::Duration,
+    ) -> String {
+        self.backend.bounded_statement(statement, lock_timeout)
+    }
+
     pub(crate) fn release_sql(&self, tables: &Tables) -> String {
         self.backend.release_sql(tables)
     }

@@ -281,6 +281,12 @@ pub(crate) trait Backend: DataConnection + Send {
     /// at the commit.
     fn release_sql(&self, tables: &Tables) -> String;
 
+    /// A statement of a step outside a transaction, bounded by `lock_timeout` where the
+    /// database can bound it (each such statement is its own transaction). The default: as it is.
+    fn bounded_statement(&self, statement: &str, _lock_timeout: std::time::Duration) -> String {
+        statement.to_owned()
+    }
+
     /// Releases the lock [`Backend::lock`] took, if the step's last transaction did not.
     fn unlock<'a>(&'a mut self, tables: &'a Tables) -> BoxFuture<'a, Result<(), ExecError>>;
 

@@ -514,9 +514,13 @@ impl Migrator {
             .await
             .map_err(RunError::db("cannot write the history table"))?;
         let started = Instant::now();
+        let lock_timeout = self.config.timeouts_for(m).lock;
         for piece in &rendered.pieces {
             let outcome = match piece {
-                Piece::Sql(statement) => db.execute(statement).await,
+                Piece::Sql(statement) => {
+                    db.execute(&db.bounded_statement(statement, lock_timeout))
+                        .await
+                }
                 Piece::Rust(_, data_step) => data_step(db.data_connection()).await,
             };
             if let Err(source) = outcome {

@@ -306,6 +306,7 @@ async fn constraints(conn: &mut PgConnection, schema: &mut Schema) -> Result<(),
         Option<String>,
         bool,
         bool,
+        bool,
     );
     // The definition is deparsed for checks only, the costly part of this query.
     let constraints: Vec<ConstraintRow> = sqlx::query_as(
@@ -317,7 +318,7 @@ async fn constraints(conn: &mut PgConnection, schema: &mut Schema) -> Result<(),
                   JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord),
             con.confdeltype::text, con.confupdtype::text,
             CASE WHEN con.contype = 'c' THEN pg_get_constraintdef(con.oid) END,
-            con.condeferrable, con.condeferred
+            con.condeferrable, con.condeferred, con.convalidated
          FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
          JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_class fc ON fc.oid = con.confrelid
          WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f', 'c')
@@ -339,6 +340,7 @@ async fn constraints(conn: &mut PgConnection, schema: &mut Schema) -> Result<(),
         definition,
         deferrable,
         deferred,
+        validated,
     ) in constraints
     {
         let Some(t) = schema.tables.get_mut(&table) else {
@@ -359,10 +361,12 @@ async fn constraints(conn: &mut PgConnection, schema: &mut Schema) -> Result<(),
                     (true, false) => Some(Deferral::InitiallyImmediate),
                     (false, _) => None,
                 },
+                not_valid: !validated,
             }),
             _ => t.checks.push(Check {
                 name,
                 expr: check_expression(definition.as_deref().unwrap_or_default()),
+                not_valid: !validated,
             }),
         }
     }

@@ -46,13 +46,11 @@ pub(crate) fn rule_names() -> Vec<String> {
 }
 
 /// Lints `statements` as one migration: inside a transaction if `in_transaction`, with the lock
-/// timeout the runner sets first (`SET LOCAL lock_timeout` in each migration's transaction).
+/// timeout the runner sets first.
 pub(crate) fn lint(statements: &[String], in_transaction: bool) -> Vec<Finding> {
-    let mut text = if in_transaction {
-        String::from("SET lock_timeout = '1s';\n")
-    } else {
-        String::new()
-    };
+    // The runner sets it for each migration's transaction, and outside a transaction for each
+    // statement that can run in one (not `CONCURRENTLY`).
+    let mut text = String::from("SET lock_timeout = '1s';\n");
     let context = text.len();
     let mut ends = Vec::with_capacity(statements.len());
     for statement in statements {

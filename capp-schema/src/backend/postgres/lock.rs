@@ -110,6 +110,14 @@ pub(super) fn set_timeouts(timeouts: Timeouts) -> String {
     )
 }
 
+/// `statement` run with a lock timeout, as one implicit transaction.
+pub(super) fn bounded(statement: &str, lock_timeout: Duration) -> String {
+    format!(
+        "SET LOCAL lock_timeout = {};\n{statement}",
+        millis(lock_timeout)
+    )
+}
+
 /// A duration as a PostgreSQL setting: `'1500ms'`.
 fn millis(duration: Duration) -> String {
     sql_string(&format!("{}ms", duration.as_millis()))

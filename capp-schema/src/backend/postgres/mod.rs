@@ -242,6 +242,19 @@ impl Backend for Postgres {
         })
     }
 
+    /// `SET LOCAL lock_timeout` in the same implicit transaction as the statement, so that a
+    /// statement of a `transactional = false` migration (the four steps of `make_not_null`, a
+    /// `USING INDEX` constraint) cannot queue behind a long transaction while every query on its
+    /// table queues behind it. Not for `CONCURRENTLY`, which cannot run in a transaction block
+    /// and waits for no lock that blocks reads or writes.
+    fn bounded_statement(&self, statement: &str, lock_timeout: std::time::Duration) -> String {
+        if statement.contains(" CONCURRENTLY ") {
+            statement.to_owned()
+        } else {
+            lock::bounded(statement, lock_timeout)
+        }
+    }
+
     fn release_sql(&self, tables: &Tables) -> String {
         self.lease.as_ref().map_or_else(String::new, |lease| {
             lock::release_lease(tables, &lease.token)

@@ -91,6 +91,24 @@ impl SqlDialect for Postgres {
                 create_object_sql(object),
             ],
             Operation::SetRowSecurity { table, to } => row_security_sql(table, *to),
+            Operation::MakeNotNull { table, column } => make_not_null(table, column),
+            // Built without blocking writes, then made the constraint under a short lock.
+            Operation::AddUniqueConcurrently { table, unique } => vec![
+                format!(
+                    "CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({})",
+                    ident(&unique.name),
+                    ident(table),
+                    crate::render::ident_list(&unique.columns)
+                ),
+                alter(
+                    table,
+                    format!(
+                        "ADD CONSTRAINT {} UNIQUE USING INDEX {}",
+                        ident(&unique.name),
+                        ident(&unique.name)
+                    ),
+                ),
+            ],
             Operation::CreateIndex { index, .. } if !index.statistics.is_empty() => {
                 let mut statements = vec![simple(self, op)];
                 statements.extend(index_statistics_sql(index));
@@ -203,6 +221,28 @@ fn serial_sequence(table: &str, column: &Column) -> Option<String> {
     )))
 }
 
+/// NOT NULL without a long lock: a check added NOT VALID, validated (a scan that blocks no
+/// writes), then `SET NOT NULL`, which PostgreSQL (12 and later) proves from the validated check
+/// without a scan, and the check dropped. Each statement is its own transaction.
+fn make_not_null(table: &str, column: &str) -> Vec<String> {
+    let check = ident(&crate::fold::object_name(table, column, "not_null"));
+    vec![
+        alter(
+            table,
+            format!(
+                "ADD CONSTRAINT {check} CHECK ({} IS NOT NULL) NOT VALID",
+                ident(column)
+            ),
+        ),
+        alter(table, format!("VALIDATE CONSTRAINT {check}")),
+        alter(
+            table,
+            format!("ALTER COLUMN {} SET NOT NULL", ident(column)),
+        ),
+        alter(table, format!("DROP CONSTRAINT {check}")),
+    ]
+}
+
 /// The statistics targets of an index's expression columns.
 fn index_statistics_sql(index: &crate::schema::Index) -> Vec<String> {
     index
@@ -233,6 +273,36 @@ fn alter(table: &str, rest: String) -> String {
     format!("ALTER TABLE {} {rest}", ident(table))
 }
 
+/// Adding a foreign key or check (`NOT VALID` if asked), and validating one.
+fn constraint_sql(op: &Operation) -> String {
+    match op {
+        Operation::AddForeignKey { table, foreign_key } => alter(
+            table,
+            format!(
+                "ADD {}{}",
+                foreign_key_sql(foreign_key),
+                if foreign_key.not_valid {
+                    " NOT VALID"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        Operation::AddCheck { table, check } => alter(
+            table,
+            format!(
+                "ADD {}{}",
+                check_sql(check),
+                if check.not_valid { " NOT VALID" } else { "" }
+            ),
+        ),
+        Operation::ValidateConstraint { table, name } => {
+            alter(table, format!("VALIDATE CONSTRAINT {}", ident(name)))
+        }
+        _ => unreachable!("only constraints come here"),
+    }
+}
+
 /// The operations that are one statement.
 fn simple(d: &Postgres, op: &Operation) -> String {
     match op {
@@ -260,10 +330,9 @@ fn simple(d: &Postgres, op: &Operation) -> String {
         Operation::AddUnique { table, unique } => {
             alter(table, format!("ADD {}", unique_sql(unique)))
         }
-        Operation::AddForeignKey { table, foreign_key } => {
-            alter(table, format!("ADD {}", foreign_key_sql(foreign_key)))
-        }
-        Operation::AddCheck { table, check } => alter(table, format!("ADD {}", check_sql(check))),
+        Operation::AddForeignKey { .. }
+        | Operation::AddCheck { .. }
+        | Operation::ValidateConstraint { .. } => constraint_sql(op),
         Operation::DropConstraint { table, name } => {
             alter(table, format!("DROP CONSTRAINT {}", ident(name)))
         }
@@ -291,6 +360,8 @@ fn simple(d: &Postgres, op: &Operation) -> String {
         Operation::CreateObject(object) => create_object_sql(object),
         Operation::DropObject(id) => drop_object_sql(id),
         Operation::CreateTable(_)
+        | Operation::AddUniqueConcurrently { .. }
+        | Operation::MakeNotNull { .. }
         | Operation::SetRowSecurity { .. }
         | Operation::AlterColumn { .. }
         | Operation::DropEnumValue { .. }

@@ -80,6 +80,7 @@ async fn foreign_keys(conn: &mut SqliteConnection, schema: &mut Schema) -> Resul
             on_update: Action::from_sql(&on_update),
             // SQLite keeps the clause but its pragmas do not show it (see the canonical form).
             deferrable: None,
+            not_valid: false,
         });
         fk.columns.push(from);
         fk.ref_columns.push(to);

@@ -39,6 +39,8 @@ impl SqlDialect for Sqlite {
             | Operation::DropColumn { table, .. }
             | Operation::AlterColumn { table, .. }
             | Operation::AddUnique { table, .. }
+            | Operation::AddUniqueConcurrently { table, .. }
+            | Operation::MakeNotNull { table, .. }
             | Operation::AddForeignKey { table, .. }
             | Operation::AddCheck { table, .. }
             | Operation::DropConstraint { table, .. }
@@ -90,7 +92,10 @@ impl SqlDialect for Sqlite {
             )],
             Operation::CreateIndex { index, .. } => vec![create_index(index, false)],
             Operation::DropIndex { name, .. } => vec![format!("DROP INDEX {}", ident(name))],
+            // SQLite checks its constraints when they are added (the rebuild copies the rows
+            // into the new table; foreign keys are checked before each commit): nothing to do.
             Operation::CreateEnum { .. }
+            | Operation::ValidateConstraint { .. }
             | Operation::Comment { .. }
             | Operation::DropEnum { .. }
             | Operation::AddEnumValue { .. }

@@ -106,3 +106,23 @@ fn the_baseline_folds_to_the_schema_and_its_downgrade_to_nothing() {
     }
     assert_eq!(folded, Schema::default());
 }
+
+#[test]
+fn a_constraint_not_yet_validated_is_added_not_valid_after_its_table() {
+    let mut op = Operations::default();
+    op.create_table("t", |t| {
+        t.column("id", crate::ColumnType::Integer).not_null();
+        t.column("n", crate::ColumnType::Integer);
+        t.check("ck_t_valid", "n > 0");
+    });
+    op.create_check("ck_t_pending", "t", "n < 100").not_valid();
+    let plan = baseline(&folded(&op));
+    let create = position(&plan, "create_table(\"t\"");
+    let pending = position(
+        &plan,
+        "create_check(\"ck_t_pending\", \"t\", \"n < 100\").not_valid()",
+    );
+    assert!(pending > create);
+    // The valid one stays in the table's definition.
+    assert!(crate::autogen::describe(&plan.upgrade[create]).contains("ck_t_valid"));
+}

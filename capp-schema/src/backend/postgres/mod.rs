@@ -7,6 +7,7 @@ mod introspect;
 pub(crate) mod lint;
 mod lock;
 mod objects;
+mod precheck;
 mod render;
 
 use std::any::Any;

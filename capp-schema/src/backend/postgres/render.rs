@@ -39,83 +39,10 @@ impl SqlDialect for Postgres {
         _before: Option<&Table>,
         after: &Schema,
     ) -> Result<Vec<String>, FoldError> {
-        Ok(match op {
-            Operation::CreateTable(table) => {
-                let mut statements = create_table_with_indexes(table, self);
-                statements.extend(
-                    table
-                        .columns
-                        .iter()
-                        .filter_map(|c| serial_sequence(&table.name, c)),
-                );
-                statements.extend(
-                    table
-                        .columns
-                        .iter()
-                        .filter_map(|c| statistics_sql(&table.name, c)),
-                );
-                statements.extend(table.indexes.iter().flat_map(index_statistics_sql));
-                statements.extend(comments(table));
-                if table.row_security.is_some() {
-                    statements.extend(row_security_sql(&table.name, table.row_security));
-                }
-                statements
-            }
-            Operation::AddColumn { table, column }
-                if column.comment.is_some()
-                    || column.sequence.is_some()
-                    || column.statistics.is_some() =>
-            {
-                let mut statements = vec![simple(self, op)];
-                statements.extend(serial_sequence(table, column));
-                statements.extend(statistics_sql(table, column));
-                if column.comment.is_some() {
-                    statements.push(comment_sql(
-                        table,
-                        Some(&column.name),
-                        column.comment.as_deref(),
-                    ));
-                }
-                statements
-            }
-            Operation::AlterColumn {
-                table,
-                column,
-                change,
-            } => alter_column(self, table, column, change),
-            Operation::DropEnumValue { name, .. } => drop_enum_value(name, after),
-            Operation::SetPrimaryKey { table, columns } => set_primary_key(table, columns),
-            // As pg_dump does: a body may use what is created after it.
-            Operation::CreateObject(object) if object.id.kind == ObjectKind::Function => vec![
-                "SET LOCAL check_function_bodies = off".to_owned(),
-                create_object_sql(object),
-            ],
-            Operation::SetRowSecurity { table, to } => row_security_sql(table, *to),
-            Operation::MakeNotNull { table, column } => make_not_null(table, column),
-            // Built without blocking writes, then made the constraint under a short lock.
-            Operation::AddUniqueConcurrently { table, unique } => vec![
-                format!(
-                    "CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({})",
-                    ident(&unique.name),
-                    ident(table),
-                    crate::render::ident_list(&unique.columns)
-                ),
-                alter(
-                    table,
-                    format!(
-                        "ADD CONSTRAINT {} UNIQUE USING INDEX {}",
-                        ident(&unique.name),
-                        ident(&unique.name)
-                    ),
-                ),
-            ],
-            Operation::CreateIndex { index, .. } if !index.statistics.is_empty() => {
-                let mut statements = vec![simple(self, op)];
-                statements.extend(index_statistics_sql(index));
-                statements
-            }
-            other => vec![simple(self, other)],
-        })
+        // The rows a constraint would reject are counted first, before its lock.
+        let mut statements = super::precheck::pre_checks(op, after);
+        statements.extend(own_statements(self, op, after));
+        Ok(statements)
     }
 
     /// A `DO` block that raises when the statement found no row, so the migration's one round
@@ -201,6 +128,87 @@ fn row_security_sql(table: &str, to: Option<RowSecurity>) -> Vec<String> {
             alter("ENABLE ROW LEVEL SECURITY"),
             alter("FORCE ROW LEVEL SECURITY"),
         ],
+    }
+}
+
+/// An operation's own statements.
+fn own_statements(d: &Postgres, op: &Operation, after: &Schema) -> Vec<String> {
+    match op {
+        Operation::CreateTable(table) => {
+            let mut statements = create_table_with_indexes(table, d);
+            statements.extend(
+                table
+                    .columns
+                    .iter()
+                    .filter_map(|c| serial_sequence(&table.name, c)),
+            );
+            statements.extend(
+                table
+                    .columns
+                    .iter()
+                    .filter_map(|c| statistics_sql(&table.name, c)),
+            );
+            statements.extend(table.indexes.iter().flat_map(index_statistics_sql));
+            statements.extend(comments(table));
+            if table.row_security.is_some() {
+                statements.extend(row_security_sql(&table.name, table.row_security));
+            }
+            statements
+        }
+        Operation::AddColumn { table, column }
+            if column.comment.is_some()
+                || column.sequence.is_some()
+                || column.statistics.is_some() =>
+        {
+            let mut statements = vec![simple(d, op)];
+            statements.extend(serial_sequence(table, column));
+            statements.extend(statistics_sql(table, column));
+            if column.comment.is_some() {
+                statements.push(comment_sql(
+                    table,
+                    Some(&column.name),
+                    column.comment.as_deref(),
+                ));
+            }
+            statements
+        }
+        Operation::AlterColumn {
+            table,
+            column,
+            change,
+        } => alter_column(d, table, column, change),
+        Operation::DropEnumValue { name, .. } => drop_enum_value(name, after),
+        Operation::SetPrimaryKey { table, columns } => set_primary_key(table, columns),
+        // As pg_dump does: a body may use what is created after it.
+        Operation::CreateObject(object) if object.id.kind == ObjectKind::Function => vec![
+            "SET LOCAL check_function_bodies = off".to_owned(),
+            create_object_sql(object),
+        ],
+        Operation::SetRowSecurity { table, to } => row_security_sql(table, *to),
+        Operation::MakeNotNull { table, column } => make_not_null(table, column),
+        // Built without blocking writes, then made the constraint under a short lock.
+        Operation::AddUniqueConcurrently { table, unique } => vec![
+            format!(
+                "CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({})",
+                ident(&unique.name),
+                ident(table),
+                crate::render::ident_list(&unique.columns)
+            ),
+            alter(
+                table,
+                format!(
+                    "ADD CONSTRAINT {} UNIQUE USING INDEX {}",
+                    ident(&unique.name),
+                    ident(&unique.name)
+                ),
+            ),
+        ],
+        Operation::CreateIndex { index, .. } if !index.statistics.is_empty() => {
+            let mut statements = vec![simple(d, op)];
+            statements.extend(index_statistics_sql(index));
+            statements
+        }
+        other => vec![simple(d, other)],
     }
 }
 

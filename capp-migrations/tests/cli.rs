@@ -324,6 +324,8 @@ fn show_prints_both_directions() {
     assert!(text.contains("Applied to sqlite://capp.db: no"));
     assert!(text.contains("ALTER TABLE \"users\" ADD COLUMN \"kyc_verified_at\" TIMESTAMPTZ;"));
     assert!(text.contains("-- Downgrade (sqlite):"));
+    // The lint of its PostgreSQL SQL, on stderr.
+    assert_eq!(stderr(&out), "Lint: 0 findings in 1 migration linted\n");
 }
 
 #[test]

@@ -88,6 +88,54 @@ pub enum LintError {
     NoRevision(String),
 }
 
+/// A finding of operations not yet compiled into a chain (what `revision --autogenerate` is
+/// about to write).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: String,
+    pub message: String,
+    pub statement: String,
+    pub instead: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "[{}]: {}", self.rule, self.message)?;
+        writeln!(f, "  statement: {}", one_line(&self.statement))?;
+        write!(f, "  instead: {}", self.instead)
+    }
+}
+
+/// Lints `operations` as one transactional migration starting from the schema `from` (the
+/// history's head): what `revision --autogenerate` prints of the file it writes.
+pub fn lint_operations(
+    from: &Schema,
+    operations: &[crate::ops::Operation],
+) -> Result<Vec<Finding>, FoldError> {
+    let mut schema = from.clone();
+    let mut statements = Vec::new();
+    let mut on_new_table = Vec::new();
+    for op in operations {
+        let sql = crate::render::render(op, crate::backend::LINT_DIALECT, &mut schema)?;
+        let new = table_of(op).is_some_and(|t| !from.tables.contains_key(t));
+        for statement in sql.into_iter().filter(|s| !s.trim().is_empty()) {
+            statements.push(statement);
+            on_new_table.push(new);
+        }
+    }
+    Ok(crate::backend::lint_statements(&statements, true)
+        .into_iter()
+        .filter(|f| applies(f, &statements, &on_new_table))
+        .map(|f| Finding {
+            instead: instead(&f.rule)
+                .map_or_else(|| f.help.clone().unwrap_or_default(), str::to_owned),
+            statement: statements.get(f.statement).cloned().unwrap_or_default(),
+            rule: f.rule,
+            message: f.message,
+        })
+        .collect())
+}
+
 /// Which migrations to lint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope<'a> {

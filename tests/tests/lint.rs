@@ -298,3 +298,27 @@ async fn the_lint_command_exits_3_on_findings() {
         capp_schema::cli::run::<patterns::Chain>(args, capp_schema::cli::Project::default()).await;
     assert_eq!(code, std::process::ExitCode::from(3));
 }
+
+#[test]
+fn operations_not_yet_written_are_linted_as_autogenerate_prints_them() {
+    let chain = patterns::Chain::load().unwrap();
+    let m = capp_schema::runner::Migrator::new(chain, capp_schema::runner::Config::default());
+    let head = m
+        .expected_schema(capp_schema::runner::Position::head(m.chain()))
+        .unwrap();
+    let mut op = Operations::default();
+    op.create_index("ix_accounts_address", "accounts", ["address"]);
+    op.create_table("fresh", |t| {
+        t.column("id", ColumnType::BigInt).not_null();
+    });
+    op.create_index("ix_fresh_id", "fresh", ["id"]);
+    let findings = capp_schema::lint::lint_operations(&head, op.operations()).unwrap();
+    let rules: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+    assert_eq!(rules, ["require_concurrent_index_creation"]);
+    assert!(findings[0].statement.contains("ix_accounts_address"));
+    assert!(
+        findings[0]
+            .to_string()
+            .starts_with("[require_concurrent_index_creation]: ")
+    );
+}

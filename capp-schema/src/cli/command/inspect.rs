@@ -128,6 +128,11 @@ pub(super) async fn show(cx: &Context, rev: &str) -> Result<(), Error> {
     };
     outln!("Applied to {}: {applied}", cx.url)?;
     show_sql(migrator, cx.url.dialect(), position, &m)?;
+    // The lint of its PostgreSQL SQL, on stderr: stdout stays Alembic's form.
+    match crate::lint::lint(chain, cx.lint_from, crate::lint::Scope::Only(m.rev())) {
+        Ok(report) => eprintln!("Lint: {report}"),
+        Err(e) => eprintln!("Lint: {e}"),
+    }
     Ok(())
 }
 

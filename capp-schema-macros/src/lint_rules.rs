@@ -44,4 +44,5 @@
     "ban_set_schema",
     "ban_alter_identity",
     "ban_drop_extension",
+    "unbatched_data_change",
 ]

@@ -197,7 +197,7 @@ pub fn lint(
         report.linted += 1;
         report
             .violations
-            .extend(findings_of(m, &statements, &on_new_table));
+            .extend(findings_of(m, &statements, &on_new_table, &before));
     }
     Ok(report)
 }
@@ -207,13 +207,15 @@ fn findings_of(
     m: &crate::chain::Migration,
     statements: &[String],
     on_new_table: &[bool],
+    tables_before: &[String],
 ) -> Vec<Violation> {
     let mut out = Vec::new();
     let allowed = m.allowed_lints();
-    let findings: Vec<_> = crate::backend::lint_statements(statements, m.is_transactional())
+    let mut findings: Vec<_> = crate::backend::lint_statements(statements, m.is_transactional())
         .into_iter()
         .filter(|f| applies(f, statements, on_new_table))
         .collect();
+    findings.extend(unbatched_data_changes(statements, tables_before));
     // An allow that no finding needs is a finding of its own: it would hide the next one.
     for (rule, _) in allowed
         .iter()
@@ -312,7 +314,53 @@ fn table_of(op: &crate::ops::Operation) -> Option<&str> {
 
 /// Every rule the lint checks, as `allow_lint` names them.
 pub fn rules() -> Vec<String> {
-    crate::backend::lint_rule_names()
+    let mut rules = crate::backend::lint_rule_names();
+    rules.push(UNBATCHED.to_owned());
+    rules
+}
+
+/// The lint's own rule: an `UPDATE` or `DELETE` of a table that existed before the migration,
+/// in one statement: one transaction that holds its row locks (and bloats the table) until the
+/// last row is written.
+const UNBATCHED: &str = "unbatched_data_change";
+
+/// `UPDATE` and `DELETE` statements on tables that existed before the migration.
+fn unbatched_data_changes(
+    statements: &[String],
+    tables_before: &[String],
+) -> Vec<crate::backend::Finding> {
+    let mut out = Vec::new();
+    for (i, statement) in statements.iter().enumerate() {
+        for part in statement.split(';') {
+            let words: Vec<String> = part
+                .split_whitespace()
+                .take(4)
+                .map(str::to_ascii_lowercase)
+                .collect();
+            let target = match words.as_slice() {
+                [update, table, ..] if update == "update" && table != "only" => table,
+                [update, only, table, ..] if update == "update" && only == "only" => table,
+                [delete, from, table, ..] if delete == "delete" && from == "from" => table,
+                _ => continue,
+            };
+            let name = target
+                .rsplit('.')
+                .next()
+                .unwrap_or(target)
+                .trim_matches('"');
+            if let Some(table) = tables_before.iter().find(|t| t.eq_ignore_ascii_case(name)) {
+                out.push(crate::backend::Finding {
+                    rule: UNBATCHED.to_owned(),
+                    message: format!(
+                        "one statement changes the rows of {table}, an existing table: one transaction holds their locks, and the table bloats, until the last row is written"
+                    ),
+                    help: None,
+                    statement: i,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// The safe way of each rule's pattern, in this API.
@@ -353,6 +401,9 @@ fn instead(rule: &str) -> Option<&'static str> {
         }
         "adding_serial_primary_key_field" => {
             "build the unique index concurrently first, then add the primary key USING INDEX"
+        }
+        "unbatched_data_change" => {
+            "change the rows in keyset batches of bounded size, each its own short transaction: a `run_rust` step of a `transactional = false` migration that loops over the primary key; or allow it for a small table, with its size as the reason"
         }
         "ban_drop_not_null" => {
             "make sure the code writes the column before relying on NULLs; allow `ban_drop_not_null` with the reason"

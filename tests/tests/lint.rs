@@ -178,6 +178,22 @@ mod patterns {
     fn no_safe_index(op: &mut NonTransactionalOperations) {
         op.drop_index_concurrently("ix_accounts_balance_safe");
     }
+
+    // A data change of every matching row of an existing table, in one statement.
+    #[migration(rev = "0013", down_rev = "0012", message = "a one-statement backfill", chain = crate::patterns::Chain)]
+    fn backfill(op: &mut Operations) {
+        op.execute("UPDATE accounts SET balance = 0 WHERE balance < 0");
+        op.create_table("scratch", |t| {
+            t.column("id", ColumnType::BigInt).not_null();
+        });
+        // A table created here is empty: not flagged.
+        op.execute("DELETE FROM scratch");
+    }
+
+    #[downgrade(rev = "0013", chain = crate::patterns::Chain)]
+    fn no_backfill(op: &mut Operations) {
+        op.drop_table("scratch");
+    }
 }
 
 /// The rules found in one revision.
@@ -255,6 +271,15 @@ fn each_dangerous_pattern_is_flagged_with_its_rule_and_the_safe_way() {
 }
 
 #[test]
+fn a_one_statement_update_of_an_existing_table_is_flagged() {
+    let found = rules_of("0013");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "unbatched_data_change");
+    assert!(found[0].1.starts_with("UPDATE accounts"));
+    assert!(found[0].2.contains("keyset batches"));
+}
+
+#[test]
 fn a_table_created_in_the_same_migration_is_not_flagged() {
     assert_eq!(rules_of("0010"), []);
 }
@@ -276,10 +301,10 @@ fn an_allow_accepts_its_finding_and_an_unneeded_allow_is_reported() {
 fn the_baseline_leaves_older_revisions_out_and_the_report_names_files_and_lines() {
     let chain = patterns::Chain::load().unwrap();
     let from_baseline = lint(&chain, patterns::Chain::LINT_FROM, Scope::FromBaseline).unwrap();
-    assert_eq!(from_baseline.linted, 11);
+    assert_eq!(from_baseline.linted, 12);
     assert!(from_baseline.violations.iter().all(|v| v.rev != "0001"));
     let all = lint(&chain, patterns::Chain::LINT_FROM, Scope::All).unwrap();
-    assert_eq!(all.linted, 12);
+    assert_eq!(all.linted, 13);
     let text = from_baseline.to_string();
     let first = text.lines().next().unwrap();
     assert!(
@@ -287,7 +312,7 @@ fn the_baseline_leaves_older_revisions_out_and_the_report_names_files_and_lines(
             && first.contains(" 0002 [require_concurrent_index_creation]: "),
         "{first}"
     );
-    assert!(text.ends_with("findings in 11 migrations linted"), "{text}");
+    assert!(text.ends_with("findings in 12 migrations linted"), "{text}");
 }
 
 #[tokio::test]

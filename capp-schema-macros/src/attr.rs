@@ -101,7 +101,7 @@ fn rev(meta: &ParseNestedMeta<'_>) -> syn::Result<RevId> {
 }
 
 fn down_rev(meta: &ParseNestedMeta<'_>) -> syn::Result<DownRev> {
-    let expr: Expr = meta.value()?.parse()?;
+    let expr: Expr = meta::ungrouped(meta.value()?.parse()?);
     match expr {
         Expr::Lit(ExprLit {
             lit: Lit::Str(s), ..

@@ -139,9 +139,18 @@ pub(crate) fn unknown_key(cx: &Ctxt, meta: &ParseNestedMeta<'_>, expected: &str)
     skip_value(meta);
 }
 
+/// An expression without the invisible groups a `macro_rules!` fragment (`$rev:literal`) wraps
+/// it in.
+pub(crate) fn ungrouped(expr: Expr) -> Expr {
+    match expr {
+        Expr::Group(group) => ungrouped(*group.expr),
+        other => other,
+    }
+}
+
 /// `key = "..."`; `example` is a value shown in the error.
 pub(crate) fn lit_str(meta: &ParseNestedMeta<'_>, key: &str, example: &str) -> syn::Result<LitStr> {
-    let expr: Expr = meta.value()?.parse()?;
+    let expr: Expr = ungrouped(meta.value()?.parse()?);
     match expr {
         Expr::Lit(ExprLit {
             lit: Lit::Str(s), ..
@@ -155,7 +164,7 @@ pub(crate) fn lit_str(meta: &ParseNestedMeta<'_>, key: &str, example: &str) -> s
 
 /// `key = true` or `key = false`.
 pub(crate) fn lit_bool(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<LitBool> {
-    let expr: Expr = meta.value()?.parse()?;
+    let expr: Expr = ungrouped(meta.value()?.parse()?);
     match expr {
         Expr::Lit(ExprLit {
             lit: Lit::Bool(b), ..
@@ -172,7 +181,7 @@ pub(crate) fn lit_int<T>(meta: &ParseNestedMeta<'_>, key: &str, example: &str) -
 where
     T: std::str::FromStr<Err: std::fmt::Display>,
 {
-    let expr: Expr = meta.value()?.parse()?;
+    let expr: Expr = ungrouped(meta.value()?.parse()?);
     match expr {
         Expr::Lit(ExprLit {
             lit: Lit::Int(i), ..

@@ -156,6 +156,7 @@ fn plan_from(head: &Schema, models: &Models, rules: Equality, drops: bool) -> Pl
                 .push(Operation::DropEnum { name: name.clone() });
         }
     }
+    safe_forms(head, &mut plan);
     // The downgrade undoes the upgrade in reverse order: dropped enum types and tables come back
     // first, created ones go last.
     plan.downgrade = plan
@@ -165,6 +166,38 @@ fn plan_from(head: &Schema, models: &Models, rules: Equality, drops: bool) -> Pl
         .filter_map(|op| undo(op, head))
         .collect();
     plan
+}
+
+/// On a table the history's head already has (it may hold rows), the safe form of what would
+/// lock it for a scan, and a warning in the file saying so: a foreign key or check is added
+/// `NOT VALID`, to be validated in the next migration; an index and a NOT NULL are named with the
+/// `transactional = false` operations that build them without blocking writes.
+fn safe_forms(head: &Schema, plan: &mut Plan) {
+    for op in &mut plan.upgrade {
+        match op {
+            Operation::AddForeignKey { table, foreign_key } if head.tables.contains_key(table) => {
+                foreign_key.not_valid = true;
+                plan.warnings.push(format!(
+                    "foreign key {} is added NOT VALID, since {table} may hold rows: validate it in the next migration with `op.validate_constraint({:?}, {table:?})`, which scans without blocking writes",
+                    foreign_key.name, foreign_key.name
+                ));
+            }
+            Operation::AddCheck { table, check } if head.tables.contains_key(table) => {
+                check.not_valid = true;
+                plan.warnings.push(format!(
+                    "check {} is added NOT VALID, since {table} may hold rows: validate it in the next migration with `op.validate_constraint({:?}, {table:?})`",
+                    check.name, check.name
+                ));
+            }
+            Operation::CreateIndex { index, .. } if head.tables.contains_key(&index.table) => {
+                plan.warnings.push(format!(
+                    "index {} on {} blocks writes while it builds, since the table may hold rows: move it to a `transactional = false` migration as `op.create_index_concurrently(...)`",
+                    index.name, index.table
+                ));
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Enum types created, and values added and dropped; whole enum types are dropped after the tables.
@@ -556,7 +589,7 @@ fn column_change(t: &str, before: &Column, after: &Column, rules: Equality, plan
         change.nullable = Some(after.nullable);
         if !after.nullable {
             plan.warnings.push(format!(
-                "column {t}.{} becomes NOT NULL: the migration fails if a row holds NULL; fill them first in a data step",
+                "column {t}.{} becomes NOT NULL: the migration fails if a row holds NULL, and it scans the table under a lock that blocks writes; fill the NULLs first, then use `op.make_not_null(...)` in a `transactional = false` migration",
                 after.name
             ));
         }
@@ -1154,7 +1187,12 @@ mod tests {
                 not_valid: false,
             },
         };
-        assert_eq!(plan.upgrade, [drop.clone(), add("amount >= 0")]);
+        let mut added = add("amount >= 0");
+        if let Operation::AddCheck { check, .. } = &mut added {
+            // On a table that may hold rows, added NOT VALID: validated in the next migration.
+            check.not_valid = true;
+        }
+        assert_eq!(plan.upgrade, [drop.clone(), added]);
         assert_eq!(plan.downgrade, [drop, add("amount > 0")]);
         // Against a database, whose rewritten expressions cannot be compared, names decide.
         assert!(plan_against_database(&head, &models("amount >= 0")).is_empty());

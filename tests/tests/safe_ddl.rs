@@ -191,3 +191,40 @@ async fn the_safe_forms_round_trip_on_sqlite() {
         panic!("{e}");
     }
 }
+
+#[test]
+fn autogenerate_adds_a_foreign_key_to_a_table_with_rows_not_valid_and_says_so() {
+    let m = Migrator::new(safe::Chain::load().unwrap(), Config::default());
+    let head = m
+        .expected_schema(
+            m.resolve("0001", capp_schema::runner::Position::BASE)
+                .unwrap(),
+        )
+        .unwrap();
+    // The models: the same tables, payments now referencing accounts.
+    let mut target = head.clone();
+    target.tables.get_mut("payments").unwrap().foreign_key(
+        "fk_payments_account",
+        ["account_id"],
+        "accounts",
+        ["id"],
+    );
+    let models = capp_schema::Models {
+        tables: target
+            .tables
+            .into_values()
+            .map(|table| capp_schema::Model {
+                table,
+                renamed_columns: &[],
+            })
+            .collect(),
+        ..capp_schema::Models::default()
+    };
+    let plan = capp_schema::autogen::plan(&head, &models);
+    let file = capp_schema::autogen::migration_file("0002", Some("0001"), "fk", &plan);
+    assert!(file.contains(".not_valid()"), "{file}");
+    assert!(
+        file.contains("WARNING: foreign key fk_payments_account is added NOT VALID, since payments may hold rows: validate it in the next migration with `op.validate_constraint(\"fk_payments_account\", \"payments\")`"),
+        "{file}"
+    );
+}

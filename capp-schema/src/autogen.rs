@@ -1024,25 +1024,18 @@ pub(crate) fn written_file(
     let up: Vec<TokenStream> = plan.upgrade.iter().map(op_tokens).collect();
     let down: Vec<TokenStream> = plan.downgrade.iter().map(op_tokens).collect();
     let all = quote!(#(#up)* #(#down)*).to_string();
-    let mut imports = Vec::new();
-    if all.contains("Action ::") {
-        imports.push(quote!(Action));
-    }
-    if all.contains("ColumnType ::") {
-        imports.push(quote!(ColumnType));
-    }
-    if all.contains("Identity ::") {
-        imports.push(quote!(Identity));
-    }
-    if all.contains("Deferral ::") {
-        imports.push(quote!(Deferral));
-    }
-    if all.contains("ObjectKind ::") {
-        imports.push(quote!(ObjectKind));
-    }
-    if all.contains("RowSecurity ::") {
-        imports.push(quote!(RowSecurity));
-    }
+    // The types the calls name, imported.
+    let imports = [
+        "Action",
+        "ColumnType",
+        "Identity",
+        "Deferral",
+        "ObjectKind",
+        "RowSecurity",
+    ]
+    .into_iter()
+    .filter(|name| all.contains(&format!("{name} ::")))
+    .map(|name| proc_macro2::Ident::new(name, proc_macro2::Span::call_site()));
     let down_rev = match down_rev {
         Some(d) => quote!(#d),
         None => quote!(None),

@@ -112,28 +112,79 @@ pub fn lint_operations(
     from: &Schema,
     operations: &[crate::ops::Operation],
 ) -> Result<Vec<Finding>, FoldError> {
-    let mut schema = from.clone();
-    let mut statements = Vec::new();
-    let mut on_new_table = Vec::new();
-    for op in operations {
-        let sql = crate::render::render(op, crate::backend::LINT_DIALECT, &mut schema)?;
-        let new = table_of(op).is_some_and(|t| !from.tables.contains_key(t));
-        for statement in sql.into_iter().filter(|s| !s.trim().is_empty()) {
-            statements.push(statement);
-            on_new_table.push(new);
-        }
-    }
-    Ok(crate::backend::lint_statements(&statements, true)
+    let rendered = Rendered::of(&mut from.clone(), operations)?;
+    Ok(rendered
+        .findings(true)
         .into_iter()
-        .filter(|f| applies(f, &statements, &on_new_table))
         .map(|f| Finding {
-            instead: instead(&f.rule)
-                .map_or_else(|| f.help.clone().unwrap_or_default(), str::to_owned),
-            statement: statements.get(f.statement).cloned().unwrap_or_default(),
+            instead: instead_of(&f),
+            statement: rendered.statement(&f),
             rule: f.rule,
             message: f.message,
         })
         .collect())
+}
+
+/// One migration's statements as the lint sees them.
+struct Rendered {
+    statements: Vec<String>,
+    /// For each statement, whether it is about a table this migration created (empty, so
+    /// nothing on it can be slow).
+    on_new_table: Vec<bool>,
+    /// The tables that existed before the migration.
+    tables_before: Vec<String>,
+}
+
+impl Rendered {
+    /// `operations` rendered for PostgreSQL from `schema`, which they advance.
+    fn of(
+        schema: &mut Schema,
+        operations: &[crate::ops::Operation],
+    ) -> Result<Rendered, FoldError> {
+        let tables_before: Vec<String> = schema.tables.keys().cloned().collect();
+        let mut statements = Vec::new();
+        let mut on_new_table = Vec::new();
+        for op in operations {
+            let sql = crate::render::render(op, crate::backend::LINT_DIALECT, schema)?;
+            let new = table_of(op).is_some_and(|t| !tables_before.iter().any(|b| b == t));
+            for statement in sql.into_iter().filter(|s| !s.trim().is_empty()) {
+                statements.push(statement);
+                on_new_table.push(new);
+            }
+        }
+        Ok(Rendered {
+            statements,
+            on_new_table,
+            tables_before,
+        })
+    }
+
+    /// The findings that apply, squawk's and the lint's own, before any allow.
+    fn findings(&self, in_transaction: bool) -> Vec<crate::backend::Finding> {
+        let mut findings: Vec<_> =
+            crate::backend::lint_statements(&self.statements, in_transaction)
+                .into_iter()
+                .filter(|f| applies(f, &self.statements, &self.on_new_table))
+                .collect();
+        findings.extend(unbatched_data_changes(
+            &self.statements,
+            &self.tables_before,
+        ));
+        findings
+    }
+
+    /// The statement a finding is about.
+    fn statement(&self, finding: &crate::backend::Finding) -> String {
+        self.statements
+            .get(finding.statement)
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// The safe way of a finding: this API's, else squawk's help.
+fn instead_of(finding: &crate::backend::Finding) -> String {
+    instead(&finding.rule).map_or_else(|| finding.help.clone().unwrap_or_default(), str::to_owned)
 }
 
 /// Which migrations to lint.
@@ -154,7 +205,6 @@ pub fn lint(
     lint_from: Option<&str>,
     scope: Scope<'_>,
 ) -> Result<LintReport, LintError> {
-    let dialect = crate::backend::LINT_DIALECT;
     if let Scope::Only(rev) = scope {
         chain
             .get(rev)
@@ -173,49 +223,26 @@ pub fn lint(
             Scope::Only(rev) => chain.position(rev) == Some(i),
             _ => i >= first,
         };
-        let mut statements = Vec::new();
-        // For each statement, whether it is about a table this migration created (empty, so
-        // nothing on it can be slow).
-        let mut on_new_table = Vec::new();
-        let before: Vec<String> = schema.tables.keys().cloned().collect();
-        for op in m.upgrade().operations {
-            let sql = crate::render::render(&op, dialect, &mut schema).map_err(|source| {
-                LintError::Fold {
-                    rev: m.rev().to_owned(),
-                    source,
-                }
-            })?;
-            let new = table_of(&op).is_some_and(|t| !before.iter().any(|b| b == t));
-            for statement in sql.into_iter().filter(|s| !s.trim().is_empty()) {
-                statements.push(statement);
-                on_new_table.push(new);
+        let rendered = Rendered::of(&mut schema, &m.upgrade().operations).map_err(|source| {
+            LintError::Fold {
+                rev: m.rev().to_owned(),
+                source,
             }
-        }
+        })?;
         if !linted {
             continue;
         }
         report.linted += 1;
-        report
-            .violations
-            .extend(findings_of(m, &statements, &on_new_table, &before));
+        report.violations.extend(findings_of(m, &rendered));
     }
     Ok(report)
 }
 
 /// The findings of one migration's statements, its allows applied.
-fn findings_of(
-    m: &crate::chain::Migration,
-    statements: &[String],
-    on_new_table: &[bool],
-    tables_before: &[String],
-) -> Vec<Violation> {
+fn findings_of(m: &crate::chain::Migration, rendered: &Rendered) -> Vec<Violation> {
     let mut out = Vec::new();
     let allowed = m.allowed_lints();
-    let mut findings: Vec<_> = crate::backend::lint_statements(statements, m.is_transactional())
-        .into_iter()
-        .filter(|f| applies(f, statements, on_new_table))
-        .collect();
-    findings.extend(unbatched_data_changes(statements, tables_before));
+    let findings = rendered.findings(m.is_transactional());
     // An allow that no finding needs is a finding of its own: it would hide the next one.
     for (rule, _) in allowed
         .iter()
@@ -239,14 +266,10 @@ fn findings_of(
         out.push(Violation {
             rev: m.rev().to_owned(),
             location: m.location(),
-            instead: instead(&finding.rule)
-                .map_or_else(|| finding.help.clone().unwrap_or_default(), str::to_owned),
+            instead: instead_of(&finding),
+            statement: rendered.statement(&finding),
             rule: finding.rule,
             message: finding.message,
-            statement: statements
-                .get(finding.statement)
-                .cloned()
-                .unwrap_or_default(),
         });
     }
     out

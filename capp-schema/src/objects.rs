@@ -36,20 +36,6 @@ pub enum ObjectKind {
 }
 
 impl ObjectKind {
-    /// Every kind, in the order a schema creates them (a domain or sequence may be used by a
-    /// function, a function by a view, a view by a materialized view, ...).
-    pub const ALL: [ObjectKind; 9] = [
-        ObjectKind::Sequence,
-        ObjectKind::Domain,
-        ObjectKind::Function,
-        ObjectKind::Operator,
-        ObjectKind::View,
-        ObjectKind::MaterializedView,
-        ObjectKind::ViewIndex,
-        ObjectKind::Trigger,
-        ObjectKind::Policy,
-    ];
-
     /// The kind in words: `view`, `materialized view`.
     pub fn noun(self) -> &'static str {
         match self {
@@ -63,15 +49,6 @@ impl ObjectKind {
             ObjectKind::Trigger => "trigger",
             ObjectKind::Policy => "policy",
         }
-    }
-
-    /// Whether an object of this kind belongs to a table (or materialized view), whose name
-    /// then completes its own.
-    pub fn on_a_table(self) -> bool {
-        matches!(
-            self,
-            ObjectKind::Trigger | ObjectKind::Policy | ObjectKind::ViewIndex
-        )
     }
 }
 
@@ -108,7 +85,8 @@ pub struct SqlObject {
 }
 
 impl SqlObject {
-    /// The object of `kind`; `table` for the kinds [`ObjectKind::on_a_table`].
+    /// The object of `kind`; `table` for triggers, policies and indexes on materialized views,
+    /// which belong to one.
     pub fn new(
         kind: ObjectKind,
         name: impl Into<String>,

@@ -92,14 +92,11 @@ fn table_model(table: &Table, enum_names: &[String], chain: &TokenStream) -> Tok
         let columns = names(&table.primary_key);
         table_level.push(quote!(primary_key(#columns)));
     }
-    // A foreign key, unique constraint or plain index of one of the struct's columns is said on
-    // the column; others (and a partition's, which has no fields) on the table.
-    let has_column = |name: &String| table.columns.iter().any(|c| c.name == *name);
-    let on_column = |fk: &&crate::schema::ForeignKey| {
-        fk.columns.len() == 1 && fk.ref_columns.len() == 1 && has_column(&fk.columns[0])
-    };
-    let column_index = |i: &&Index| column_index(i) && has_column(&i.columns[0]);
-    for fk in table.foreign_keys.iter().filter(|fk| !on_column(fk)) {
+    for fk in table
+        .foreign_keys
+        .iter()
+        .filter(|fk| !foreign_key_on_column(table, fk))
+    {
         table_level.push(foreign_key_tokens(fk));
     }
     for check in &table.checks {
@@ -109,12 +106,12 @@ fn table_model(table: &Table, enum_names: &[String], chain: &TokenStream) -> Tok
     for unique in table
         .uniques
         .iter()
-        .filter(|u| u.columns.len() > 1 || !has_column(&u.columns[0]))
+        .filter(|u| !on_a_column(table, &u.columns))
     {
         let (name, columns) = (&unique.name, names(&unique.columns));
         table_level.push(quote!(unique(name = #name, columns(#columns))));
     }
-    for index in table.indexes.iter().filter(|i| !column_index(i)) {
+    for index in table.indexes.iter().filter(|i| !index_on_column(table, i)) {
         table_level.push(index_tokens(index));
     }
     let fields = table
@@ -139,6 +136,23 @@ fn table_model(table: &Table, enum_names: &[String], chain: &TokenStream) -> Tok
     }
 }
 
+/// Whether `columns` are one of the struct's fields: a foreign key, unique constraint or plain
+/// index over it is said on the field; others (and a partition's, which has no fields) on the
+/// table.
+fn on_a_column(table: &Table, columns: &[String]) -> bool {
+    matches!(columns, [one] if table.columns.iter().any(|c| c.name == *one))
+}
+
+/// A foreign key said on its column's field: one column referencing one.
+fn foreign_key_on_column(table: &Table, fk: &crate::schema::ForeignKey) -> bool {
+    fk.ref_columns.len() == 1 && on_a_column(table, &fk.columns)
+}
+
+/// An index said on its column's field (`index = "..."`).
+fn index_on_column(table: &Table, index: &Index) -> bool {
+    column_index(index) && on_a_column(table, &index.columns)
+}
+
 /// One column's field with its `#[column(...)]` keys.
 fn field_tokens(
     table: &Table,
@@ -146,10 +160,6 @@ fn field_tokens(
     enum_names: &[String],
     key_on_table: bool,
 ) -> TokenStream {
-    let has_column = |name: &String| table.columns.iter().any(|c| c.name == *name);
-    let on_column = |fk: &&crate::schema::ForeignKey| {
-        fk.columns.len() == 1 && fk.ref_columns.len() == 1 && has_column(&fk.columns[0])
-    };
     let mut keys: Vec<TokenStream> = Vec::new();
     let field = field_name(&c.name);
     if field != c.name {
@@ -169,7 +179,7 @@ fn field_tokens(
     if let Some(i) = table
         .indexes
         .iter()
-        .find(|i| column_index(i) && i.columns == [c.name.clone()])
+        .find(|i| index_on_column(table, i) && i.columns == [c.name.clone()])
     {
         let name = &i.name;
         keys.push(quote!(index = #name));
@@ -177,8 +187,7 @@ fn field_tokens(
     if let Some(fk) = table
         .foreign_keys
         .iter()
-        .filter(on_column)
-        .find(|fk| fk.columns == [c.name.clone()])
+        .find(|fk| foreign_key_on_column(table, fk) && fk.columns == [c.name.clone()])
     {
         keys.extend(column_foreign_key(fk));
     }

@@ -136,7 +136,7 @@ async fn run_adopt(args: AdoptArgs) -> Result<(), Error> {
         );
     }
     if args.stamp {
-        stamp(&args.into, &url_text(&args), &rev)?;
+        stamp(&args.into, args.database_url.as_deref(), &rev)?;
     } else {
         outln!(
             "Next: cd {} && cargo run -- stamp {rev}   (records the database as at the baseline)",
@@ -167,12 +167,8 @@ fn baseline_rev(args: &AdoptArgs, alembic: &[String]) -> Result<String, Error> {
     Ok(rev)
 }
 
-fn url_text(args: &AdoptArgs) -> Option<String> {
-    args.database_url.clone()
-}
-
 /// Builds the new crate and runs its `stamp REV` against the adopted database.
-fn stamp(dir: &Path, url: &Option<String>, rev: &str) -> Result<(), Error> {
+fn stamp(dir: &Path, url: Option<&str>, rev: &str) -> Result<(), Error> {
     let mut command =
         std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command

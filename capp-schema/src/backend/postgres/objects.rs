@@ -30,17 +30,19 @@ pub(super) async fn read(conn: &mut PgConnection, schema: &mut Schema) -> Result
     routines(conn, &mut objects).await?;
     operators(conn, &mut objects).await?;
     triggers_and_view_indexes(conn, &mut objects).await?;
-    let mut add = |kind, name: String, table: Option<String>, definition: String| {
-        objects.push(SqlObject::new(kind, name, table.as_deref(), definition));
-    };
     for (name, definition) in sequences(conn).await? {
-        add(ObjectKind::Sequence, name, None, definition);
+        objects.push(SqlObject::new(ObjectKind::Sequence, name, None, definition));
     }
     for (name, definition) in domains(conn).await? {
-        add(ObjectKind::Domain, name, None, definition);
+        objects.push(SqlObject::new(ObjectKind::Domain, name, None, definition));
     }
     for (name, table, definition) in policies(conn).await? {
-        add(ObjectKind::Policy, name, Some(table), definition);
+        objects.push(SqlObject::new(
+            ObjectKind::Policy,
+            name,
+            Some(table.as_str()),
+            definition,
+        ));
     }
     for object in objects {
         schema.objects.insert(object.id.clone(), object);
@@ -50,9 +52,6 @@ pub(super) async fn read(conn: &mut PgConnection, schema: &mut Schema) -> Result
 
 /// Views and materialized views, with their queries.
 async fn views(conn: &mut PgConnection, out: &mut Vec<SqlObject>) -> Result<(), sqlx::Error> {
-    let mut add = |kind, name: String, table: Option<String>, definition: String| {
-        out.push(SqlObject::new(kind, name, table.as_deref(), definition));
-    };
     // Views and materialized views: their queries.
     let views: Vec<(String, String, String)> = sqlx::query_as(concat!(
         "SELECT c.relname::text, c.relkind::text, pg_get_viewdef(c.oid)
@@ -70,16 +69,13 @@ async fn views(conn: &mut PgConnection, out: &mut Vec<SqlObject>) -> Result<(), 
         } else {
             ObjectKind::View
         };
-        add(kind, name, None, trimmed(&query));
+        out.push(SqlObject::new(kind, name, None, trimmed(&query)));
     }
     Ok(())
 }
 
 /// Functions, procedures and aggregates.
 async fn routines(conn: &mut PgConnection, out: &mut Vec<SqlObject>) -> Result<(), sqlx::Error> {
-    let mut add = |kind, name: String, table: Option<String>, definition: String| {
-        out.push(SqlObject::new(kind, name, table.as_deref(), definition));
-    };
     // Functions and procedures (aggregates have no `pg_get_functiondef`).
     let functions: Vec<(String, String)> = sqlx::query_as(concat!(
         "SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
@@ -93,7 +89,12 @@ async fn routines(conn: &mut PgConnection, out: &mut Vec<SqlObject>) -> Result<(
     .fetch_all(&mut *conn)
     .await?;
     for (signature, definition) in functions {
-        add(ObjectKind::Function, signature, None, trimmed(&definition));
+        out.push(SqlObject::new(
+            ObjectKind::Function,
+            signature,
+            None,
+            trimmed(&definition),
+        ));
     }
     // Plain aggregates, as the `CREATE AGGREGATE` that makes each (ordered-set and moving-mode
     // options are not read).
@@ -114,16 +115,18 @@ async fn routines(conn: &mut PgConnection, out: &mut Vec<SqlObject>) -> Result<(
     .fetch_all(&mut *conn)
     .await?;
     for (signature, definition) in aggregates {
-        add(ObjectKind::Function, signature, None, definition);
+        out.push(SqlObject::new(
+            ObjectKind::Function,
+            signature,
+            None,
+            definition,
+        ));
     }
     Ok(())
 }
 
 /// Operators.
 async fn operators(conn: &mut PgConnection, out: &mut Vec<SqlObject>) -> Result<(), sqlx::Error> {
-    let mut add = |kind, name: String, table: Option<String>, definition: String| {
-        out.push(SqlObject::new(kind, name, table.as_deref(), definition));
-    };
     // Operators, as the `CREATE OPERATOR` that makes each.
     let operators: Vec<(String, String)> = sqlx::query_as(concat!(
         "SELECT o.oprname || '(' || coalesce(format_type(NULLIF(o.oprleft, 0), NULL), 'NONE') || ', '
@@ -145,7 +148,12 @@ async fn operators(conn: &mut PgConnection, out: &mut Vec<SqlObject>) -> Result<
     .fetch_all(&mut *conn)
     .await?;
     for (signature, definition) in operators {
-        add(ObjectKind::Operator, signature, None, definition);
+        out.push(SqlObject::new(
+            ObjectKind::Operator,
+            signature,
+            None,
+            definition,
+        ));
     }
     Ok(())
 }
@@ -155,9 +163,6 @@ async fn triggers_and_view_indexes(
     conn: &mut PgConnection,
     out: &mut Vec<SqlObject>,
 ) -> Result<(), sqlx::Error> {
-    let mut add = |kind, name: String, table: Option<String>, definition: String| {
-        out.push(SqlObject::new(kind, name, table.as_deref(), definition));
-    };
     // Triggers a user made: not the ones behind foreign keys, nor the clones a partition gets
     // of its parent's.
     let triggers: Vec<(String, String, String)> = sqlx::query_as(concat!(
@@ -172,7 +177,12 @@ async fn triggers_and_view_indexes(
     .fetch_all(&mut *conn)
     .await?;
     for (name, table, definition) in triggers {
-        add(ObjectKind::Trigger, name, Some(table), definition);
+        out.push(SqlObject::new(
+            ObjectKind::Trigger,
+            name,
+            Some(table.as_str()),
+            definition,
+        ));
     }
     // Indexes on materialized views.
     let view_indexes: Vec<(String, String, String)> = sqlx::query_as(
@@ -185,7 +195,12 @@ async fn triggers_and_view_indexes(
     .fetch_all(&mut *conn)
     .await?;
     for (name, view, definition) in view_indexes {
-        add(ObjectKind::ViewIndex, name, Some(view), definition);
+        out.push(SqlObject::new(
+            ObjectKind::ViewIndex,
+            name,
+            Some(view.as_str()),
+            definition,
+        ));
     }
     Ok(())
 }

@@ -28,6 +28,13 @@ pub struct Plan {
     /// Tables and columns the history has and no model declares, not dropped because
     /// [`Options::drops`] was off: each a sentence saying what to do.
     pub withheld: Vec<String>,
+    /// What the next migration does, `transactional = false`, on tables the head already has
+    /// (they may hold rows): indexes and unique constraints built concurrently, columns made NOT
+    /// NULL through a validated check, and the validation of the constraints this one adds NOT
+    /// VALID. Empty when there is none of it.
+    pub follow_up: Vec<Operation>,
+    /// The downgrade of [`Plan::follow_up`].
+    pub follow_up_downgrade: Vec<Operation>,
 }
 
 /// How autogenerate plans.
@@ -45,7 +52,7 @@ pub struct Options {
 impl Plan {
     /// Nothing to change.
     pub fn is_empty(&self) -> bool {
-        self.upgrade.is_empty()
+        self.upgrade.is_empty() && self.follow_up.is_empty()
     }
 }
 
@@ -165,39 +172,143 @@ fn plan_from(head: &Schema, models: &Models, rules: Equality, drops: bool) -> Pl
         .rev()
         .filter_map(|op| undo(op, head))
         .collect();
+    plan.follow_up_downgrade = plan
+        .follow_up
+        .iter()
+        .rev()
+        .filter_map(|op| undo(op, head))
+        .map(|op| match op {
+            Operation::DropIndex { name, .. } => Operation::DropIndex {
+                name,
+                concurrently: true,
+            },
+            op => op,
+        })
+        .collect();
     plan
 }
 
 /// On a table the history's head already has (it may hold rows), the safe form of what would
 /// lock it for a scan, and a warning in the file saying so: a foreign key or check is added
-/// `NOT VALID`, to be validated in the next migration; an index and a NOT NULL are named with the
-/// `transactional = false` operations that build them without blocking writes.
+/// `NOT VALID` and validated by the next migration; an index, a unique constraint and a NOT NULL
+/// move to the next migration, `transactional = false`, as the operations that do them without
+/// blocking writes (a unique constraint that a foreign key of this migration needs stays).
 fn safe_forms(head: &Schema, plan: &mut Plan) {
-    for op in &mut plan.upgrade {
-        match op {
-            Operation::AddForeignKey { table, foreign_key } if head.tables.contains_key(table) => {
-                foreign_key.not_valid = true;
-                plan.warnings.push(format!(
-                    "foreign key {} is added NOT VALID, since {table} may hold rows: validate it in the next migration with `op.validate_constraint({:?}, {table:?})`, which scans without blocking writes",
-                    foreign_key.name, foreign_key.name
-                ));
-            }
-            Operation::AddCheck { table, check } if head.tables.contains_key(table) => {
-                check.not_valid = true;
-                plan.warnings.push(format!(
-                    "check {} is added NOT VALID, since {table} may hold rows: validate it in the next migration with `op.validate_constraint({:?}, {table:?})`",
-                    check.name, check.name
-                ));
-            }
-            Operation::CreateIndex { index, .. } if head.tables.contains_key(&index.table) => {
-                plan.warnings.push(format!(
-                    "index {} on {} blocks writes while it builds, since the table may hold rows: move it to a `transactional = false` migration as `op.create_index_concurrently(...)`",
-                    index.name, index.table
-                ));
-            }
-            _ => {}
-        }
+    let upgrade = std::mem::take(&mut plan.upgrade);
+    for op in &upgrade {
+        let (keep, follow) = safe_form(head, op, &upgrade, &mut plan.warnings);
+        plan.upgrade.extend(keep);
+        plan.follow_up.extend(follow);
     }
+}
+
+/// What [`safe_forms`] makes of `op`: what stays in the migration, and what goes to the
+/// `transactional = false` one after it.
+fn safe_form(
+    head: &Schema,
+    op: &Operation,
+    upgrade: &[Operation],
+    warnings: &mut Vec<String>,
+) -> (Option<Operation>, Option<Operation>) {
+    const WITH_THIS: &str = "the `transactional = false` migration written with this one";
+    let existing = |table: &str| head.tables.contains_key(table);
+    let validate = |table: &str, name: &str| Operation::ValidateConstraint {
+        table: table.to_owned(),
+        name: name.to_owned(),
+    };
+    match op {
+        Operation::AddForeignKey { table, foreign_key } if existing(table) => {
+            warnings.push(format!(
+                "foreign key {} is added NOT VALID, since {table} may hold rows; {WITH_THIS} validates it (`op.validate_constraint`), which scans without blocking writes",
+                foreign_key.name
+            ));
+            let mut foreign_key = foreign_key.clone();
+            foreign_key.not_valid = true;
+            let follow = validate(table, &foreign_key.name);
+            let table = table.clone();
+            (
+                Some(Operation::AddForeignKey { table, foreign_key }),
+                Some(follow),
+            )
+        }
+        Operation::AddCheck { table, check } if existing(table) => {
+            warnings.push(format!(
+                "check {} is added NOT VALID, since {table} may hold rows; {WITH_THIS} validates it (`op.validate_constraint`)",
+                check.name
+            ));
+            let mut check = check.clone();
+            check.not_valid = true;
+            let follow = validate(table, &check.name);
+            let table = table.clone();
+            (Some(Operation::AddCheck { table, check }), Some(follow))
+        }
+        Operation::CreateIndex { index, .. } if existing(&index.table) => {
+            warnings.push(format!(
+                "index {} on {} is built by {WITH_THIS}, with `op.create_index_concurrently`: a plain CREATE INDEX blocks writes while it builds, and the table may hold rows",
+                index.name, index.table
+            ));
+            let index = index.clone();
+            (
+                None,
+                Some(Operation::CreateIndex {
+                    index,
+                    concurrently: true,
+                }),
+            )
+        }
+        // A unique constraint that a foreign key of this migration needs stays with it.
+        Operation::AddUnique { table, unique }
+            if existing(table)
+                && !upgrade.iter().any(|op| {
+                    matches!(op, Operation::AddForeignKey { foreign_key: f, .. }
+                        if f.ref_table == *table && f.ref_columns == unique.columns)
+                }) =>
+        {
+            warnings.push(format!(
+                "unique constraint {} on {table} is added by {WITH_THIS}, over an index built concurrently (`op.create_unique_concurrently`); duplicates make it fail, before any lock that blocks writes",
+                unique.name
+            ));
+            let (table, unique) = (table.clone(), unique.clone());
+            (
+                None,
+                Some(Operation::AddUniqueConcurrently { table, unique }),
+            )
+        }
+        Operation::AlterColumn {
+            table,
+            column,
+            change,
+        } if existing(table) && change.nullable == Some(false) => {
+            warnings.push(format!(
+                "column {table}.{column} is made NOT NULL by {WITH_THIS}, with `op.make_not_null` (a validated check, then SET NOT NULL without a scan under a lock that blocks writes); it fails if a row holds NULL: fill them first"
+            ));
+            not_null_later(table, column, change)
+        }
+        op => (Some(op.clone()), None),
+    }
+}
+
+/// A change of an existing column that makes it NOT NULL, split: the rest of the change stays (if
+/// any), and `make_not_null` goes to the migration after it.
+fn not_null_later(
+    table: &str,
+    column: &str,
+    change: &ColumnChange,
+) -> (Option<Operation>, Option<Operation>) {
+    let rest = ColumnChange {
+        nullable: None,
+        ..change.clone()
+    };
+    let keep = (rest != ColumnChange::default()).then(|| Operation::AlterColumn {
+        table: table.to_owned(),
+        column: column.to_owned(),
+        change: rest,
+    });
+    let follow = Operation::MakeNotNull {
+        table: table.to_owned(),
+        column: column.to_owned(),
+    };
+    (keep, Some(follow))
 }
 
 /// Enum types created, and values added and dropped; whole enum types are dropped after the tables.
@@ -587,12 +698,6 @@ fn column_change(t: &str, before: &Column, after: &Column, rules: Equality, plan
     }
     if before.nullable != after.nullable {
         change.nullable = Some(after.nullable);
-        if !after.nullable {
-            plan.warnings.push(format!(
-                "column {t}.{} becomes NOT NULL: the migration fails if a row holds NULL, and it scans the table under a lock that blocks writes; fill the NULLs first, then use `op.make_not_null(...)` in a `transactional = false` migration",
-                after.name
-            ));
-        }
     }
     if !rules.same_default(before.default.as_deref(), after.default.as_deref()) {
         change.default = Some(after.default.clone());
@@ -810,6 +915,34 @@ fn alter_column_tokens(table: &str, column: &str, change: &ColumnChange) -> Toke
     quote!(op.alter_column(#table, #column) #ty #nullable #default #statistics;)
 }
 
+/// `op.create_index(...)` or `op.drop_index(...)`, concurrently or not.
+fn index_op_tokens(op: &Operation) -> TokenStream {
+    match op {
+        Operation::CreateIndex {
+            index,
+            concurrently,
+        } => {
+            let (n, t, cols, settings) = (
+                &index.name,
+                &index.table,
+                index_columns(&index.columns),
+                index_settings(index),
+            );
+            if *concurrently {
+                quote!(op.create_index_concurrently(#n, #t, #cols) #settings;)
+            } else {
+                quote!(op.create_index(#n, #t, #cols) #settings;)
+            }
+        }
+        Operation::DropIndex {
+            name,
+            concurrently: true,
+        } => quote!(op.drop_index_concurrently(#name);),
+        Operation::DropIndex { name, .. } => quote!(op.drop_index(#name);),
+        _ => quote!(),
+    }
+}
+
 fn op_tokens(op: &Operation) -> TokenStream {
     match op {
         Operation::CreateTable(table) => create_table_tokens(table),
@@ -832,16 +965,7 @@ fn op_tokens(op: &Operation) -> TokenStream {
             column,
             change,
         } => alter_column_tokens(table, column, change),
-        Operation::CreateIndex { index, .. } => {
-            let (n, t, cols, settings) = (
-                &index.name,
-                &index.table,
-                index_columns(&index.columns),
-                index_settings(index),
-            );
-            quote!(op.create_index(#n, #t, #cols) #settings;)
-        }
-        Operation::DropIndex { name, .. } => quote!(op.drop_index(#name);),
+        Operation::CreateIndex { .. } | Operation::DropIndex { .. } => index_op_tokens(op),
         Operation::AddUnique { table, unique } => {
             let (n, cols) = (&unique.name, strs(&unique.columns));
             quote!(op.create_unique(#n, #table, #cols);)
@@ -1013,6 +1137,39 @@ pub fn migration_file(rev: &str, down_rev: Option<&str>, message: &str, plan: &P
     )
 }
 
+/// The file of [`Plan::follow_up`]: a `transactional = false` migration after the one of
+/// [`migration_file`] (or, when that has nothing, instead of it); `None` when there is nothing to
+/// do outside a transaction.
+pub fn follow_up_file(
+    rev: &str,
+    down_rev: Option<&str>,
+    message: &str,
+    plan: &Plan,
+) -> Option<String> {
+    if plan.follow_up.is_empty() {
+        return None;
+    }
+    let docs = vec![
+        message.to_owned(),
+        String::new(),
+        "Written by `capp-migrate revision --autogenerate`: review it before applying.".to_owned(),
+        String::new(),
+        "Outside a transaction: each statement is its own, and none blocks the writes to a table"
+            .to_owned(),
+        "that may hold rows for longer than a short lock. A runner stopped part way leaves the"
+            .to_owned(),
+        "migration marked running: see docs/safety.md.".to_owned(),
+    ];
+    Some(file_text(
+        rev,
+        down_rev,
+        message,
+        &docs,
+        (&plan.follow_up, &plan.follow_up_downgrade),
+        false,
+    ))
+}
+
 /// [`migration_file`] with its own line on what wrote it.
 pub(crate) fn written_file(
     rev: &str,
@@ -1021,8 +1178,36 @@ pub(crate) fn written_file(
     plan: &Plan,
     written_by: &str,
 ) -> String {
-    let up: Vec<TokenStream> = plan.upgrade.iter().map(op_tokens).collect();
-    let down: Vec<TokenStream> = plan.downgrade.iter().map(op_tokens).collect();
+    let mut docs = vec![message.to_owned(), String::new(), written_by.to_owned()];
+    if !plan.warnings.is_empty() {
+        docs.push(String::new());
+        docs.extend(plan.warnings.iter().map(|w| format!("WARNING: {w}")));
+    }
+    file_text(
+        rev,
+        down_rev,
+        message,
+        &docs,
+        (&plan.upgrade, &plan.downgrade),
+        true,
+    )
+}
+
+/// A migration file of `up` and `down`, formatted, `docs` as its module's doc comment.
+fn file_text(
+    rev: &str,
+    down_rev: Option<&str>,
+    message: &str,
+    docs: &[String],
+    (up, down): (&[Operation], &[Operation]),
+    transactional: bool,
+) -> String {
+    let up: Vec<TokenStream> = up.iter().map(op_tokens).collect();
+    let mut down: Vec<TokenStream> = down.iter().map(op_tokens).collect();
+    if down.is_empty() {
+        // Nothing to undo (a validation stays done).
+        down.push(quote!(let _ = op;));
+    }
     let all = quote!(#(#up)* #(#down)*).to_string();
     // The types the calls name, imported.
     let imports = [
@@ -1040,11 +1225,6 @@ pub(crate) fn written_file(
         Some(d) => quote!(#d),
         None => quote!(None),
     };
-    let mut docs = vec![message.to_owned(), String::new(), written_by.to_owned()];
-    if !plan.warnings.is_empty() {
-        docs.push(String::new());
-        docs.extend(plan.warnings.iter().map(|w| format!("WARNING: {w}")));
-    }
     let docs = docs.iter().map(|d| {
         let d = if d.is_empty() {
             String::new()
@@ -1053,17 +1233,25 @@ pub(crate) fn written_file(
         };
         quote!(#![doc = #d])
     });
+    let (recorder, flag) = if transactional {
+        (quote!(Operations), quote!())
+    } else {
+        (
+            quote!(NonTransactionalOperations),
+            quote!(, transactional = false),
+        )
+    };
     let file = quote! {
         #(#docs)*
-        use capp_schema::{#(#imports,)* Operations, downgrade, migration};
+        use capp_schema::{#(#imports,)* #recorder, downgrade, migration};
 
-        #[migration(rev = #rev, down_rev = #down_rev, message = #message)]
-        fn upgrade(op: &mut Operations) {
+        #[migration(rev = #rev, down_rev = #down_rev, message = #message #flag)]
+        fn upgrade(op: &mut #recorder) {
             #(#up)*
         }
 
         #[downgrade(rev = #rev)]
-        fn downgrade(op: &mut Operations) {
+        fn downgrade(op: &mut #recorder) {
             #(#down)*
         }
     };

@@ -199,6 +199,7 @@ impl Schema {
                 self.table_mut(table)?.row_security = *to;
                 Ok(())
             }
+            Op::Backfill(backfill) => crate::backfill::key_columns(backfill, self).map(drop),
             Op::Execute { .. } => Ok(()),
             #[cfg(feature = "runner")]
             Op::RunRust { .. } => Ok(()),

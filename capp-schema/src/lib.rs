@@ -72,6 +72,7 @@ pub mod adopt;
 pub mod autogen;
 #[cfg(feature = "runner")]
 mod backend;
+mod backfill;
 mod chain;
 #[cfg(feature = "cli")]
 pub mod cli;
@@ -96,6 +97,7 @@ pub mod testing;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use backfill::Backfill;
 pub use capp_schema_macros::{Chain, PgEnum, TableModel, downgrade, migration};
 pub use chain::{Chain, Checksum, Location, Migration, MigrationChain, Recording};
 pub use compare::Difference;

@@ -106,15 +106,16 @@ impl fmt::Display for Finding {
     }
 }
 
-/// Lints `operations` as one transactional migration starting from the schema `from` (the
-/// history's head): what `revision --autogenerate` prints of the file it writes.
+/// Lints `operations` as one migration starting from the schema `from` (the history's head),
+/// `transactional` or not: what `revision --autogenerate` prints of the files it writes.
 pub fn lint_operations(
     from: &Schema,
     operations: &[crate::ops::Operation],
+    transactional: bool,
 ) -> Result<Vec<Finding>, FoldError> {
     let rendered = Rendered::of(&mut from.clone(), operations)?;
     Ok(rendered
-        .findings(true)
+        .findings(transactional)
         .into_iter()
         .map(|f| Finding {
             instead: instead_of(&f),
@@ -145,6 +146,11 @@ impl Rendered {
         let mut statements = Vec::new();
         let mut on_new_table = Vec::new();
         for op in operations {
+            // The safe form of a data change: its batches are not statements to lint.
+            if let crate::ops::Operation::Backfill(_) = op {
+                schema.apply(op)?;
+                continue;
+            }
             let sql = crate::render::render(op, crate::backend::LINT_DIALECT, schema)?;
             let new = table_of(op).is_some_and(|t| !tables_before.iter().any(|b| b == t));
             for statement in sql.into_iter().filter(|s| !s.trim().is_empty()) {
@@ -402,13 +408,13 @@ fn instead(rule: &str) -> Option<&'static str> {
             "add it NOT VALID (`op.create_foreign_key(...).not_valid()`, `op.create_check(...).not_valid()`): a short lock and no scan; then `op.validate_constraint(...)` in a later migration, which scans without blocking writes"
         }
         "adding_not_nullable_field" | "adding_required_field" => {
-            "add the column nullable (or with a constant default), backfill it in batches, then `op.make_not_null(table, column)` in a `transactional = false` migration: a validated check, then SET NOT NULL without a scan"
+            "add the column nullable (or with a constant default), backfill it with `op.backfill(...)`, then `op.make_not_null(table, column)` in a `transactional = false` migration: a validated check, then SET NOT NULL without a scan"
         }
         "adding_field_with_default" => {
-            "add the column without the volatile default, set the default for new rows, and backfill the existing ones in batches"
+            "add the column without the volatile default, set the default for new rows, and fill the existing ones with `op.backfill(...)`"
         }
         "changing_column_type" => {
-            "add a column of the new type, write both, backfill in batches, move the readers, then drop the old column in a later migration"
+            "add a column of the new type, write both, fill it with `op.backfill(...)`, move the readers, then drop the old column in a later migration"
         }
         "ban_drop_column" => {
             "remove the column from the models and deploy the code that no longer reads it first; then drop it, allowing `ban_drop_column` with that reason"
@@ -426,7 +432,7 @@ fn instead(rule: &str) -> Option<&'static str> {
             "build the unique index concurrently first, then add the primary key USING INDEX"
         }
         "unbatched_data_change" => {
-            "change the rows in keyset batches of bounded size, each its own short transaction: a `run_rust` step of a `transactional = false` migration that loops over the primary key; or allow it for a small table, with its size as the reason"
+            "use `op.backfill(table, set).only_where(...)` in a `transactional = false` migration: keyset batches of bounded size and time, each its own short transaction, resumable after a crash; or allow it for a small table, with its size as the reason"
         }
         "ban_drop_not_null" => {
             "make sure the code writes the column before relying on NULLs; allow `ban_drop_not_null` with the reason"

@@ -3,6 +3,7 @@
 //! Recording rather than executing is what makes offline `--sql` scripts, rendering for several
 //! databases, `show` and an in-memory fold of the history possible.
 
+use crate::backfill::Backfill;
 use crate::objects::{ObjectId, ObjectKind, RowSecurity, SqlObject};
 use crate::schema::{Check, Column, ColumnType, ForeignKey, Index, Table, Unique};
 
@@ -174,6 +175,9 @@ pub enum Operation {
         table: String,
         to: Option<RowSecurity>,
     },
+    /// A data change to an existing table in key-ordered batches, each its own transaction;
+    /// only ever recorded through [`NonTransactionalOperations`].
+    Backfill(Backfill),
     /// Raw SQL for data migrations; by contract it changes data, not the schema.
     Execute {
         sql: String,
@@ -537,6 +541,17 @@ impl Operations {
         unreachable!("`Operations` does not implement `OutsideATransaction`")
     }
 
+    /// Not available here: a batched backfill commits each batch, so it cannot run inside the
+    /// migration's transaction. Declare the migration `transactional = false` and take `&mut
+    /// NonTransactionalOperations`, whose method of this name records it.
+    pub fn backfill<T: AsRef<str>>(&mut self, table: T, set: &str)
+    where
+        Self: OutsideATransaction<T>,
+    {
+        let _ = (table, set);
+        unreachable!("`Operations` does not implement `OutsideATransaction`")
+    }
+
     /// Sets the comment of `table`, or of its `column`; `None` removes it. PostgreSQL keeps
     /// comments; SQLite has none, and a comment there is nothing.
     pub fn set_comment(&mut self, table: &str, column: Option<&str>, comment: Option<&str>) {
@@ -762,6 +777,29 @@ impl NonTransactionalOperations {
             table: table.to_owned(),
             column: column.to_owned(),
         });
+    }
+
+    /// Changes the rows of an existing table in key-ordered batches, each its own short
+    /// transaction, resumable after a crash from the last batch that committed (see
+    /// [`Backfill`]): `set` is the `SET` list, as SQL. One plain `UPDATE` on SQLite.
+    ///
+    /// ```
+    /// # use capp_schema::NonTransactionalOperations;
+    /// # use std::time::Duration;
+    /// # let mut op = NonTransactionalOperations::default();
+    /// op.backfill("payments", "fee_cents = amount_cents / 100")
+    ///     .only_where("fee_cents IS NULL")
+    ///     .batch_rows(5_000)
+    ///     .batch_time(Duration::from_millis(500));
+    /// ```
+    pub fn backfill(&mut self, table: &str, set: &str) -> &mut Backfill {
+        match self
+            .inner
+            .push(Operation::Backfill(Backfill::new(table, set)))
+        {
+            Operation::Backfill(backfill) => backfill,
+            _ => unreachable!("a Backfill was just pushed"),
+        }
     }
 
     /// `DROP INDEX CONCURRENTLY` on PostgreSQL.

@@ -780,6 +780,11 @@ pub enum FoldError {
         "name `{name}` is {bytes} bytes; PostgreSQL keeps names to {MAX_NAME_BYTES} bytes and would cut it without a word (and `check` would then report drift forever): shorten it"
     )]
     NameTooLong { name: String, bytes: usize },
+    /// A backfill with no key to walk its table by.
+    #[error(
+        "backfill of `{table}`: {why}; give the table a primary key, or walk it `.by([...])` NOT NULL columns that a unique constraint or unique index covers exactly"
+    )]
+    NoBackfillKey { table: String, why: String },
 }
 
 impl Schema {

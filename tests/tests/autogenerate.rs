@@ -1,11 +1,13 @@
 //! `revision --autogenerate`: a model change (a column added, a table added, a column renamed
-//! with `renamed_from`, an enum value added, an index added) becomes a migration file that matches
-//! a reviewed expected file, builds (it is compiled into this test's chain), and round-trips.
+//! with `renamed_from`, an enum value added, an index added) becomes two migration files that
+//! match reviewed expected files, build (they are compiled into this test's chain), and
+//! round-trip: the second, `transactional = false`, builds the index on the existing table
+//! concurrently.
 //!
 //! To refresh the expected file after a deliberate change: `CAPP_OVERWRITE_FIXTURES=1 cargo test
 //! -p capp-schema-tests --test autogenerate`, then read the diff.
 
-use capp_schema::autogen::{migration_file, plan};
+use capp_schema::autogen::{follow_up_file, migration_file, plan};
 use capp_schema::runner::{Config, Migrator, Position};
 use capp_schema::{Chain, ColumnType, Models, Operations, TableModel, downgrade, migration};
 use capp_schema_tests::on_both;
@@ -35,14 +37,21 @@ fn drop_users(op: &mut Operations) {
     op.drop_enum("kyc_status");
 }
 
-/// The file autogenerate wrote, as reviewed.
+/// The files autogenerate wrote, as reviewed.
 #[path = "fixtures/0002_user_preferences.rs"]
 #[rustfmt::skip] // kept exactly as autogenerate wrote it
 mod generated;
+#[path = "fixtures/0003_user_preferences_without_blocking_writes.rs"]
+#[rustfmt::skip] // kept exactly as autogenerate wrote it
+mod generated_outside_a_transaction;
 
 const EXPECTED: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/0002_user_preferences.rs"
+);
+const EXPECTED_OUTSIDE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/0003_user_preferences_without_blocking_writes.rs"
 );
 
 /// The models after the change.
@@ -112,13 +121,30 @@ fn the_generated_file_matches_the_reviewed_one() {
         .unwrap();
     let plan = plan(&head_before, &models());
     let generated = migration_file("0002", Some("0001"), "user preferences", &plan);
+    let outside = follow_up_file(
+        "0003",
+        Some("0002"),
+        "user preferences, without blocking writes",
+        &plan,
+    )
+    .expect("the index on users is built outside a transaction");
     if std::env::var_os("CAPP_OVERWRITE_FIXTURES").is_some() {
         std::fs::write(EXPECTED, &generated).unwrap();
+        std::fs::write(EXPECTED_OUTSIDE, &outside).unwrap();
     }
-    let expected = std::fs::read_to_string(EXPECTED).unwrap();
-    assert_eq!(
-        generated, expected,
-        "autogenerate's output changed; review it (see the module docs)"
+    for (generated, expected) in [(&generated, EXPECTED), (&outside, EXPECTED_OUTSIDE)] {
+        let expected = std::fs::read_to_string(expected).unwrap();
+        assert_eq!(
+            *generated, expected,
+            "autogenerate's output changed; review it (see the module docs)"
+        );
+    }
+    assert!(!generated.contains("op.create_index("), "{generated}");
+    assert!(
+        outside.contains(r#"op.create_index_concurrently("ix_users_nickname", "users", ["nickname"]);"#)
+            && outside.contains(r#"op.drop_index_concurrently("ix_users_nickname");"#)
+            && outside.contains("transactional = false"),
+        "{outside}"
     );
     // Renames are never a drop and an add.
     assert!(generated.contains(r#"op.rename_column("users", "mail_verified", "email_verified");"#));
@@ -177,10 +203,23 @@ fn warnings_name_what_needs_a_person() {
         "{warnings}"
     );
     assert!(
-        warnings.contains("column users.nickname becomes NOT NULL"),
+        warnings.contains("column users.nickname is made NOT NULL by the `transactional = false` migration written with this one, with `op.make_not_null`"),
         "{warnings}"
     );
-    let file = migration_file("0003", Some("0002"), "tighten", &plan);
+    // The type change stays; NOT NULL goes to the migration after it.
+    assert!(
+        plan.upgrade.iter().any(|op| matches!(op, capp_schema::Operation::AlterColumn { change, .. } if change.nullable.is_none() && change.ty.is_some())),
+        "{:?}",
+        plan.upgrade
+    );
+    assert_eq!(
+        plan.follow_up,
+        [capp_schema::Operation::MakeNotNull {
+            table: "users".into(),
+            column: "nickname".into()
+        }]
+    );
+    let file = migration_file("0004", Some("0003"), "tighten", &plan);
     assert!(
         file.contains("//! WARNING: table preferences is dropped with its data"),
         "{file}"

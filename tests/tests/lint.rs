@@ -220,7 +220,7 @@ fn each_dangerous_pattern_is_flagged_with_its_rule_and_the_safe_way() {
             "0003",
             "adding_required_field",
             "ADD COLUMN \"country\" TEXT NOT NULL",
-            "backfill it in batches",
+            "backfill it with `op.backfill(...)`",
         ),
         (
             "0004",
@@ -276,6 +276,7 @@ fn a_one_statement_update_of_an_existing_table_is_flagged() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, "unbatched_data_change");
     assert!(found[0].1.starts_with("UPDATE accounts"));
+    assert!(found[0].2.contains("op.backfill(table, set)"));
     assert!(found[0].2.contains("keyset batches"));
 }
 
@@ -337,7 +338,7 @@ fn operations_not_yet_written_are_linted_as_autogenerate_prints_them() {
         t.column("id", ColumnType::BigInt).not_null();
     });
     op.create_index("ix_fresh_id", "fresh", ["id"]);
-    let findings = capp_schema::lint::lint_operations(&head, op.operations()).unwrap();
+    let findings = capp_schema::lint::lint_operations(&head, op.operations(), true).unwrap();
     let rules: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
     assert_eq!(rules, ["require_concurrent_index_creation"]);
     assert!(findings[0].statement.contains("ix_accounts_address"));

@@ -88,8 +88,7 @@ pub fn baseline(schema: &Schema) -> Plan {
     Plan {
         upgrade: up,
         downgrade: down,
-        warnings: Vec::new(),
-        withheld: Vec::new(),
+        ..Plan::default()
     }
 }
 

@@ -29,6 +29,12 @@ pub(crate) fn lease_table(history: &str) -> String {
     format!("{history}_lease")
 }
 
+/// The name of the progress table beside the history table `history`: where each piece of a
+/// step outside a transaction got to (a backfill's last key), for resuming it.
+pub(crate) fn progress_table(history: &str) -> String {
+    format!("{history}_progress")
+}
+
 /// The name of the table whose presence marks a database as a development database (`redo`).
 pub(crate) fn development_table(history: &str) -> String {
     format!("{history}_development")
@@ -74,6 +80,11 @@ impl Tables {
         self.qualified(&self.lease_name())
     }
 
+    /// The progress table, quoted and qualified.
+    pub(crate) fn progress(&self) -> String {
+        self.qualified(&progress_table(&self.history_name))
+    }
+
     /// The development marker's table, quoted and qualified.
     pub(crate) fn development(&self) -> String {
         self.qualified(&development_table(&self.history_name))
@@ -85,6 +96,7 @@ impl Tables {
             && (table == self.version_name
                 || table == self.history_name
                 || table == self.lease_name()
+                || table == progress_table(&self.history_name)
                 || table == development_table(&self.history_name))
     }
 

@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::progress::{Batch, BatchDone, PieceProgress, StepKey};
 use super::{
     Backend, DatabaseUrl, DbError, ExecError, HistoryRow, LockHolder, State, TableLock, Tables,
     Timeouts,
@@ -101,6 +102,48 @@ impl Db {
     /// Runs SQL (one or more statements) as it is.
     pub async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error> {
         self.backend.execute(sql).await
+    }
+
+    /// Where each piece of a step outside a transaction got to.
+    pub(crate) async fn progress(
+        &mut self,
+        tables: &Tables,
+        step: StepKey<'_>,
+    ) -> Result<Vec<PieceProgress>, sqlx::Error> {
+        self.backend.progress(tables, step).await
+    }
+
+    /// Before a fresh run of a step outside a transaction: forgets an earlier run's progress.
+    pub(crate) async fn start_progress(
+        &mut self,
+        tables: &Tables,
+        step: StepKey<'_>,
+    ) -> Result<(), sqlx::Error> {
+        self.backend.start_progress(tables, step).await
+    }
+
+    /// Records that a piece of a step outside a transaction finished.
+    pub(crate) async fn piece_done(
+        &mut self,
+        tables: &Tables,
+        step: StepKey<'_>,
+        piece: usize,
+    ) -> Result<(), sqlx::Error> {
+        self.backend.piece_done(tables, step, piece).await
+    }
+
+    /// SQL for a step's last transaction: forgets its progress.
+    pub(crate) fn clear_progress_sql(&self, tables: &Tables, step: StepKey) -> String {
+        self.backend.clear_progress_sql(tables, step)
+    }
+
+    /// One batch of a backfill, as its own transaction; `None` when no key was left.
+    pub(crate) async fn backfill_batch(
+        &mut self,
+        tables: &Tables,
+        batch: Batch<'_>,
+    ) -> Result<Option<BatchDone>, ExecError> {
+        self.backend.backfill_batch(tables, batch).await
     }
 
     /// The connection as a Rust data step gets it.

@@ -16,6 +16,7 @@ mod bookkeeping;
 mod db;
 #[cfg(feature = "postgres")]
 mod postgres;
+pub(crate) mod progress;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod url;
@@ -24,9 +25,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
+use progress::{Batch, BatchDone, PieceProgress, StepKey};
+
 pub use bookkeeping::UnreadableRow;
 pub(crate) use bookkeeping::{
-    Event, HistoryRow, Outcome, State, Tables, development_table, lease_table,
+    Event, HistoryRow, Outcome, State, Tables, development_table, lease_table, progress_table,
 };
 pub(crate) use db::ReadError;
 pub use db::{ConnectError, DEFAULT_CONNECT_TIMEOUT, Db};
@@ -116,6 +119,29 @@ pub enum ExecError {
         "the version table no longer holds the revision this step started from; another process or a hand edit changed it, and nothing of this step was applied"
     )]
     VersionMoved,
+    /// A backfill's batch of one key went over its bounds time after time.
+    #[error(transparent)]
+    BatchStalled(Box<BatchStalled>),
+}
+
+/// A backfill that makes no progress: a batch of one key went over its bounds time after time.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "backfill of {table} makes no progress: a batch of one key {} went over its bound of {bound:?} {tries} times in a row (a row lock held that long, or a SET that slow); the batches before it are committed, and running the command again resumes from there",
+    after.as_deref().map_or_else(|| "from the first".to_owned(), |key| format!("after {key}"))
+)]
+pub struct BatchStalled {
+    /// The table.
+    pub table: String,
+    /// The last key done, as PostgreSQL shows a key: `(id)=(12344)`.
+    pub after: Option<String>,
+    /// The batch's bound.
+    pub bound: Duration,
+    /// The failures in a row.
+    pub tries: u32,
+    /// The last failure.
+    #[source]
+    pub source: ExecError,
 }
 
 /// A database's error as users read it: the server's message and its SQLSTATE, without the
@@ -364,6 +390,60 @@ pub(crate) trait Backend: DataConnection + Send {
         commit: bool,
         started: Instant,
     ) -> BoxFuture<'a, Result<(), ExecError>>;
+
+    /// Where each piece of `step` got to (empty where steps never run outside a transaction,
+    /// or nothing was recorded).
+    fn progress<'a>(
+        &'a mut self,
+        tables: &'a Tables,
+        step: StepKey<'a>,
+    ) -> BoxFuture<'a, Result<Vec<PieceProgress>, sqlx::Error>> {
+        let _ = (tables, step);
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    /// Before a fresh run of a step outside a transaction: makes the progress table where it is
+    /// missing and forgets what an earlier run of the step recorded.
+    fn start_progress<'a>(
+        &'a mut self,
+        tables: &'a Tables,
+        step: StepKey<'a>,
+    ) -> BoxFuture<'a, Result<(), sqlx::Error>> {
+        let _ = (tables, step);
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Records that piece `piece` of `step` finished.
+    fn piece_done<'a>(
+        &'a mut self,
+        tables: &'a Tables,
+        step: StepKey<'a>,
+        piece: usize,
+    ) -> BoxFuture<'a, Result<(), sqlx::Error>> {
+        let _ = (tables, step, piece);
+        Box::pin(async { Ok(()) })
+    }
+
+    /// SQL for the step's last transaction: forgets its progress.
+    fn clear_progress_sql(&self, tables: &Tables, step: StepKey) -> String {
+        let _ = (tables, step);
+        String::new()
+    }
+
+    /// Runs one batch of a backfill as its own transaction; `None` when no key was left.
+    fn backfill_batch<'a>(
+        &'a mut self,
+        tables: &'a Tables,
+        batch: Batch<'a>,
+    ) -> BoxFuture<'a, Result<Option<BatchDone>, ExecError>> {
+        let _ = (tables, batch);
+        Box::pin(async {
+            Err(ExecError::Database(DbError(sqlx::Error::Protocol(
+                "a batched backfill runs only on a database whose steps can run outside a transaction"
+                    .to_owned(),
+            ))))
+        })
+    }
 
     /// The database's schema (the runner's own tables included).
     fn introspect(&mut self) -> BoxFuture<'_, Result<Schema, sqlx::Error>>;

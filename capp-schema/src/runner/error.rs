@@ -75,6 +75,18 @@ pub enum RunError {
         source: DbError,
     },
 
+    /// A batched backfill of a `transactional = false` migration stopped; the batches it
+    /// committed stay, and its progress with them.
+    #[error(
+        "migration {rev}: its backfill of {table} stopped; the batches committed so far stay, and once the cause is fixed, running the command again resumes after the last of them"
+    )]
+    BackfillFailed {
+        rev: String,
+        table: String,
+        #[source]
+        source: ExecError,
+    },
+
     /// A migration's operations do not fit the schema its predecessors build.
     #[error("migration {rev} does not fit the schema its predecessors build")]
     Fold {

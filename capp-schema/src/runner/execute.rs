@@ -5,10 +5,14 @@ use std::time::Instant;
 
 use tracing::Instrument;
 
+use super::backfill;
 use super::migrator::Stop;
 use super::plan::{Direction, Piece, Plan, RenderedStep, Renderer, Step};
 use super::retry::Backoff;
-use super::{Applied, Index, LockNotGranted, Migrator, Report, RunError, TransactionMode};
+use super::{
+    Applied, Index, LockNotGranted, Migrator, Report, RunError, StateError, TransactionMode,
+};
+use crate::backend::progress::{PieceProgress, StepKey};
 use crate::backend::{Db, DbError, ExecError, HistoryRow, LockHolder, Outcome};
 use crate::chain::Migration;
 
@@ -153,11 +157,14 @@ impl Migrator {
                 Piece::Rust(name, _) => {
                     tracing::debug!(target: "capp_schema::sql", rev = m.rev(), "Rust data step \"{name}\"");
                 }
+                Piece::Backfill { job, .. } => {
+                    tracing::debug!(target: "capp_schema::sql", rev = m.rev(), "backfill of {} in batches of {} keys", job.backfill.table, job.backfill.batch_rows);
+                }
             }
         }
         if !rendered.in_transaction {
             let ran = self
-                .run_outside_transaction_locked(db, m, step, rendered)
+                .run_outside_transaction_locked(db, plan, m, step, rendered)
                 .await?;
             return Ok((ran, 0));
         }
@@ -464,6 +471,7 @@ impl Migrator {
     async fn run_outside_transaction_locked(
         &self,
         db: &mut Db,
+        plan: &Plan,
         m: &Migration,
         step: Step,
         rendered: &RenderedStep,
@@ -490,23 +498,49 @@ impl Migrator {
             Err(ExecError::Busy) => return Ok(Ran::Busy),
             Err(source) => return Err(failed(source)),
         }
-        let result = self.run_outside_transaction(db, m, step, rendered).await;
+        let resuming = plan.resuming == Some(step.index);
+        let result = self
+            .run_outside_transaction(db, m, step, rendered, resuming)
+            .await;
         let unlocked = db.unlock(&tables).await;
         result?;
         unlocked.map_err(failed)?;
         Ok(Ran::Done)
     }
 
-    /// A `transactional = false` migration: a history row marks it running, each statement runs
-    /// on its own, and the version moves only when all succeeded.
+    /// A `transactional = false` migration: a history row marks it running, each piece runs on
+    /// its own and is recorded done in the progress table (a backfill records each batch), and
+    /// the version moves only when all succeeded. `resuming` a run that stopped part way starts
+    /// after its last piece recorded done, when what follows is a backfill (whose batches are
+    /// atomic with their progress) or nothing; anything else stays for a person to repair.
     async fn run_outside_transaction(
         &self,
         db: &mut Db,
         m: &Migration,
         step: Step,
         rendered: &RenderedStep,
+        resuming: bool,
     ) -> Result<(), RunError> {
         let tables = self.config.tables(db.dialect());
+        let checksum = m.checksum().to_string();
+        let key = StepKey {
+            rev: m.rev(),
+            direction: step.direction.as_str(),
+            checksum: &checksum,
+        };
+        let (start, mut from) = self
+            .starting_piece(db, m, key, &rendered.pieces, resuming)
+            .await?;
+        if resuming {
+            tracing::info!(
+                target: "capp_schema::migration",
+                rev = m.rev(),
+                "{}: resuming at piece {} of {}",
+                step.describe(m),
+                start + 1,
+                rendered.pieces.len()
+            );
+        }
         let mut row = step.history_row(m);
         row.downgrade_sql.clone_from(&rendered.downgrade_sql);
         let marker = HistoryRow::new(m.rev(), row.event, None).with_outcome(Outcome::Running);
@@ -515,21 +549,12 @@ impl Migrator {
             .map_err(RunError::db("cannot write the history table"))?;
         let started = Instant::now();
         let lock_timeout = self.config.timeouts_for(m).lock;
-        for piece in &rendered.pieces {
-            let outcome = match piece {
-                Piece::Sql(statement) => {
-                    db.execute(&db.bounded_statement(statement, lock_timeout))
-                        .await
-                }
-                Piece::Rust(_, data_step) => data_step(db.data_connection()).await,
-            };
-            if let Err(source) = outcome {
+        for (i, piece) in rendered.pieces.iter().enumerate().skip(start) {
+            let from = std::mem::take(&mut from);
+            if let Err(source) = self.run_piece(db, key, i, piece, from, lock_timeout).await {
                 let failed = marker.clone().with_outcome(Outcome::Failed);
                 let _ = db.execute(&tables.history_sql(&failed, "NULL")).await;
-                return Err(RunError::NonTransactionalFailed {
-                    rev: m.rev().to_owned(),
-                    source: source.into(),
-                });
+                return Err(piece_failed(m, piece, source));
             }
         }
         let (from, to) = (step.before(), step.after());
@@ -538,6 +563,7 @@ impl Migrator {
         sql.push_str(&tables.version_sql(self.rev_at(from).as_deref(), self.rev_at(to).as_deref()));
         let duration = started.elapsed().as_millis().to_string();
         sql.push_str(&tables.history_sql(&row, &duration));
+        sql.push_str(&db.clear_progress_sql(&tables, key));
         sql.push_str("COMMIT;\n");
         db.execute(&sql)
             .await
@@ -550,12 +576,124 @@ impl Migrator {
     }
 }
 
+impl Migrator {
+    /// The piece a step outside a transaction starts at: the first on a fresh run (whose
+    /// progress starts afresh), or, `resuming` a run that stopped, where it can go on.
+    async fn starting_piece(
+        &self,
+        db: &mut Db,
+        m: &Migration,
+        key: StepKey<'_>,
+        pieces: &[Piece],
+        resuming: bool,
+    ) -> Result<(usize, backfill::From), RunError> {
+        let tables = self.config.tables(db.dialect());
+        if !resuming {
+            db.start_progress(&tables, key)
+                .await
+                .map_err(RunError::db("cannot write the progress table"))?;
+            return Ok((0, backfill::From::default()));
+        }
+        let progress = db
+            .progress(&tables, key)
+            .await
+            .map_err(RunError::db("cannot read the progress table"))?;
+        resume_point(pieces, &progress, key.checksum).ok_or_else(|| {
+            StateError::Interrupted {
+                rev: m.rev().to_owned(),
+            }
+            .into()
+        })
+    }
+
+    /// Piece `i` of a step outside a transaction, recorded done when it is (a backfill records
+    /// its own progress).
+    async fn run_piece(
+        &self,
+        db: &mut Db,
+        key: StepKey<'_>,
+        i: usize,
+        piece: &Piece,
+        from: backfill::From,
+        lock_timeout: std::time::Duration,
+    ) -> Result<(), ExecError> {
+        match piece {
+            Piece::Sql(statement) => db
+                .execute(&db.bounded_statement(statement, lock_timeout))
+                .await
+                .map_err(ExecError::from)?,
+            Piece::Rust(_, data_step) => data_step(db.data_connection())
+                .await
+                .map_err(ExecError::from)?,
+            Piece::Backfill { job, .. } => {
+                return self.run_backfill(db, key, i, job, from, lock_timeout).await;
+            }
+        }
+        let tables = self.config.tables(db.dialect());
+        Ok(db.piece_done(&tables, key, i).await?)
+    }
+}
+
+/// The error of a step outside a transaction whose `piece` failed.
+fn piece_failed(m: &Migration, piece: &Piece, source: ExecError) -> RunError {
+    match piece {
+        Piece::Backfill { job, .. } => RunError::BackfillFailed {
+            rev: m.rev().to_owned(),
+            table: job.backfill.table.clone(),
+            source,
+        },
+        _ => RunError::NonTransactionalFailed {
+            rev: m.rev().to_owned(),
+            source: match source {
+                ExecError::Database(error) | ExecError::LockTimeout(error) => error,
+                other => DbError::from(sqlx::Error::Protocol(other.to_string())),
+            },
+        },
+    }
+}
+
+/// Where a step outside a transaction that stopped part way can go on: after the pieces recorded
+/// done (by the same code: same checksum), when the next is a backfill, resumed after its last
+/// key, or when none is left. `None`: the next piece may have been cut off half done (an index
+/// built CONCURRENTLY left INVALID), which a person must look at.
+fn resume_point(
+    pieces: &[Piece],
+    progress: &[PieceProgress],
+    checksum: &str,
+) -> Option<(usize, backfill::From)> {
+    if progress.iter().any(|p| p.checksum != checksum) {
+        return None;
+    }
+    let done = (0..pieces.len())
+        .take_while(|&i| progress.iter().any(|p| p.piece == i && p.done))
+        .count();
+    match pieces.get(done) {
+        None => Some((done, backfill::From::default())),
+        Some(Piece::Backfill { .. }) => {
+            let from = progress
+                .iter()
+                .find(|p| p.piece == done && !p.cursor.is_empty())
+                .map(|p| backfill::From {
+                    cursor: Some(p.cursor.clone()),
+                    rows: p.rows,
+                })
+                .unwrap_or_default();
+            Some((done, from))
+        }
+        Some(_) => None,
+    }
+}
+
 /// Appends the step's SQL to `batch`; at a Rust data step the batch so far runs first, then the
 /// step, on the same connection and in the same transaction.
 async fn run_pieces(db: &mut Db, pieces: &[Piece], batch: &mut String) -> Result<(), ExecError> {
     for piece in pieces {
         match piece {
-            Piece::Sql(statement) => {
+            // (A backfill is a piece of its own only outside a transaction; here its script.)
+            Piece::Sql(statement)
+            | Piece::Backfill {
+                script: statement, ..
+            } => {
                 batch.push_str(statement);
                 batch.push_str(";\n");
             }
@@ -578,5 +716,71 @@ impl Report {
             to: rev,
             ..Report::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backfill::{Backfill, Job};
+
+    fn pieces() -> Vec<Piece> {
+        let job = Job {
+            backfill: Backfill::new("t", "n = 1"),
+            key: vec!["id".to_owned()],
+        };
+        vec![
+            Piece::Sql("ALTER TABLE t ADD COLUMN n integer".to_owned()),
+            Piece::Backfill {
+                job,
+                script: String::new(),
+            },
+            Piece::Sql("ALTER TABLE t ALTER COLUMN n SET NOT NULL".to_owned()),
+        ]
+    }
+
+    fn progress(piece: usize, done: bool, cursor: &[&str]) -> PieceProgress {
+        PieceProgress {
+            piece,
+            checksum: "c".to_owned(),
+            done,
+            cursor: cursor.iter().map(|&c| c.to_owned()).collect(),
+            rows: 7,
+        }
+    }
+
+    fn start(progress: &[PieceProgress]) -> Option<(usize, Option<Vec<String>>)> {
+        resume_point(&pieces(), progress, "c").map(|(i, from)| (i, from.cursor))
+    }
+
+    #[test]
+    fn a_stopped_step_resumes_only_at_a_backfill_or_at_its_end() {
+        // Nothing recorded: the first piece, plain SQL, may have been cut off half done.
+        assert_eq!(start(&[]), None);
+        // The column added: the backfill starts from its first key.
+        assert_eq!(start(&[progress(0, true, &[])]), Some((1, None)));
+        // Part way through the backfill: after its last key.
+        assert_eq!(
+            start(&[progress(0, true, &[]), progress(1, false, &["42"])]),
+            Some((1, Some(vec!["42".to_owned()])))
+        );
+        // The backfill done, the last statement not recorded: a person looks.
+        assert_eq!(
+            start(&[progress(0, true, &[]), progress(1, true, &["42"])]),
+            None
+        );
+        // Everything done but the step's last transaction: only that is left.
+        assert_eq!(
+            start(&[
+                progress(0, true, &[]),
+                progress(1, true, &["42"]),
+                progress(2, true, &[])
+            ]),
+            Some((3, None))
+        );
+        // Recorded by other code (the migration was edited since): a person looks.
+        let mut edited = progress(0, true, &[]);
+        edited.checksum = "other".to_owned();
+        assert_eq!(start(&[edited]), None);
     }
 }

@@ -4,7 +4,7 @@ use super::{Config, Db, RunError};
 use crate::schema::Schema;
 
 impl Db {
-    /// The schema of the database, without the runner's version, history and lease tables.
+    /// The schema of the database, without the runner's version, history, lease and progress tables.
     pub async fn introspect(&mut self, config: &Config) -> Result<Schema, RunError> {
         let mut schema = self
             .introspect_all()
@@ -18,6 +18,9 @@ impl Db {
         schema
             .tables
             .remove(&crate::backend::development_table(&config.history_table));
+        schema
+            .tables
+            .remove(&crate::backend::progress_table(&config.history_table));
         Ok(schema)
     }
 }

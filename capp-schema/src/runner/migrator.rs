@@ -95,7 +95,7 @@ impl Migrator {
     pub async fn status(&self, db: &mut Db) -> Result<Status, RunError> {
         let state = self.read_state(db).await?;
         let current = self.position(&state)?;
-        let (mut failed, edited) = match self.check_history(&state, current) {
+        let (mut failed, edited) = match self.check_history(&state, current, None) {
             Ok(edited) => (None, edited),
             Err(RunError::State(
                 StateError::FailedState { rev } | StateError::Interrupted { rev },

@@ -23,6 +23,7 @@
 //! as SQL; everything that differs between databases is behind the backend seam
 //! (`crate::backend`).
 
+mod backfill;
 mod check;
 mod config;
 mod error;
@@ -39,8 +40,8 @@ mod upgrade;
 mod wait;
 
 pub use crate::backend::{
-    ConnectError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_URL, DatabaseUrl, Db, DbError, ExecError,
-    LockHolder, UnreadableRow, UrlError,
+    BatchStalled, ConnectError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_URL, DatabaseUrl, Db, DbError,
+    ExecError, LockHolder, UnreadableRow, UrlError,
 };
 pub use check::{CheckProblem, CheckReport};
 pub use config::{Config, TransactionMode};

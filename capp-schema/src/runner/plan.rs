@@ -4,6 +4,7 @@
 
 use super::{Index, RunError};
 use crate::backend::{Event, HistoryRow, TableLock};
+use crate::backfill::Job;
 use crate::chain::{Migration, MigrationChain};
 use crate::ops::{DataStep, Operation};
 use crate::render::Dialect;
@@ -90,6 +91,8 @@ pub(crate) struct Plan {
     /// Record each upgrade's downgrade SQL in its history row (a development database, for
     /// `redo`).
     pub(crate) record_downgrades: bool,
+    /// The step (by its migration's index) that resumes a run stopped part way: its first.
+    pub(crate) resuming: Option<usize>,
 }
 
 impl Plan {
@@ -106,6 +109,7 @@ impl Plan {
             to,
             steps,
             record_downgrades: false,
+            resuming: None,
         }
     }
 
@@ -141,6 +145,7 @@ impl Plan {
             to,
             steps,
             record_downgrades: false,
+            resuming: None,
         })
     }
 
@@ -195,6 +200,12 @@ impl Plan {
 pub(crate) enum Piece {
     Sql(String),
     Rust(String, DataStep),
+    /// A batched backfill, which the runner walks batch by batch; `script` is its form for
+    /// `--sql` (PostgreSQL's `DO` block).
+    Backfill {
+        job: Job,
+        script: String,
+    },
 }
 
 /// A step rendered for one dialect.
@@ -244,11 +255,24 @@ impl<'c> Renderer<'c> {
             rev: m.rev().to_owned(),
             source,
         };
+        let in_transaction = recording.transactional || self.dialect.always_in_a_transaction();
         let mut pieces = Vec::new();
         let mut locks: Vec<TableLock> = Vec::new();
         for op in &recording.operations {
             if let Operation::RunRust { name, step } = op {
                 pieces.push(Piece::Rust(name.clone(), step.0));
+                continue;
+            }
+            if let Operation::Backfill(backfill) = op
+                && !in_transaction
+            {
+                let job = Job::new(backfill, &self.schema).map_err(fold)?;
+                let script = self
+                    .dialect
+                    .statements(op, None, &self.schema)
+                    .map_err(fold)?
+                    .join(";\n");
+                pieces.push(Piece::Backfill { job, script });
                 continue;
             }
             for lock in table_locks(op, &self.schema) {
@@ -272,7 +296,7 @@ impl<'c> Renderer<'c> {
             pieces,
             locks,
             downgrade_sql: None,
-            in_transaction: recording.transactional || self.dialect.always_in_a_transaction(),
+            in_transaction,
         })
     }
 }

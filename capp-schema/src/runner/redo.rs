@@ -68,7 +68,7 @@ impl Migrator {
         }
         // Every other applied migration must be as it was applied.
         let edited: Vec<String> = self
-            .check_history(&state, Some(head))?
+            .check_history(&state, Some(head), None)?
             .into_iter()
             .filter(|rev| rev != m.rev())
             .collect();

@@ -40,7 +40,10 @@ impl Migrator {
             }
             for piece in rendered.pieces {
                 match piece {
-                    Piece::Sql(statement) => {
+                    Piece::Sql(statement)
+                    | Piece::Backfill {
+                        script: statement, ..
+                    } => {
                         let _ = writeln!(out, "{statement};");
                     }
                     Piece::Rust(name, _) => {

@@ -42,11 +42,14 @@ impl Migrator {
         &self,
         state: &State,
         current: Index,
+        resuming: Option<&str>,
     ) -> Result<Vec<String>, RunError> {
         let mut edited = Vec::new();
         for row in &state.latest {
             match row.outcome {
                 Outcome::Ok => {}
+                // The step that stopped part way, which this run goes on with.
+                _ if resuming == Some(row.rev.as_str()) => {}
                 Outcome::Failed => {
                     return Err(StateError::FailedState {
                         rev: row.rev.clone(),
@@ -82,6 +85,7 @@ impl Migrator {
         db: &mut Db,
         create: bool,
         waiting: &mut Waiting,
+        resuming: Option<&str>,
     ) -> Result<Index, RunError> {
         let tables = self.config.tables(db.dialect());
         let state = self.read_state(db).await?;
@@ -103,7 +107,11 @@ impl Migrator {
             return Ok(None);
         }
         let current = self.position(&state)?;
-        if let Some(rev) = self.check_history(&state, current)?.into_iter().next() {
+        if let Some(rev) = self
+            .check_history(&state, current, resuming)?
+            .into_iter()
+            .next()
+        {
             let m = self.chain.get(&rev)?;
             let recorded = state
                 .latest

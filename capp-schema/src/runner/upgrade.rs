@@ -89,20 +89,15 @@ impl Migrator {
         let mut goal: Option<Index> = None;
         let mut waiting = Waiting::default();
         let mut waited = Duration::ZERO;
+        // A step outside a transaction that stopped part way, to go on with: its revision, and
+        // the error that stands if it cannot be resumed.
+        let mut resuming: Option<(String, StateError)> = None;
         loop {
-            let current = match self
-                .checked_position(db, direction == Direction::Upgrade, &mut waiting)
-                .await
-            {
-                // A step outside a transaction is marked running while it runs: if another
-                // runner holds the lock, that is where it is.
-                Err(RunError::State(StateError::Interrupted { .. }))
-                    if self.lock_is_held(db).await =>
-                {
-                    self.wait_for_lock(db, &mut waiting).await?;
-                    continue;
-                }
-                other => other?,
+            let Some(current) = self
+                .position_to_run_from(db, direction, &mut waiting, &mut resuming)
+                .await?
+            else {
+                continue;
             };
             // `downgrade +1` and `upgrade -1` go the other way, wherever the database is.
             if goal.is_none() && direction.goes_back(target) {
@@ -129,6 +124,14 @@ impl Migrator {
                 Direction::Upgrade => Plan::upgrade(current, to),
                 Direction::Downgrade => Plan::downgrade(&self.chain, current, to)?,
             };
+            if let Some((rev, stopped)) = resuming.take() {
+                // Only the step that stopped, in its direction, goes on from where it stopped.
+                let index = self.chain.position(&rev);
+                if plan.steps.first().map(|s| s.index) != index {
+                    return Err(stopped.into());
+                }
+                plan.resuming = index;
+            }
             if direction == Direction::Upgrade && !plan.steps.is_empty() {
                 let tables = self.config.tables(db.dialect());
                 plan.record_downgrades = db
@@ -163,6 +166,67 @@ impl Migrator {
             }
             total = Some(merged);
         }
+    }
+
+    /// Where the database is, checked under the lock; `None` when the run should look again: it
+    /// waited for another runner's lock, or found a step outside a transaction that stopped part
+    /// way in this run's direction, which `resuming` now names (its run goes on from where it
+    /// stopped if it can, see `execute`).
+    async fn position_to_run_from(
+        &self,
+        db: &mut Db,
+        direction: Direction,
+        waiting: &mut Waiting,
+        resuming: &mut Option<(String, StateError)>,
+    ) -> Result<Option<Index>, RunError> {
+        let checked = self
+            .checked_position(
+                db,
+                direction == Direction::Upgrade,
+                waiting,
+                resuming.as_ref().map(|(rev, _)| rev.as_str()),
+            )
+            .await;
+        match checked {
+            // A step outside a transaction is marked running while it runs: if another runner
+            // holds the lock, that is where it is.
+            Err(RunError::State(StateError::Interrupted { .. })) if self.lock_is_held(db).await => {
+                self.wait_for_lock(db, waiting).await?;
+                Ok(None)
+            }
+            Err(RunError::State(
+                stopped @ (StateError::Interrupted { .. } | StateError::FailedState { .. }),
+            )) if resuming.is_none() => {
+                let (StateError::Interrupted { rev } | StateError::FailedState { rev }) = &stopped
+                else {
+                    unreachable!("matched above")
+                };
+                if self.stopped_direction(db, rev).await? != Some(direction) {
+                    return Err(stopped.into());
+                }
+                *resuming = Some((rev.clone(), stopped));
+                Ok(None)
+            }
+            other => other.map(Some),
+        }
+    }
+
+    /// The direction of the step of `rev` that stopped part way, from its newest history row.
+    async fn stopped_direction(
+        &self,
+        db: &mut Db,
+        rev: &str,
+    ) -> Result<Option<Direction>, RunError> {
+        let state = self.read_state(db).await?;
+        Ok(state
+            .latest
+            .iter()
+            .find(|row| row.rev == rev)
+            .and_then(|row| match row.event {
+                Event::Upgrade => Some(Direction::Upgrade),
+                Event::Downgrade => Some(Direction::Downgrade),
+                _ => None,
+            }))
     }
 
     /// Whether another session holds the migration lock (an error reading it counts as no).

@@ -193,6 +193,22 @@ pub(super) fn release_lease(tables: &Tables, token: &str) -> String {
     format!("{};\n", do_block(&body))
 }
 
+/// For a transaction in the middle of a step outside a transaction (a backfill's batch): fails
+/// it unless the lease `token` is still this runner's, so a runner cut off long enough to lose
+/// it changes nothing more.
+pub(super) fn fence(tables: &Tables, token: &str) -> String {
+    let body = format!(
+        "BEGIN IF NOT EXISTS (SELECT 1 FROM {} WHERE token = {}) THEN {} END IF; END",
+        tables.lease(),
+        sql_string(token),
+        raise(
+            "capp-schema: the migration lock's lease was taken by another runner",
+            LEASE_LOST_SQLSTATE
+        )
+    );
+    format!("{};\n", do_block(&body))
+}
+
 /// Ends the lease `token` if it is still there.
 pub(super) fn drop_lease(tables: &Tables, token: &str) -> String {
     format!(

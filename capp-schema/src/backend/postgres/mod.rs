@@ -2,6 +2,7 @@
 //! (correct through PgBouncer in transaction mode), only the simple-query protocol outside
 //! transactions, `pg_catalog` introspection.
 
+mod backfill;
 mod introspect;
 #[cfg(feature = "lint")]
 pub(crate) mod lint;
@@ -19,6 +20,7 @@ use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
 use super::ConnectError;
 use super::bookkeeping::Row;
+use super::progress::{Batch, BatchDone, PieceProgress, StepKey};
 use super::url::redact;
 use super::{
     Backend, BoxFuture, DatabaseUrl, Db, Driver, ExecError, HistoryRow, LockHolder, TableLock,
@@ -328,6 +330,93 @@ impl Backend for Postgres {
             let row = rows.first_mut().map(Vec::as_mut_slice).unwrap_or_default();
             let exists = |value: Option<String>| value.as_deref() == Some("true");
             Ok((exists(column(row, 0)), exists(column(row, 1))))
+        })
+    }
+
+    fn progress<'a>(
+        &'a mut self,
+        tables: &'a Tables,
+        step: StepKey<'a>,
+    ) -> BoxFuture<'a, Result<Vec<PieceProgress>, sqlx::Error>> {
+        Box::pin(async move {
+            let exists = format!(
+                "SELECT (to_regclass({}) IS NOT NULL)::text",
+                sql_string(&tables.progress())
+            );
+            if self.first_column(exists).await? != ["true"] {
+                return Ok(Vec::new());
+            }
+            let rows = self
+                .bookkeeping_rows(backfill::progress_sql(tables, &step))
+                .await?;
+            Ok(backfill::progress_of(rows))
+        })
+    }
+
+    fn start_progress<'a>(
+        &'a mut self,
+        tables: &'a Tables,
+        step: StepKey<'a>,
+    ) -> BoxFuture<'a, Result<(), sqlx::Error>> {
+        let sql = format!(
+            "{};\n{}",
+            backfill::create_progress_sql(tables),
+            backfill::clear_progress_sql(tables, &step)
+        );
+        Box::pin(async move { self.execute(&sql).await })
+    }
+
+    fn piece_done<'a>(
+        &'a mut self,
+        tables: &'a Tables,
+        step: StepKey<'a>,
+        piece: usize,
+    ) -> BoxFuture<'a, Result<(), sqlx::Error>> {
+        let sql = backfill::piece_done_sql(tables, &step, piece);
+        Box::pin(async move { self.execute(&sql).await })
+    }
+
+    fn clear_progress_sql(&self, tables: &Tables, step: StepKey) -> String {
+        backfill::clear_progress_sql(tables, &step)
+    }
+
+    /// One round trip: BEGIN, the bounds, the fence, the batch, COMMIT; rolled back on failure.
+    fn backfill_batch<'a>(
+        &'a mut self,
+        tables: &'a Tables,
+        batch: Batch<'a>,
+    ) -> BoxFuture<'a, Result<Option<BatchDone>, ExecError>> {
+        let fence = self
+            .lease
+            .as_ref()
+            .map_or_else(String::new, |lease| lock::fence(tables, &lease.token));
+        let sql = backfill::batch_sql(tables, &batch, &fence);
+        Box::pin(async move {
+            let rows = match self.text_rows(sql).await {
+                Ok(rows) => rows,
+                Err(error) => {
+                    let _ = self.execute("ROLLBACK").await;
+                    return Err(error.into());
+                }
+            };
+            let mut done: Option<BatchDone> = None;
+            for mut row in rows {
+                let value = column(&mut row, 2).unwrap_or_default();
+                let number = |row: &mut Vec<Option<String>>, i| {
+                    column(row, i)
+                        .and_then(|n| n.parse::<u64>().ok())
+                        .unwrap_or(0)
+                };
+                let (total, rows) = (number(&mut row, 3), number(&mut row, 4));
+                done.get_or_insert(BatchDone {
+                    cursor: Vec::new(),
+                    rows,
+                    total,
+                })
+                .cursor
+                .push(value);
+            }
+            Ok(done)
         })
     }
 

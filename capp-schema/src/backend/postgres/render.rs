@@ -39,6 +39,10 @@ impl SqlDialect for Postgres {
         _before: Option<&Table>,
         after: &Schema,
     ) -> Result<Vec<String>, FoldError> {
+        if let Operation::Backfill(backfill) = op {
+            let job = crate::backfill::Job::new(backfill, after)?;
+            return Ok(vec![super::backfill::script(&job)]);
+        }
         // The rows a constraint would reject are counted first, before its lock.
         let mut statements = super::precheck::pre_checks(op, after);
         statements.extend(own_statements(self, op, after));
@@ -373,7 +377,8 @@ fn simple(d: &Postgres, op: &Operation) -> String {
         | Operation::SetRowSecurity { .. }
         | Operation::AlterColumn { .. }
         | Operation::DropEnumValue { .. }
-        | Operation::SetPrimaryKey { .. } => unreachable!("rendered by `statements`"),
+        | Operation::SetPrimaryKey { .. }
+        | Operation::Backfill(_) => unreachable!("rendered by `statements`"),
         // Run by the runner itself; it has no SQL.
         Operation::RunRust { .. } => String::new(),
     }

@@ -102,6 +102,10 @@ impl SqlDialect for Sqlite {
             | Operation::DropEnumValue { .. }
             | Operation::RunRust { .. } => vec![],
             Operation::Execute { sql } => vec![sql.clone()],
+            // One transaction holds the whole migration here, and a write locks the database.
+            Operation::Backfill(backfill) => {
+                vec![crate::backfill::Job::new(backfill, after)?.plain_update()]
+            }
             // A statistics target is the PostgreSQL planner's: nothing here, and no rebuild.
             Operation::AlterColumn { change, .. }
                 if *change

@@ -278,7 +278,12 @@ fn safe_form(
             table,
             column,
             change,
-        } if existing(table) && change.nullable == Some(false) => {
+        } if existing(table)
+            && change.nullable == Some(false)
+            && !upgrade.iter().any(|op| {
+                matches!(op, Operation::SetPrimaryKey { table: t, columns } if t == table && columns.contains(column))
+            }) =>
+        {
             warnings.push(format!(
                 "column {table}.{column} is made NOT NULL by {WITH_THIS}, with `op.make_not_null` (a validated check, then SET NOT NULL without a scan under a lock that blocks writes); it fails if a row holds NULL: fill them first"
             ));

@@ -139,12 +139,14 @@ pub(crate) fn key_columns(
 }
 
 /// A backfill with the key its table is walked by, resolved from the schema when it is rendered.
+#[cfg(feature = "runner")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Job {
     pub(crate) backfill: Backfill,
     pub(crate) key: Vec<String>,
 }
 
+#[cfg(feature = "runner")]
 impl Job {
     /// `backfill` against the schema it runs on.
     pub(crate) fn new(
@@ -155,20 +157,5 @@ impl Job {
             key: key_columns(backfill, schema)?,
             backfill: backfill.clone(),
         })
-    }
-
-    /// The plain form: one `UPDATE` of every matching row (SQLite, where the whole migration is
-    /// one transaction and a write locks the whole database anyway).
-    pub(crate) fn plain_update(&self) -> String {
-        let b = &self.backfill;
-        let filter = b
-            .filter
-            .as_deref()
-            .map_or_else(String::new, |f| format!(" WHERE {f}"));
-        format!(
-            "UPDATE {} SET {}{filter}",
-            crate::render::ident(&b.table),
-            b.set
-        )
     }
 }

@@ -141,8 +141,9 @@ fn the_generated_file_matches_the_reviewed_one() {
     }
     assert!(!generated.contains("op.create_index("), "{generated}");
     assert!(
-        outside.contains(r#"op.create_index_concurrently("ix_users_nickname", "users", ["nickname"]);"#)
-            && outside.contains(r#"op.drop_index_concurrently("ix_users_nickname");"#)
+        outside.contains(
+            r#"op.create_index_concurrently("ix_users_nickname", "users", ["nickname"]);"#
+        ) && outside.contains(r#"op.drop_index_concurrently("ix_users_nickname");"#)
             && outside.contains("transactional = false"),
         "{outside}"
     );

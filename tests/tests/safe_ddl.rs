@@ -224,7 +224,15 @@ fn autogenerate_adds_a_foreign_key_to_a_table_with_rows_not_valid_and_says_so() 
     let file = capp_schema::autogen::migration_file("0002", Some("0001"), "fk", &plan);
     assert!(file.contains(".not_valid()"), "{file}");
     assert!(
-        file.contains("WARNING: foreign key fk_payments_account is added NOT VALID, since payments may hold rows: validate it in the next migration with `op.validate_constraint(\"fk_payments_account\", \"payments\")`"),
+        file.contains("WARNING: foreign key fk_payments_account is added NOT VALID, since payments may hold rows; the `transactional = false` migration written with this one validates it (`op.validate_constraint`)"),
         "{file}"
+    );
+    let outside =
+        capp_schema::autogen::follow_up_file("0003", Some("0002"), "fk, validated", &plan)
+            .expect("a second file validates the key");
+    assert!(
+        outside.contains("transactional = false")
+            && outside.contains(r#"op.validate_constraint("fk_payments_account", "payments");"#),
+        "{outside}"
     );
 }

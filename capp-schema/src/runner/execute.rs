@@ -7,7 +7,7 @@ use tracing::Instrument;
 
 use super::backfill;
 use super::migrator::Stop;
-use super::plan::{Direction, Piece, Plan, RenderedStep, Renderer, Step};
+use super::plan::{Direction, Piece, Plan, RenderedStep, Renderer, Resuming, Step};
 use super::retry::Backoff;
 use super::{
     Applied, Index, LockNotGranted, Migrator, Report, RunError, StateError, TransactionMode,
@@ -498,7 +498,7 @@ impl Migrator {
             Err(ExecError::Busy) => return Ok(Ran::Busy),
             Err(source) => return Err(failed(source)),
         }
-        let resuming = plan.resuming == Some(step.index);
+        let resuming = plan.resuming.filter(|r| r.index == step.index);
         let result = self
             .run_outside_transaction(db, m, step, rendered, resuming)
             .await;
@@ -519,7 +519,7 @@ impl Migrator {
         m: &Migration,
         step: Step,
         rendered: &RenderedStep,
-        resuming: bool,
+        resuming: Option<Resuming>,
     ) -> Result<(), RunError> {
         let tables = self.config.tables(db.dialect());
         let checksum = m.checksum().to_string();
@@ -531,7 +531,7 @@ impl Migrator {
         let (start, mut from) = self
             .starting_piece(db, m, key, &rendered.pieces, resuming)
             .await?;
-        if resuming {
+        if resuming.is_some() {
             tracing::info!(
                 target: "capp_schema::migration",
                 rev = m.rev(),
@@ -585,24 +585,26 @@ impl Migrator {
         m: &Migration,
         key: StepKey<'_>,
         pieces: &[Piece],
-        resuming: bool,
+        resuming: Option<Resuming>,
     ) -> Result<(usize, backfill::From), RunError> {
         let tables = self.config.tables(db.dialect());
-        if !resuming {
+        let Some(resuming) = resuming else {
             db.start_progress(&tables, key)
                 .await
                 .map_err(RunError::db("cannot write the progress table"))?;
             return Ok((0, backfill::From::default()));
-        }
+        };
         let progress = db
             .progress(&tables, key)
             .await
             .map_err(RunError::db("cannot read the progress table"))?;
         resume_point(pieces, &progress, key.checksum).ok_or_else(|| {
-            StateError::Interrupted {
-                rev: m.rev().to_owned(),
+            let rev = m.rev().to_owned();
+            if resuming.failed {
+                StateError::FailedState { rev }.into()
+            } else {
+                StateError::Interrupted { rev }.into()
             }
-            .into()
         })
     }
 

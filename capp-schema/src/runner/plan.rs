@@ -91,8 +91,17 @@ pub(crate) struct Plan {
     /// Record each upgrade's downgrade SQL in its history row (a development database, for
     /// `redo`).
     pub(crate) record_downgrades: bool,
-    /// The step (by its migration's index) that resumes a run stopped part way: its first.
-    pub(crate) resuming: Option<usize>,
+    /// The step that goes on with a run stopped part way: its first.
+    pub(crate) resuming: Option<Resuming>,
+}
+
+/// A step outside a transaction that stopped part way, which a plan goes on with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Resuming {
+    /// Its migration's index.
+    pub(crate) index: usize,
+    /// It failed, rather than being cut off: the error that stands if it cannot go on.
+    pub(crate) failed: bool,
 }
 
 impl Plan {

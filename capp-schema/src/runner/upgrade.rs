@@ -6,7 +6,7 @@ use std::time::Duration;
 use tracing::Instrument;
 
 use super::migrator::Stop;
-use super::plan::{Direction, Plan};
+use super::plan::{Direction, Plan, Resuming};
 use super::wait::Waiting;
 use super::{DatabaseUrl, Db, Index, Migrator, Report, RunError, StateError, TargetError, target};
 use crate::backend::{Event, HistoryRow};
@@ -130,7 +130,10 @@ impl Migrator {
                 if plan.steps.first().map(|s| s.index) != index {
                     return Err(stopped.into());
                 }
-                plan.resuming = index;
+                plan.resuming = index.map(|index| Resuming {
+                    index,
+                    failed: matches!(stopped, StateError::FailedState { .. }),
+                });
             }
             if direction == Direction::Upgrade && !plan.steps.is_empty() {
                 let tables = self.config.tables(db.dialect());

@@ -104,7 +104,17 @@ impl SqlDialect for Sqlite {
             Operation::Execute { sql } => vec![sql.clone()],
             // One transaction holds the whole migration here, and a write locks the database.
             Operation::Backfill(backfill) => {
-                vec![crate::backfill::Job::new(backfill, after)?.plain_update()]
+                // The key is checked as on PostgreSQL, though one UPDATE does not walk it.
+                crate::backfill::key_columns(backfill, after)?;
+                let filter = backfill
+                    .filter
+                    .as_deref()
+                    .map_or_else(String::new, |f| format!(" WHERE {f}"));
+                vec![format!(
+                    "UPDATE {} SET {}{filter}",
+                    ident(&backfill.table),
+                    backfill.set
+                )]
             }
             // A statistics target is the PostgreSQL planner's: nothing here, and no rebuild.
             Operation::AlterColumn { change, .. }

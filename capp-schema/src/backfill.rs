@@ -144,6 +144,8 @@ pub(crate) fn key_columns(
 pub(crate) struct Job {
     pub(crate) backfill: Backfill,
     pub(crate) key: Vec<String>,
+    /// The database schema its statements are qualified with (a tenant's), as rendered.
+    pub(crate) schema: Option<String>,
 }
 
 #[cfg(feature = "runner")]
@@ -156,6 +158,7 @@ impl Job {
         Ok(Job {
             key: key_columns(backfill, schema)?,
             backfill: backfill.clone(),
+            schema: crate::render::current_schema(),
         })
     }
 }

@@ -78,6 +78,8 @@ mod chain;
 pub mod cli;
 mod compare;
 mod error;
+#[cfg(feature = "runner")]
+pub mod fleet;
 mod fold;
 #[cfg(feature = "lint")]
 pub mod lint;

@@ -187,6 +187,38 @@ pub fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+thread_local! {
+    /// The schema the statements being rendered on this thread qualify their relations with
+    /// (see [`in_schema`]).
+    static SCHEMA: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `render` (synchronous: it cannot move to another thread) with every relation it names,
+/// through [`rel`], qualified with `schema`: a tenant's schema, where one history is applied to
+/// many schemas of one database. `None` leaves names as they are.
+pub(crate) fn in_schema<T>(schema: Option<&str>, render: impl FnOnce() -> T) -> T {
+    let before = SCHEMA.with(|s| s.replace(schema.map(str::to_owned)));
+    let out = render();
+    SCHEMA.with(|s| *s.borrow_mut() = before);
+    out
+}
+
+/// The schema [`in_schema`] set, if any.
+pub(crate) fn current_schema() -> Option<String> {
+    SCHEMA.with(|s| s.borrow().clone())
+}
+
+/// A relation's name as a statement names an existing one (a table, an index, a type, a
+/// sequence, a view): quoted, and qualified with the schema of [`in_schema`] if any. Names that
+/// a statement gives a new relation in its own schema (`CREATE INDEX name`, `RENAME TO name`),
+/// and names of columns and constraints, stay [`ident`].
+pub(crate) fn rel(name: &str) -> String {
+    match current_schema() {
+        Some(schema) => format!("{}.{}", ident(&schema), ident(name)),
+        None => ident(name),
+    }
+}
+
 pub(crate) fn ident_list(names: &[String]) -> String {
     names
         .iter()
@@ -235,7 +267,7 @@ pub(crate) fn foreign_key_sql(fk: &crate::schema::ForeignKey) -> String {
         "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
         ident(&fk.name),
         ident_list(&fk.columns),
-        ident(&fk.ref_table),
+        rel(&fk.ref_table),
         ident_list(&fk.ref_columns)
     );
     if fk.on_delete != Default::default() {
@@ -280,8 +312,8 @@ pub(crate) fn create_table(table: &Table, dialect: &dyn SqlDialect, name: &str) 
         };
         return format!(
             "CREATE TABLE {} PARTITION OF {}{own} {}",
-            ident(name),
-            ident(&of.parent),
+            rel(name),
+            rel(&of.parent),
             of.bound
         );
     }
@@ -298,7 +330,7 @@ pub(crate) fn create_table(table: &Table, dialect: &dyn SqlDialect, name: &str) 
     format!(
         "CREATE {}TABLE {} (\n    {}\n){partitioned}{storage}",
         if table.unlogged { "UNLOGGED " } else { "" },
-        ident(name),
+        rel(name),
         parts.join(",\n    ")
     )
 }
@@ -319,7 +351,7 @@ pub(crate) fn create_index(index: &Index, concurrently: bool) -> String {
     if concurrently {
         sql.push_str("CONCURRENTLY ");
     }
-    let _ = write!(sql, "{} ON {}", ident(&index.name), ident(&index.table));
+    let _ = write!(sql, "{} ON {}", ident(&index.name), rel(&index.table));
     if let Some(method) = &index.method {
         let _ = write!(sql, " USING {}", ident(method));
     }

@@ -90,9 +90,10 @@ impl Tables {
         self.qualified(&development_table(&self.history_name))
     }
 
-    /// Whether `table` (from the application's schema) is one of the runner's.
-    pub(crate) fn is_ours(&self, table: &str) -> bool {
-        self.schema.is_none()
+    /// Whether `table`, of the application's schema `schema` (`None`: the search path's), is one
+    /// of the runner's.
+    pub(crate) fn is_ours(&self, schema: Option<&str>, table: &str) -> bool {
+        self.schema.as_deref() == schema
             && (table == self.version_name
                 || table == self.history_name
                 || table == self.lease_name()

@@ -171,12 +171,27 @@ impl Db {
         self.backend.lock(tables, expected, rev, timeouts).await
     }
 
+    /// A statement of a step outside a transaction, bounded by `lock_timeout` where the database
+    /// can bound it, and run with `schema` as its search path where one is given (neither for
+    /// `CONCURRENTLY`, which must be alone and whose names are qualified).
     pub(crate) fn bounded_statement(
         &self,
         statement: &str,
         lock_timeout: std::time::Duration,
+        schema: Option<&str>,
     ) -> String {
-        self.backend.bounded_statement(statement, lock_timeout)
+        let bounded = self.backend.bounded_statement(statement, lock_timeout);
+        match schema {
+            Some(schema) if bounded != statement => {
+                format!("{}{bounded}", self.backend.search_path_sql(schema))
+            }
+            _ => bounded,
+        }
+    }
+
+    /// SQL that makes `schema` the whole search path for the rest of the open transaction.
+    pub(crate) fn search_path_sql(&self, schema: &str) -> String {
+        self.backend.search_path_sql(schema)
     }
 
     pub(crate) fn release_sql(&self, tables: &Tables) -> String {
@@ -249,12 +264,18 @@ impl Db {
         Ok(result?)
     }
 
+    /// The application's tables: those of `schema` (a tenant's), else of the search path's, not
+    /// the runner's.
     pub(crate) async fn user_tables(
         &mut self,
         tables: &Tables,
+        schema: Option<&str>,
     ) -> Result<Vec<String>, sqlx::Error> {
-        let all = self.backend.user_tables().await?;
-        Ok(all.into_iter().filter(|t| !tables.is_ours(t)).collect())
+        let all = self.backend.user_tables(schema).await?;
+        Ok(all
+            .into_iter()
+            .filter(|t| !tables.is_ours(schema, t))
+            .collect())
     }
 
     /// Creates the version and history tables where they are missing, and adds the audit

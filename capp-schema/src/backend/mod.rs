@@ -313,6 +313,12 @@ pub(crate) trait Backend: DataConnection + Send {
         statement.to_owned()
     }
 
+    /// SQL that makes `schema` the whole search path for the rest of the open transaction (a
+    /// tenant's schema, see `Config::schema`); empty where the database has no schemas.
+    fn search_path_sql(&self, _schema: &str) -> String {
+        String::new()
+    }
+
     /// Releases the lock [`Backend::lock`] took, if the step's last transaction did not.
     fn unlock<'a>(&'a mut self, tables: &'a Tables) -> BoxFuture<'a, Result<(), ExecError>>;
 
@@ -358,7 +364,10 @@ pub(crate) trait Backend: DataConnection + Send {
     ) -> BoxFuture<'a, Result<Vec<String>, sqlx::Error>>;
 
     /// The tables of the schema the application's tables live in.
-    fn user_tables(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>>;
+    fn user_tables<'a>(
+        &'a mut self,
+        schema: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Vec<String>, sqlx::Error>>;
 
     /// The rows of a bookkeeping read (see [`bookkeeping`]'s queries): five text columns.
     fn bookkeeping_rows(

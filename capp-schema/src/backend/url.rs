@@ -84,6 +84,56 @@ impl DatabaseUrl {
         (self.driver.missing)(&self.location)
     }
 
+    /// The server this database lives on, as fleets bound their connections per server:
+    /// `host:port` of a server URL (5432 when the URL names no port), the path of a file.
+    pub fn server(&self) -> String {
+        match server_parts(&self.location) {
+            Some((authority, _)) => {
+                let host = authority
+                    .rsplit_once('@')
+                    .map_or(authority, |(_, host)| host);
+                let has_port = host
+                    .rsplit_once(':')
+                    .is_some_and(|(_, port)| port.parse::<u16>().is_ok() && !host.ends_with(']'));
+                if has_port || host.is_empty() {
+                    host.to_owned()
+                } else {
+                    format!("{host}:5432")
+                }
+            }
+            None => self.location.clone(),
+        }
+    }
+
+    /// The database this URL names on its server (`None` for a file).
+    pub fn database(&self) -> Option<&str> {
+        let (_, path) = server_parts(&self.location)?;
+        Some(path.split('?').next().unwrap_or_default())
+    }
+
+    /// The same server and settings, another database on it (`None` for a file).
+    pub fn with_database(&self, name: &str) -> Option<DatabaseUrl> {
+        let (authority, path) = server_parts(&self.location)?;
+        let scheme = &self.location[..self.location.find("://")? + 3];
+        let query = path
+            .split_once('?')
+            .map(|(_, q)| format!("?{q}"))
+            .unwrap_or_default();
+        let encoded: String = name
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                other => format!("%{other:02X}"),
+            })
+            .collect();
+        Some(DatabaseUrl {
+            driver: self.driver,
+            location: format!("{scheme}{authority}/{encoded}{query}"),
+        })
+    }
+
     /// A URL for a location a backend already holds (a pool's host or file).
     pub(crate) fn from_parts(driver: &'static Driver, location: String) -> DatabaseUrl {
         DatabaseUrl { driver, location }
@@ -101,6 +151,19 @@ impl PartialEq for DatabaseUrl {
 }
 
 impl Eq for DatabaseUrl {}
+
+/// A server location's authority (`user:pass@host:port`) and path after it (`db?query`);
+/// `None` for a file.
+fn server_parts(location: &str) -> Option<(&str, &str)> {
+    let rest = &location[location.find("://")? + 3..];
+    Some(match rest.find('/') {
+        Some(slash) => (&rest[..slash], &rest[slash + 1..]),
+        None => match rest.find('?') {
+            Some(q) => (&rest[..q], &rest[q..]),
+            None => (rest, ""),
+        },
+    })
+}
 
 /// The URL without its passwords, for messages and logs: the one in the user information and
 /// any query parameter whose name contains `password` (`password`, `sslpassword`).

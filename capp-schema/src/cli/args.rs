@@ -182,6 +182,90 @@ pub enum Command {
     /// Clear the failed state of a migration that failed outside a transaction, after repairing
     /// the database by hand.
     Repair { rev: String },
+    /// Run a command on many databases, or on many schemas of one database: `current`, `check`,
+    /// `upgrade`, `downgrade`, `stamp`, `history`, each target under its own migration lock, with
+    /// bounded parallelism overall and per server, canaries and waves; a table (or JSON) of the
+    /// results at the end. Exit 1 if a target failed, 3 if `check` found a problem on one.
+    Fleet(FleetArgs),
+}
+
+/// The targets of `fleet` and how it runs.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("target_source").required(true).args(["targets", "databases", "schemas"])))]
+pub struct FleetArgs {
+    /// A file of targets: a database URL per line, optionally followed by a schema name; `#`
+    /// starts a comment. `-` reads standard input.
+    #[arg(long, value_name = "FILE")]
+    pub targets: Option<std::path::PathBuf>,
+    /// Every database on --database-url's server whose name matches this SQL LIKE pattern
+    /// (`capp_tenant_%`).
+    #[arg(long, value_name = "PATTERN")]
+    pub databases: Option<String>,
+    /// Every schema of --database-url's database whose name matches this SQL LIKE pattern
+    /// (`tenant_%`): the version and history tables live in each, and every object the
+    /// migrations name is qualified with it.
+    #[arg(long, value_name = "PATTERN")]
+    pub schemas: Option<String>,
+    /// Targets worked on at once, over all servers.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallel: u16,
+    /// Targets worked on at once on one server (each holds one connection to it; two while a
+    /// step runs outside a transaction).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    pub per_server: u16,
+    /// Run this many targets first; if one fails, touch no other.
+    #[arg(long, default_value_t = 0)]
+    pub canary: usize,
+    /// After the canaries, run the targets in waves of this many, each finished before the next.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub wave: Option<u32>,
+    /// Start no more targets once one has failed (otherwise every target is tried).
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// How the results are written on stdout.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ReportFormat,
+    #[command(subcommand)]
+    pub command: FleetCommandArg,
+}
+
+/// How `fleet` writes its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// A table: target, from, to, time, result, error; then a summary line.
+    Table,
+    /// One JSON object: the results and the summary, for CI and dashboards.
+    Json,
+}
+
+/// What `fleet` runs on each target.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum FleetCommandArg {
+    /// The revision each target is at.
+    Current,
+    /// Check each target: at head, nothing edited or failed, no drift.
+    Check,
+    /// Upgrade each target: head, a revision, +N.
+    Upgrade {
+        #[arg(default_value = "head", allow_hyphen_values = true)]
+        target: String,
+    },
+    /// Downgrade each target: a revision, -N, base.
+    Downgrade {
+        #[arg(allow_hyphen_values = true)]
+        target: String,
+        /// Confirm: a downgrade of a whole fleet asks nothing.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Stamp each target at a revision, without running migrations.
+    Stamp { target: String },
+    /// The history, each revision with the number of targets at it.
+    History {
+        /// Mark the revisions targets are at.
+        #[arg(short = 'i', long)]
+        indicate_current: bool,
+    },
 }
 
 /// What the command line knows about the application beyond its chain.

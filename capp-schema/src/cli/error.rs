@@ -127,6 +127,35 @@ pub(crate) enum Error {
     /// `check` found problems; its `FAILED: ...` lines are already on stdout.
     #[error("the check failed")]
     CheckFailed,
+
+    /// A file could not be read.
+    #[error("cannot read {}: {error}", path.display())]
+    Read {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+
+    /// `fleet --targets` with a list that does not read.
+    #[error("the target list {} does not read", path.display())]
+    TargetList {
+        path: PathBuf,
+        #[source]
+        source: crate::fleet::TargetListError,
+    },
+
+    /// `fleet --databases` or `--schemas` could not list the server's.
+    #[error(transparent)]
+    Discover(#[from] crate::fleet::DiscoverError),
+
+    /// `fleet` found no target.
+    #[error("no targets: the list is empty")]
+    NoTargets,
+
+    /// Targets of a fleet failed; the results say which and why.
+    #[error(
+        "{failed} of {total} targets failed (see the results above); run the command again once they are fixed: targets already at the target revision are skipped in one query each"
+    )]
+    FleetFailed { failed: usize, total: usize },
 }
 
 impl Error {
@@ -155,7 +184,12 @@ impl Error {
             | Error::BackwardsRange { .. }
             | Error::RevisionFileExists { .. }
             | Error::MessageNotOneLine
-            | Error::AgainstDatabaseNeedsPostgres { .. } => exit::ERROR,
+            | Error::AgainstDatabaseNeedsPostgres { .. }
+            | Error::Read { .. }
+            | Error::TargetList { .. }
+            | Error::Discover(_)
+            | Error::NoTargets
+            | Error::FleetFailed { .. } => exit::ERROR,
         }
     }
 

@@ -67,7 +67,7 @@ mod output;
 mod run;
 mod tool;
 
-pub use args::{Args, Command, LogFormat, Project};
+pub use args::{Args, Command, FleetArgs, FleetCommandArg, LogFormat, Project, ReportFormat};
 pub use error::exit;
 pub use run::{main, run};
 pub use tool::{ToolArgs, tool_main};

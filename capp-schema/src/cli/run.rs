@@ -42,6 +42,7 @@ async fn execute<C: Chain>(args: Args, project: Project) -> Result<(), Error> {
         statement_timeout,
         lock_wait,
         verbose,
+        quiet,
         command,
         ..
     } = args;
@@ -64,6 +65,7 @@ async fn execute<C: Chain>(args: Args, project: Project) -> Result<(), Error> {
         project,
         models,
         verbose: verbose > 0,
+        quiet,
         lint_from: C::LINT_FROM,
     };
     command.execute(&context).await

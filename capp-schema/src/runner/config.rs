@@ -22,8 +22,18 @@ pub struct Config {
     /// The version table; Alembic's name by default, so Alembic-managed databases are read as
     /// they are.
     pub version_table: String,
-    /// The schema of the version and history tables (PostgreSQL); `None` is the search path's.
+    /// The schema of the version and history tables (PostgreSQL); `None` is [`Config::schema`],
+    /// else the search path's.
     pub version_schema: Option<String>,
+    /// The PostgreSQL schema the migrations apply to, where one history is applied to many
+    /// schemas of one database (one per tenant): every table, index, type and sequence the
+    /// runner's SQL names is qualified with it, SQL written by hand (`execute`, defaults, checks,
+    /// view and function bodies) runs with it as the whole search path of its transaction (so
+    /// an unqualified name never falls through to `public`), the version and history tables
+    /// live in it, and the migration lock is its own. `None`, the default: the search path's
+    /// schema, unqualified. Database-wide objects (extensions) are created once, `IF NOT
+    /// EXISTS`, and never dropped by one schema's downgrade.
+    pub schema: Option<String>,
     /// The table recording what ran, when, with which checksum, and how long it took.
     pub history_table: String,
     pub transaction_mode: TransactionMode,
@@ -63,6 +73,7 @@ impl Default for Config {
         Config {
             version_table: "alembic_version".to_owned(),
             version_schema: None,
+            schema: None,
             history_table: "capp_schema_history".to_owned(),
             transaction_mode: TransactionMode::PerMigration,
             lock_timeout: Duration::from_secs(1),
@@ -109,7 +120,7 @@ impl Config {
         Tables {
             version_name: self.version_table.clone(),
             history_name: self.history_table.clone(),
-            schema: self.version_schema.clone(),
+            schema: self.version_schema.clone().or_else(|| self.schema.clone()),
             dialect,
             tool: tool(),
         }

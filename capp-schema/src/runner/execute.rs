@@ -67,7 +67,8 @@ impl Migrator {
                 return Ok(report);
             }
         }
-        let mut renderer = Renderer::new(&self.chain, db.dialect(), plan.from)?;
+        let mut renderer = Renderer::new(&self.chain, db.dialect(), plan.from)?
+            .in_schema(self.config.schema.as_deref());
         for &step in &plan.steps {
             let m = self.chain.migrations()[step.index];
             let mut rendered = renderer.render(step)?;
@@ -415,6 +416,12 @@ impl Migrator {
             // The run's one transaction: this migration's own timeouts, or the run's again.
             batch.push_str(&db.timeouts_sql(self.config.timeouts_for(m)));
         }
+        let search_path = self
+            .config
+            .schema
+            .as_deref()
+            .map(|schema| db.search_path_sql(schema))
+            .unwrap_or_default();
         if own_transaction {
             let expected = self.rev_at(from);
             let timeouts = self.config.timeouts_for(m);
@@ -430,6 +437,7 @@ impl Migrator {
                 }
             }
         }
+        batch.push_str(&search_path);
         let outcome = async {
             run_pieces(db, &rendered.pieces, &mut batch).await?;
             batch.push_str(
@@ -621,7 +629,11 @@ impl Migrator {
     ) -> Result<(), ExecError> {
         match piece {
             Piece::Sql(statement) => db
-                .execute(&db.bounded_statement(statement, lock_timeout))
+                .execute(&db.bounded_statement(
+                    statement,
+                    lock_timeout,
+                    self.config.schema.as_deref(),
+                ))
                 .await
                 .map_err(ExecError::from)?,
             Piece::Rust(_, data_step) => data_step(db.data_connection())
@@ -730,6 +742,7 @@ mod tests {
         let job = Job {
             backfill: Backfill::new("t", "n = 1"),
             key: vec!["id".to_owned()],
+            schema: None,
         };
         vec![
             Piece::Sql("ALTER TABLE t ADD COLUMN n integer".to_owned()),

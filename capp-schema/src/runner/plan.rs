@@ -235,6 +235,8 @@ pub(crate) struct Renderer<'c> {
     chain: &'c MigrationChain,
     dialect: Dialect,
     schema: Schema,
+    /// The database schema every relation is qualified with ([`crate::runner::Config::schema`]).
+    in_schema: Option<String>,
 }
 
 impl<'c> Renderer<'c> {
@@ -248,11 +250,23 @@ impl<'c> Renderer<'c> {
             chain,
             dialect,
             schema: schema_at(chain, from)?,
+            in_schema: None,
         })
+    }
+
+    /// Qualifies every relation the statements name with `schema` (a tenant's).
+    pub(crate) fn in_schema(mut self, schema: Option<&str>) -> Renderer<'c> {
+        self.in_schema = schema.map(str::to_owned);
+        self
     }
 
     /// The statements of `step`; the schema moves past it.
     pub(crate) fn render(&mut self, step: Step) -> Result<RenderedStep, RunError> {
+        let in_schema = self.in_schema.clone();
+        crate::render::in_schema(in_schema.as_deref(), || self.render_here(step))
+    }
+
+    fn render_here(&mut self, step: Step) -> Result<RenderedStep, RunError> {
         let m = &self.chain.migrations()[step.index];
         let recording = match step.direction {
             Direction::Upgrade => m.upgrade(),
@@ -315,6 +329,10 @@ impl Renderer<'_> {
     /// its upgrade (call it after [`Renderer::render`] of that upgrade); `None` when it cannot be
     /// replayed as SQL in one transaction (irreversible, a Rust step, outside a transaction).
     pub(crate) fn downgrade_sql(&self, index: usize) -> Option<String> {
+        crate::render::in_schema(self.in_schema.as_deref(), || self.downgrade_sql_here(index))
+    }
+
+    fn downgrade_sql_here(&self, index: usize) -> Option<String> {
         let recording = self.chain.migrations()[index].downgrade()?;
         if !recording.transactional {
             return None;

@@ -19,7 +19,8 @@ impl Migrator {
         let (from, to) = (from.index(), to.index());
         let plan = Plan::between(&self.chain, from, to)?;
         let tables = self.config.tables(dialect);
-        let mut renderer = Renderer::new(&self.chain, dialect, from)?;
+        let mut renderer =
+            Renderer::new(&self.chain, dialect, from)?.in_schema(self.config.schema.as_deref());
         let mut out = String::new();
         if from.is_none() {
             out.push_str(&tables.create_sql());

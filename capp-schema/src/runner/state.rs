@@ -91,7 +91,7 @@ impl Migrator {
         let state = self.read_state(db).await?;
         if !state.version_table_exists {
             let user_tables = db
-                .user_tables(&tables)
+                .user_tables(&tables, self.config.schema.as_deref())
                 .await
                 .map_err(RunError::db("cannot list tables"))?;
             if !user_tables.is_empty() {

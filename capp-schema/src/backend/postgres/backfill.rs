@@ -10,7 +10,7 @@ use crate::backend::Tables;
 use crate::backend::bookkeeping::Row;
 use crate::backend::progress::{Batch, PieceProgress, StepKey};
 use crate::backfill::Job;
-use crate::render::ident;
+use crate::render::{ident, rel};
 use crate::schema::sql_string;
 
 /// `"a", "b"`: the key columns, quoted.
@@ -36,7 +36,7 @@ fn descending(job: &Job) -> String {
 /// the filter.
 fn batch_ctes(job: &Job, after: Option<&str>, limit: u32) -> String {
     let cols = columns(job, "");
-    let table = ident(&job.backfill.table);
+    let table = rel(&job.backfill.table);
     let after = after.map_or_else(String::new, |after| format!(" WHERE ({cols}) > ({after})"));
     let filter = job
         .backfill
@@ -79,7 +79,7 @@ pub(super) fn script(job: &Job) -> String {
     );
     format!(
         "-- backfill of {} in batches of {} keys, each its own transaction\n{}",
-        ident(&b.table),
+        rel(&b.table),
         b.batch_rows,
         lock::do_block(&body)
     )
@@ -163,7 +163,17 @@ pub(super) fn progress_of(rows: Vec<Row>) -> Vec<PieceProgress> {
 /// one row per key value of the new cursor (none when no key was left): `b`, its position, the
 /// value, the rows changed so far, the rows this batch changed.
 pub(super) fn batch_sql(tables: &Tables, batch: &Batch, fence: &str) -> String {
+    crate::render::in_schema(batch.job.schema.as_deref(), || {
+        batch_sql_here(tables, batch, fence)
+    })
+}
+
+fn batch_sql_here(tables: &Tables, batch: &Batch, fence: &str) -> String {
     let job = batch.job;
+    // SQL written by hand (the SET list, the filter) sees the tenant's schema only.
+    let search_path = job.schema.as_deref().map_or_else(String::new, |schema| {
+        format!("SET LOCAL search_path TO {};\n", ident(schema))
+    });
     let after = batch.cursor.map(|values| {
         values
             .iter()
@@ -178,7 +188,7 @@ pub(super) fn batch_sql(tables: &Tables, batch: &Batch, fence: &str) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "BEGIN;\nSET LOCAL statement_timeout = {bound};\nSET LOCAL lock_timeout = {lock};\n{fence}\
+        "BEGIN;\nSET LOCAL statement_timeout = {bound};\nSET LOCAL lock_timeout = {lock};\n{search_path}{fence}\
          {ctes},\n\
          last AS (SELECT {cols} FROM keys ORDER BY {desc} LIMIT 1),\n\
          saved AS (INSERT INTO {progress} AS p (rev, direction, piece, checksum, key_values, rows_changed, batches, done, updated_at) \

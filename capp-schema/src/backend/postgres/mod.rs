@@ -258,6 +258,13 @@ impl Backend for Postgres {
         }
     }
 
+    fn search_path_sql(&self, schema: &str) -> String {
+        format!(
+            "SET LOCAL search_path TO {};\n",
+            crate::render::ident(schema)
+        )
+    }
+
     fn release_sql(&self, tables: &Tables) -> String {
         self.lease.as_ref().map_or_else(String::new, |lease| {
             lock::release_lease(tables, &lease.token)
@@ -443,8 +450,15 @@ impl Backend for Postgres {
     }
 
     /// The application's tables live in the search path's schema, wherever the version table is.
-    fn user_tables(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>> {
-        let sql = "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1".to_owned();
+    /// The tables of `schema`, else of the search path's.
+    fn user_tables<'a>(
+        &'a mut self,
+        schema: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Vec<String>, sqlx::Error>> {
+        let schema = schema.map_or_else(|| "current_schema()".to_owned(), sql_string);
+        let sql = format!(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = {schema} AND table_type = 'BASE TABLE' ORDER BY 1"
+        );
         Box::pin(self.first_column(sql))
     }
 

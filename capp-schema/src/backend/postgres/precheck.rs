@@ -5,7 +5,7 @@
 //! scan anyway; and the same check, in a `--sql` script, tells a DBA what to fix first.
 
 use crate::ops::Operation;
-use crate::render::ident;
+use crate::render::{ident, rel};
 use crate::schema::{Check, ForeignKey, Schema, Table, sql_string};
 
 /// The SQLSTATE of a failed pre-check.
@@ -94,7 +94,7 @@ fn duplicates(table: &str, constraint: &str, columns: &[String]) -> String {
     let rows = format!(
         "SELECT {} AS k FROM {} WHERE {} GROUP BY {} HAVING count(*) > 1",
         concat(columns),
-        ident(table),
+        rel(table),
         all_not_null(columns, ""),
         list.join(", ")
     );
@@ -111,7 +111,7 @@ fn nulls(table: &Table, column: &str) -> String {
     let rows = format!(
         "SELECT {} AS k FROM {} WHERE {} IS NULL",
         row_key(table),
-        ident(&table.name),
+        rel(&table.name),
         ident(column)
     );
     block(
@@ -138,9 +138,9 @@ fn orphans(table: &str, fk: &ForeignKey) -> String {
     let rows = format!(
         "SELECT concat_ws(', ', {}) AS k FROM {} t WHERE {} AND NOT EXISTS (SELECT 1 FROM {} r WHERE {})",
         key.join(", "),
-        ident(table),
+        rel(table),
         all_not_null(&fk.columns, "t."),
-        ident(&fk.ref_table),
+        rel(&fk.ref_table),
         matches.join(" AND ")
     );
     block(
@@ -156,7 +156,7 @@ fn failing(table: &Table, check: &Check) -> String {
     let rows = format!(
         "SELECT {} AS k FROM {} WHERE ({}) IS FALSE",
         row_key(table),
-        ident(&table.name),
+        rel(&table.name),
         check.expr
     );
     block(

@@ -5,7 +5,7 @@ use crate::ops::ColumnChange;
 use crate::ops::Operation;
 use crate::render::{
     SqlDialect, check_sql, column_def, create_index, create_table_with_indexes, foreign_key_sql,
-    ident, ident_list, unique_sql,
+    ident, ident_list, rel, unique_sql,
 };
 use crate::schema::{Column, ColumnType, FoldError, Identity, Schema, Table, sql_string};
 
@@ -27,7 +27,7 @@ impl SqlDialect for Postgres {
 
     fn column_type(&self, ty: &ColumnType) -> String {
         match ty {
-            ColumnType::Enum(name) => ident(name),
+            ColumnType::Enum(name) => rel(name),
             ColumnType::Other(name) => name.clone(),
             ty => ty.sql_name(),
         }
@@ -78,7 +78,7 @@ impl SqlDialect for Postgres {
 
 /// The statement that creates `object`.
 pub(super) fn create_object_sql(object: &SqlObject) -> String {
-    let name = ident(&object.id.name);
+    let name = rel(&object.id.name);
     let def = object.definition.trim().trim_end_matches(';').trim_end();
     match object.id.kind {
         ObjectKind::Sequence => format!("CREATE SEQUENCE {name} {def}"),
@@ -95,8 +95,8 @@ pub(super) fn create_object_sql(object: &SqlObject) -> String {
 
 /// The statement that drops the object `id`.
 pub(super) fn drop_object_sql(id: &ObjectId) -> String {
-    let name = ident(&id.name);
-    let on = id.table.as_deref().map(ident).unwrap_or_default();
+    let name = rel(&id.name);
+    let on = id.table.as_deref().map(rel).unwrap_or_default();
     match id.kind {
         ObjectKind::Sequence => format!("DROP SEQUENCE {name}"),
         ObjectKind::Domain => format!("DROP DOMAIN {name}"),
@@ -111,14 +111,15 @@ pub(super) fn drop_object_sql(id: &ObjectId) -> String {
         ObjectKind::View => format!("DROP VIEW {name}"),
         ObjectKind::MaterializedView => format!("DROP MATERIALIZED VIEW {name}"),
         ObjectKind::ViewIndex => format!("DROP INDEX {name}"),
-        ObjectKind::Trigger => format!("DROP TRIGGER {name} ON {on}"),
-        ObjectKind::Policy => format!("DROP POLICY {name} ON {on}"),
+        // A trigger's and a policy's names are their table's.
+        ObjectKind::Trigger => format!("DROP TRIGGER {} ON {on}", ident(&id.name)),
+        ObjectKind::Policy => format!("DROP POLICY {} ON {on}", ident(&id.name)),
     }
 }
 
 /// The statements that set `table`'s row-level security to `to`.
 fn row_security_sql(table: &str, to: Option<RowSecurity>) -> Vec<String> {
-    let alter = |rest: &str| format!("ALTER TABLE {} {rest}", ident(table));
+    let alter = |rest: &str| format!("ALTER TABLE {} {rest}", rel(table));
     match to {
         None => vec![
             alter("NO FORCE ROW LEVEL SECURITY"),
@@ -195,7 +196,7 @@ fn own_statements(d: &Postgres, op: &Operation, after: &Schema) -> Vec<String> {
             format!(
                 "CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({})",
                 ident(&unique.name),
-                ident(table),
+                rel(table),
                 crate::render::ident_list(&unique.columns)
             ),
             alter(
@@ -228,7 +229,7 @@ fn serial_sequence(table: &str, column: &Column) -> Option<String> {
     Some(super::lock::do_block(&format!(
         "BEGIN EXECUTE format({}, pg_get_serial_sequence({}, {})); END",
         sql_string(&alter),
-        sql_string(&ident(table)),
+        sql_string(&rel(table)),
         sql_string(&column.name)
     )))
 }
@@ -263,7 +264,7 @@ fn index_statistics_sql(index: &crate::schema::Index) -> Vec<String> {
         .map(|(column, target)| {
             format!(
                 "ALTER INDEX {} ALTER COLUMN {column} SET STATISTICS {target}",
-                ident(&index.name)
+                rel(&index.name)
             )
         })
         .collect()
@@ -282,7 +283,7 @@ fn statistics_sql(table: &str, column: &Column) -> Option<String> {
 }
 
 fn alter(table: &str, rest: String) -> String {
-    format!("ALTER TABLE {} {rest}", ident(table))
+    format!("ALTER TABLE {} {rest}", rel(table))
 }
 
 /// Adding a foreign key or check (`NOT VALID` if asked), and validating one.
@@ -318,7 +319,7 @@ fn constraint_sql(op: &Operation) -> String {
 /// The operations that are one statement.
 fn simple(d: &Postgres, op: &Operation) -> String {
     match op {
-        Operation::DropTable { name } => format!("DROP TABLE {}", ident(name)),
+        Operation::DropTable { name } => format!("DROP TABLE {}", rel(name)),
         Operation::RenameTable { from, to } => alter(from, format!("RENAME TO {}", ident(to))),
         Operation::AddColumn { table, column } => {
             alter(table, format!("ADD COLUMN {}", column_def(column, d)))
@@ -337,7 +338,7 @@ fn simple(d: &Postgres, op: &Operation) -> String {
         Operation::DropIndex { name, concurrently } => format!(
             "DROP INDEX {}{}",
             if *concurrently { "CONCURRENTLY " } else { "" },
-            ident(name)
+            rel(name)
         ),
         Operation::AddUnique { table, unique } => {
             alter(table, format!("ADD {}", unique_sql(unique)))
@@ -350,23 +351,32 @@ fn simple(d: &Postgres, op: &Operation) -> String {
         }
         Operation::CreateEnum { name, values } => format!(
             "CREATE TYPE {} AS ENUM ({})",
-            ident(name),
+            rel(name),
             values
                 .iter()
                 .map(|v| sql_string(v))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        Operation::DropEnum { name } => format!("DROP TYPE {}", ident(name)),
+        Operation::DropEnum { name } => format!("DROP TYPE {}", rel(name)),
+        // Database-wide: a history applied to many schemas creates it once (the first schema's
+        // run) and leaves it to the database (see docs/fleets.md).
+        Operation::CreateExtension { name } if crate::render::current_schema().is_some() => {
+            format!("CREATE EXTENSION IF NOT EXISTS {}", ident(name))
+        }
         Operation::CreateExtension { name } => format!("CREATE EXTENSION {}", ident(name)),
         Operation::Comment {
             table,
             column,
             comment,
         } => comment_sql(table, column.as_deref(), comment.as_deref()),
+        // Other schemas of the database may use it: a schema's downgrade leaves it.
+        Operation::DropExtension { .. } if crate::render::current_schema().is_some() => {
+            String::new()
+        }
         Operation::DropExtension { name } => format!("DROP EXTENSION {}", ident(name)),
         Operation::AddEnumValue { name, value } => {
-            format!("ALTER TYPE {} ADD VALUE {}", ident(name), sql_string(value))
+            format!("ALTER TYPE {} ADD VALUE {}", rel(name), sql_string(value))
         }
         Operation::Execute { sql } => sql.clone(),
         Operation::CreateObject(object) => create_object_sql(object),
@@ -443,7 +453,7 @@ fn drop_enum_value(name: &str, after: &Schema) -> Vec<String> {
         .filter(|(_, c)| matches!(&c.ty, ColumnType::Enum(e) if e == name))
         .collect();
     let alter = |t: &str, c: &str, rest: String| {
-        format!("ALTER TABLE {} ALTER COLUMN {} {rest}", ident(t), ident(c))
+        format!("ALTER TABLE {} ALTER COLUMN {} {rest}", rel(t), ident(c))
     };
     let mut out = Vec::new();
     for (t, c) in users.iter().filter(|(_, c)| c.default.is_some()) {
@@ -451,7 +461,7 @@ fn drop_enum_value(name: &str, after: &Schema) -> Vec<String> {
     }
     out.push(format!(
         "ALTER TYPE {} RENAME TO {}",
-        ident(name),
+        rel(name),
         ident(&old)
     ));
     let values: Vec<String> = after
@@ -461,7 +471,7 @@ fn drop_enum_value(name: &str, after: &Schema) -> Vec<String> {
         .unwrap_or_default();
     out.push(format!(
         "CREATE TYPE {} AS ENUM ({})",
-        ident(name),
+        rel(name),
         values.join(", ")
     ));
     for (t, c) in &users {
@@ -470,9 +480,9 @@ fn drop_enum_value(name: &str, after: &Schema) -> Vec<String> {
             &c.name,
             format!(
                 "TYPE {} USING {}::text::{}",
-                ident(name),
+                rel(name),
                 ident(&c.name),
-                ident(name)
+                rel(name)
             ),
         ));
     }
@@ -481,15 +491,15 @@ fn drop_enum_value(name: &str, after: &Schema) -> Vec<String> {
             out.push(alter(t, &c.name, format!("SET DEFAULT {default}")));
         }
     }
-    out.push(format!("DROP TYPE {}", ident(&old)));
+    out.push(format!("DROP TYPE {}", rel(&old)));
     out
 }
 
 /// `COMMENT ON TABLE` or `COMMENT ON COLUMN`; `None` removes the comment.
 fn comment_sql(table: &str, column: Option<&str>, comment: Option<&str>) -> String {
     let target = match column {
-        None => format!("TABLE {}", ident(table)),
-        Some(column) => format!("COLUMN {}.{}", ident(table), ident(column)),
+        None => format!("TABLE {}", rel(table)),
+        Some(column) => format!("COLUMN {}.{}", rel(table), ident(column)),
     };
     let text = comment.map_or_else(|| "NULL".to_owned(), sql_string);
     format!("COMMENT ON {target} IS {text}")

@@ -210,7 +210,10 @@ impl Backend for Sqlite {
         )
     }
 
-    fn user_tables(&mut self) -> BoxFuture<'_, Result<Vec<String>, sqlx::Error>> {
+    fn user_tables<'a>(
+        &'a mut self,
+        _schema: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Vec<String>, sqlx::Error>> {
         Box::pin(sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1").fetch_all(&mut self.conn))
     }
 

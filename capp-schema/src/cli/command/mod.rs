@@ -7,6 +7,7 @@
 //! - `revision.rs`: `revision`, which writes a migration file.
 
 mod check;
+mod fleet;
 mod inspect;
 mod lint;
 mod migrate;
@@ -28,6 +29,8 @@ pub(crate) struct Context {
     pub(crate) models: Option<crate::Models>,
     /// `-v`: the read-only commands' verbose form.
     pub(crate) verbose: bool,
+    /// `-q`: only warnings and errors on stderr.
+    pub(crate) quiet: bool,
     /// The chain's lint baseline (`#[chain(lint_from = "...")]`).
     pub(crate) lint_from: Option<&'static str>,
 }
@@ -81,6 +84,7 @@ impl Command {
             Command::Redo => migrate::redo(cx).await,
             Command::Accept { rev } => migrate::accept(cx, &rev).await,
             Command::Repair { rev } => migrate::repair(cx, &rev).await,
+            Command::Fleet(args) => fleet::fleet(cx, args).await,
         }
     }
 }

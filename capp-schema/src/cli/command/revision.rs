@@ -69,19 +69,23 @@ pub(super) async fn revision(cx: &Context, new: NewRevision) -> Result<(), Error
         }
         paths.push(path);
     }
+    let written = files.len();
     for (path, (_, _, contents)) in paths.into_iter().zip(files) {
         if let Err(error) = std::fs::write(&path, contents) {
             return Err(Error::Write { path, error });
         }
         outln!("Generating {} ... done", path.display())?;
     }
-    let next = if new.autogenerate {
+    let next = if written > 1 {
+        "Review them"
+    } else if new.autogenerate {
         "Review it"
     } else {
         "Write its upgrade and its downgrade"
     };
+    let them = if written > 1 { "them" } else { "it" };
     outln!(
-        "{next}, then `cargo build` checks the chain and `capp-migrate upgrade head` applies it"
+        "{next}, then `cargo build` checks the chain and `capp-migrate upgrade head` applies {them}"
     )?;
     Ok(())
 }

@@ -145,7 +145,7 @@ mod tests {
                 "db1:5432/capp_a",
                 "db2:6432/capp_b",
                 "db1:5432/shared#tenant_7",
-                "x.db"
+                "sqlite://x.db"
             ]
         );
         assert_eq!(targets[0].server(), targets[2].server());

@@ -622,3 +622,121 @@ fn lint_needs_no_database_and_finds_nothing_in_capps_history() {
     // Nothing was created: the lint reads no database.
     assert!(!dir.0.join("capp.db").exists());
 }
+
+#[test]
+fn fleet_runs_each_target_and_reports_a_table_json_and_exit_codes() {
+    let dir = WorkDir::new("fleet");
+    // Three SQLite files; the second has a table but no version table (it needs `stamp`).
+    let url = |name: &str| format!("sqlite://{}", dir.path().join(name).display());
+    std::fs::write(
+        dir.path().join("targets.txt"),
+        format!(
+            "# three tenants\n{}\n{}   # broken on purpose\n{}\n",
+            url("a.db"),
+            url("b.db"),
+            url("c.db")
+        ),
+    )
+    .unwrap();
+    let stray = Command::new(env!("CARGO_BIN_EXE_capp-migrate"))
+        .args(["--database-url", &url("b.db"), "upgrade", "0001"])
+        .output()
+        .unwrap();
+    assert!(stray.status.success());
+    // Remove its version table: tables without one.
+    sqlite_sql(&dir.path().join("b.db"), "DROP TABLE alembic_version");
+    let out = dir.run(&["fleet", "--targets", "targets.txt", "upgrade"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let table = stdout(&out);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].starts_with("TARGET"), "{table}");
+    assert!(
+        lines[1].contains("a.db") && lines[1].contains(&format!("base  {}", head())),
+        "{table}"
+    );
+    assert!(
+        lines[2].contains("b.db") && lines[2].contains("failed") && lines[2].contains("stamp"),
+        "{table}"
+    );
+    assert!(
+        lines[4].starts_with("3 targets in ") && lines[4].ends_with(": 2 done, 1 failed"),
+        "{table}"
+    );
+    assert!(
+        stderr(&out).contains("error: 1 of 3 targets failed"),
+        "{}",
+        stderr(&out)
+    );
+    // JSON, read from standard input; the two good targets at head are one query each.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_capp-migrate"))
+        .args(["fleet", "--targets", "-", "--format", "json", "upgrade"])
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    let list = format!("{}\n{}\n", url("a.db"), url("c.db"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(list.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["summary"]["targets"], 2);
+    assert_eq!(json["summary"]["failed"], 0);
+    assert_eq!(json["results"][0]["result"], "at target");
+    assert_eq!(json["results"][1]["to"], head());
+    // `check` with drift on one: exit 3.
+    sqlite_sql(
+        &dir.path().join("c.db"),
+        "CREATE INDEX ix_by_hand ON users (email)",
+    );
+    std::fs::write(
+        dir.path().join("good.txt"),
+        format!("{}\n{}\n", url("a.db"), url("c.db")),
+    )
+    .unwrap();
+    let out = dir.run(&["fleet", "--targets", "good.txt", "check"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
+    assert!(stdout(&out).contains("drift"), "{}", stdout(&out));
+    // A list that does not read names its line; nothing runs.
+    std::fs::write(
+        dir.path().join("bad.txt"),
+        format!("{}\n{}\n", url("a.db"), url("a.db")),
+    )
+    .unwrap();
+    let out = dir.run(&["fleet", "--targets", "bad.txt", "current"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .starts_with("error: the target list bad.txt does not read\n  caused by: line 2: "),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Runs SQL on a SQLite file (`capp-migrate` has no SQL command).
+fn sqlite_sql(path: &Path, sql: &str) {
+    tokio_runtime().block_on(async {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+}
+
+fn tokio_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}

@@ -667,30 +667,7 @@ fn fleet_runs_each_target_and_reports_a_table_json_and_exit_codes() {
         "{}",
         stderr(&out)
     );
-    // JSON, read from standard input; the two good targets at head are one query each.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_capp-migrate"))
-        .args(["fleet", "--targets", "-", "--format", "json", "upgrade"])
-        .current_dir(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write as _;
-    let list = format!("{}\n{}\n", url("a.db"), url("c.db"));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(list.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    assert_eq!(json["summary"]["targets"], 2);
-    assert_eq!(json["summary"]["failed"], 0);
-    assert_eq!(json["results"][0]["result"], "at target");
-    assert_eq!(json["results"][1]["to"], head());
+    fleet_json_from_stdin(&dir, &[url("a.db"), url("c.db")]);
     // `check` with drift on one: exit 3.
     sqlite_sql(
         &dir.path().join("c.db"),
@@ -718,6 +695,33 @@ fn fleet_runs_each_target_and_reports_a_table_json_and_exit_codes() {
         "{}",
         stderr(&out)
     );
+}
+
+/// `fleet --targets - --format json upgrade` over `urls`, all at head already.
+fn fleet_json_from_stdin(dir: &WorkDir, urls: &[String]) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_capp-migrate"))
+        .args(["fleet", "--targets", "-", "--format", "json", "upgrade"])
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    let list: String = urls.iter().map(|u| format!("{u}\n")).collect();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(list.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["summary"]["targets"], urls.len());
+    assert_eq!(json["summary"]["failed"], 0);
+    assert_eq!(json["results"][0]["result"], "at target");
+    assert_eq!(json["results"][1]["to"], head());
 }
 
 /// Runs SQL on a SQLite file (`capp-migrate` has no SQL command).

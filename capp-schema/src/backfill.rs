@@ -150,15 +150,17 @@ pub(crate) struct Job {
 
 #[cfg(feature = "runner")]
 impl Job {
-    /// `backfill` against the schema it runs on.
+    /// `backfill` against the schema it runs on, its statements qualified with the database
+    /// schema `in_schema` (a tenant's), if any.
     pub(crate) fn new(
         backfill: &Backfill,
         schema: &crate::schema::Schema,
+        in_schema: Option<String>,
     ) -> Result<Job, crate::schema::FoldError> {
         Ok(Job {
             key: key_columns(backfill, schema)?,
             backfill: backfill.clone(),
-            schema: crate::render::current_schema(),
+            schema: in_schema,
         })
     }
 }

@@ -146,6 +146,24 @@ impl Db {
         self.backend.backfill_batch(tables, batch).await
     }
 
+    /// The databases on this connection's server whose names match `pattern` (SQL `LIKE`);
+    /// `None` where there is no server to ask.
+    pub async fn databases_matching(
+        &mut self,
+        pattern: &str,
+    ) -> Result<Option<Vec<String>>, sqlx::Error> {
+        self.backend.databases_matching(pattern).await
+    }
+
+    /// This database's schemas whose names match `pattern` (SQL `LIKE`); `None` where it has no
+    /// schemas.
+    pub async fn schemas_matching(
+        &mut self,
+        pattern: &str,
+    ) -> Result<Option<Vec<String>>, sqlx::Error> {
+        self.backend.schemas_matching(pattern).await
+    }
+
     /// The connection as a Rust data step gets it.
     pub fn data_connection(&mut self) -> &mut dyn DataConnection {
         &mut *self.backend

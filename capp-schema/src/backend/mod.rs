@@ -454,6 +454,27 @@ pub(crate) trait Backend: DataConnection + Send {
         })
     }
 
+    /// The names of the databases on this connection's server that match `pattern` (SQL
+    /// `LIKE`), templates and databases that refuse connections left out, in name order; `None`
+    /// where there is no server to ask (a file).
+    fn databases_matching<'a>(
+        &'a mut self,
+        pattern: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Vec<String>>, sqlx::Error>> {
+        let _ = pattern;
+        Box::pin(async { Ok(None) })
+    }
+
+    /// The names of this database's schemas that match `pattern` (SQL `LIKE`), system schemas
+    /// left out, in name order; `None` where the database has no schemas.
+    fn schemas_matching<'a>(
+        &'a mut self,
+        pattern: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Vec<String>>, sqlx::Error>> {
+        let _ = pattern;
+        Box::pin(async { Ok(None) })
+    }
+
     /// The database's schema (the runner's own tables included).
     fn introspect(&mut self) -> BoxFuture<'_, Result<Schema, sqlx::Error>>;
 

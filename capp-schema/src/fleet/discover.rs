@@ -1,20 +1,19 @@
-//! Targets found on a PostgreSQL server: its databases whose names match a pattern, or the
-//! schemas of one database whose names match one.
-
-use sqlx::{AssertSqlSafe, Connection};
+//! Targets found on a server: its databases whose names match a pattern, or the schemas of one
+//! database whose names match one.
 
 use super::Target;
-use crate::render::Dialect;
-use crate::runner::DatabaseUrl;
-use crate::schema::sql_string;
+use crate::runner::{ConnectError, DatabaseUrl, Db};
 
 /// Finding targets failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DiscoverError {
-    /// Not a PostgreSQL URL.
-    #[error("{url} is not a PostgreSQL server: only PostgreSQL has databases and schemas to list")]
-    NotPostgres { url: String },
+    /// A database with no server or schemas to list (a SQLite file).
+    #[error("{url} has no {what} to list (a PostgreSQL server has)")]
+    Unsupported { what: &'static str, url: String },
+    /// The server could not be reached.
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
     /// The server could not be asked.
     #[error("cannot list the {what} of {url}")]
     Query {
@@ -39,72 +38,55 @@ pub async fn databases_matching(
     server: &DatabaseUrl,
     pattern: &str,
 ) -> Result<Vec<Target>, DiscoverError> {
-    let sql = format!(
-        "SELECT datname::text FROM pg_database WHERE datallowconn AND NOT datistemplate AND datname LIKE {} ORDER BY datname",
-        sql_string(pattern)
-    );
-    let names = names(server, "databases", &sql).await?;
-    let targets: Vec<Target> = names
+    let names = names(server, "databases", pattern).await?;
+    Ok(names
         .iter()
         .filter_map(|name| server.with_database(name).map(Target::database))
-        .collect();
-    if targets.is_empty() {
-        return Err(DiscoverError::NoMatch {
-            what: "database",
-            url: server.to_string(),
-            pattern: pattern.to_owned(),
-        });
-    }
-    Ok(targets)
+        .collect())
 }
 
-/// Every schema of `database` whose name matches `pattern` (SQL `LIKE`: `tenant_%`), the system
+/// Every schema of `database` whose name matches `pattern` (SQL `LIKE`: `tenant\_%`), the system
 /// schemas left out, in name order.
 pub async fn schemas_matching(
     database: &DatabaseUrl,
     pattern: &str,
 ) -> Result<Vec<Target>, DiscoverError> {
-    let sql = format!(
-        "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE {} AND nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY nspname",
-        sql_string(pattern)
-    );
-    let names = names(database, "schemas", &sql).await?;
-    if names.is_empty() {
-        return Err(DiscoverError::NoMatch {
-            what: "schema",
-            url: database.to_string(),
-            pattern: pattern.to_owned(),
-        });
-    }
+    let names = names(database, "schemas", pattern).await?;
     Ok(names
         .iter()
         .map(|name| Target::schema(database.clone(), name))
         .collect())
 }
 
-/// The first column of `sql`'s rows on `url`.
+/// The names of `what` (`databases` or `schemas`) that `url`'s server lists for `pattern`; at
+/// least one.
 async fn names(
     url: &DatabaseUrl,
     what: &'static str,
-    sql: &str,
+    pattern: &str,
 ) -> Result<Vec<String>, DiscoverError> {
-    if url.dialect() != Dialect::POSTGRES {
-        return Err(DiscoverError::NotPostgres {
+    let mut db = Db::connect(url).await?;
+    let listed = match what {
+        "databases" => db.databases_matching(pattern).await,
+        _ => db.schemas_matching(pattern).await,
+    };
+    let _ = db.close().await;
+    let names = listed
+        .map_err(|source| DiscoverError::Query {
+            what,
             url: url.to_string(),
+            source,
+        })?
+        .ok_or_else(|| DiscoverError::Unsupported {
+            what,
+            url: url.to_string(),
+        })?;
+    if names.is_empty() {
+        return Err(DiscoverError::NoMatch {
+            what: what.trim_end_matches('s'),
+            url: url.to_string(),
+            pattern: pattern.to_owned(),
         });
     }
-    let failed = |source| DiscoverError::Query {
-        what,
-        url: url.to_string(),
-        source,
-    };
-    let mut conn = sqlx::PgConnection::connect(url.location())
-        .await
-        .map_err(failed)?;
-    let names = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql.to_owned()))
-        .fetch_all(&mut conn)
-        .await
-        .map_err(failed)?;
-    let _ = conn.close().await;
     Ok(names)
 }

@@ -27,7 +27,6 @@
 //! own migration lock, on a connection of its own: a target at the target revision costs one
 //! query, so a rollout that stopped part way is simply run again.
 
-#[cfg(feature = "postgres")]
 mod discover;
 mod report;
 mod targets;
@@ -38,11 +37,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
+use tracing::Instrument as _;
+use tracing::instrument::WithSubscriber as _;
 
 use crate::chain::MigrationChain;
 use crate::runner::{Config, Db, Migrator, RunError};
 
-#[cfg(feature = "postgres")]
 pub use discover::{DiscoverError, databases_matching, schemas_matching};
 pub use report::{FleetEvent, FleetReport, Outcome, TargetResult};
 pub use targets::{Target, TargetListError, parse_target_list};
@@ -240,7 +240,28 @@ impl Fleet {
                     return (j, result);
                 }
                 on_event(FleetEvent::Started(target));
-                let result = self.run_target(command, target).await;
+                // On a task of its own: connections' TLS and the rendering of many targets share
+                // the runtime's threads. The slots stay held here until it ends.
+                let work = run_target(
+                    self.chain.clone(),
+                    self.config.clone(),
+                    command.clone(),
+                    target.clone(),
+                );
+                // With the caller's tracing subscriber and span, as if it ran here.
+                let work = work.in_current_span().with_current_subscriber();
+                let result = match tokio::spawn(work).await {
+                    Ok(result) => result,
+                    Err(error) => TargetResult {
+                        target: target.clone(),
+                        from: None,
+                        to: None,
+                        duration: Duration::ZERO,
+                        outcome: Outcome::Failed(format!(
+                            "the target's task ended without a result: {error}"
+                        )),
+                    },
+                };
                 if fail_fast && result.outcome.is_failure() {
                     stop.store(true, Ordering::Relaxed);
                 }
@@ -253,40 +274,39 @@ impl Fleet {
             results[j] = Some(result);
         }
     }
+}
 
-    /// `command` on one target, on a connection of its own, closed before its slot is given
-    /// back.
-    async fn run_target(&self, command: &FleetCommand, target: &Target) -> TargetResult {
-        let started = Instant::now();
-        let config = Config {
-            schema: target.schema.clone().or_else(|| self.config.schema.clone()),
-            ..self.config.clone()
-        };
-        let migrator = Migrator::new(self.chain.clone(), config);
-        let mut db = match Db::connect(&target.url).await {
-            Ok(db) => db,
-            Err(error) => {
-                return TargetResult::failed(
-                    target.clone(),
-                    None,
-                    started.elapsed(),
-                    &RunError::from(error),
-                );
-            }
-        };
-        let result = run_on(&migrator, &mut db, command).await;
-        let _ = db.close().await;
-        let elapsed = started.elapsed();
-        match result {
-            Ok((from, to, outcome)) => TargetResult {
-                target: target.clone(),
-                from,
-                to,
-                duration: elapsed,
-                outcome,
-            },
-            Err((from, error)) => TargetResult::failed(target.clone(), from, elapsed, &error),
+/// `command` on one target, on a connection of its own, closed before its slot is given back.
+async fn run_target(
+    chain: MigrationChain,
+    config: Config,
+    command: FleetCommand,
+    target: Target,
+) -> TargetResult {
+    let started = Instant::now();
+    let config = Config {
+        schema: target.schema.clone().or(config.schema.clone()),
+        ..config
+    };
+    let migrator = Migrator::new(chain, config);
+    let mut db = match Db::connect(&target.url).await {
+        Ok(db) => db,
+        Err(error) => {
+            return TargetResult::failed(target, None, started.elapsed(), &RunError::from(error));
         }
+    };
+    let result = run_on(&migrator, &mut db, &command).await;
+    let _ = db.close().await;
+    let elapsed = started.elapsed();
+    match result {
+        Ok((from, to, outcome)) => TargetResult {
+            target,
+            from,
+            to,
+            duration: elapsed,
+            outcome,
+        },
+        Err((from, error)) => TargetResult::failed(target, from, elapsed, &error),
     }
 }
 

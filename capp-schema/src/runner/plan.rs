@@ -289,7 +289,7 @@ impl<'c> Renderer<'c> {
             if let Operation::Backfill(backfill) = op
                 && !in_transaction
             {
-                let job = Job::new(backfill, &self.schema).map_err(fold)?;
+                let job = Job::new(backfill, &self.schema, self.in_schema.clone()).map_err(fold)?;
                 let script = self
                     .dialect
                     .statements(op, None, &self.schema)

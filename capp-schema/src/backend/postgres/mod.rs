@@ -427,6 +427,28 @@ impl Backend for Postgres {
         })
     }
 
+    fn databases_matching<'a>(
+        &'a mut self,
+        pattern: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Vec<String>>, sqlx::Error>> {
+        let sql = format!(
+            "SELECT datname::text FROM pg_database WHERE datallowconn AND NOT datistemplate AND datname LIKE {} ORDER BY datname",
+            sql_string(pattern)
+        );
+        Box::pin(async move { self.first_column(sql).await.map(Some) })
+    }
+
+    fn schemas_matching<'a>(
+        &'a mut self,
+        pattern: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Vec<String>>, sqlx::Error>> {
+        let sql = format!(
+            "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE {} AND nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY nspname",
+            sql_string(pattern)
+        );
+        Box::pin(async move { self.first_column(sql).await.map(Some) })
+    }
+
     fn development_marked<'a>(
         &'a mut self,
         tables: &'a Tables,

@@ -40,7 +40,7 @@ impl SqlDialect for Postgres {
         after: &Schema,
     ) -> Result<Vec<String>, FoldError> {
         if let Operation::Backfill(backfill) = op {
-            let job = crate::backfill::Job::new(backfill, after)?;
+            let job = crate::backfill::Job::new(backfill, after, crate::render::current_schema())?;
             return Ok(vec![super::backfill::script(&job)]);
         }
         // The rows a constraint would reject are counted first, before its lock.

@@ -65,6 +65,12 @@ pub(crate) trait SqlDialect: Sync {
         "BEGIN"
     }
 
+    /// The statement that makes `schema` the whole search path for the rest of the open
+    /// transaction (a tenant's schema); `None` where the database has no schemas.
+    fn search_path(&self, _schema: &str) -> Option<String> {
+        None
+    }
+
     /// Brings a schema to the form in which this dialect's schemas are compared: what its catalog
     /// does not keep is dropped from both sides.
     fn canonical(&self, _schema: &mut Schema) {}
@@ -132,6 +138,12 @@ impl Dialect {
     /// The statement opening a migration's transaction.
     pub fn begin(self) -> &'static str {
         self.0.begin()
+    }
+
+    /// The statement that makes `schema` the whole search path for the rest of the open
+    /// transaction; `None` where the database has no schemas.
+    pub fn search_path(self, schema: &str) -> Option<String> {
+        self.0.search_path(schema)
     }
 
     /// A column type as this dialect declares it.

@@ -499,3 +499,41 @@ async fn the_per_server_bound_holds_under_a_role_connection_limit() {
     );
     eprintln!("12 targets, bound {BOUND}: at most {most} sessions of the role seen at once");
 }
+
+#[test]
+fn a_tenants_script_qualifies_every_relation_and_sets_its_search_path() {
+    let m = capp_schema::runner::Migrator::new(
+        tenant::Chain::load().expect("chain"),
+        Config {
+            schema: Some("tenant_07".into()),
+            ..Config::default()
+        },
+    );
+    let head = capp_schema::runner::Position::head(m.chain());
+    let script = m
+        .script(
+            capp_schema::Dialect::POSTGRES,
+            capp_schema::runner::Position::BASE,
+            head,
+        )
+        .expect("script");
+    for expected in [
+        "CREATE TABLE IF NOT EXISTS \"tenant_07\".\"alembic_version\"",
+        "SET LOCAL search_path TO \"tenant_07\";",
+        "CREATE TYPE \"tenant_07\".\"plan\" AS ENUM",
+        "CREATE TABLE \"tenant_07\".\"accounts\"",
+        "\"plan\" \"tenant_07\".\"plan\" NOT NULL",
+        "REFERENCES \"tenant_07\".\"accounts\"",
+        "CREATE INDEX \"ix_invoices_account\" ON \"tenant_07\".\"invoices\"",
+        "CREATE VIEW \"tenant_07\".\"account_totals\" AS",
+        "ALTER TYPE \"tenant_07\".\"plan\" ADD VALUE 'team'",
+        "ALTER TABLE \"tenant_07\".\"accounts\" ADD COLUMN \"note\"",
+        "CREATE INDEX CONCURRENTLY \"ix_accounts_email\" ON \"tenant_07\".\"accounts\"",
+        "-- backfill of \"tenant_07\".\"accounts\"",
+    ] {
+        assert!(script.contains(expected), "{expected}\n{script}");
+    }
+    for unqualified in ["TABLE \"accounts\"", "ON \"accounts\"", "TYPE \"plan\""] {
+        assert!(!script.contains(unqualified), "{unqualified}\n{script}");
+    }
+}

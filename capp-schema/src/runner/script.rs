@@ -38,6 +38,15 @@ impl Migrator {
             );
             if rendered.in_transaction {
                 let _ = writeln!(out, "{};", dialect.begin());
+                // SQL written by hand sees the tenant's schema only, as when run online.
+                if let Some(set) = self
+                    .config
+                    .schema
+                    .as_deref()
+                    .and_then(|s| dialect.search_path(s))
+                {
+                    let _ = writeln!(out, "{set};");
+                }
             }
             for piece in rendered.pieces {
                 match piece {

@@ -259,10 +259,10 @@ impl Backend for Postgres {
     }
 
     fn search_path_sql(&self, schema: &str) -> String {
-        format!(
-            "SET LOCAL search_path TO {};\n",
-            crate::render::ident(schema)
-        )
+        Dialect::POSTGRES
+            .search_path(schema)
+            .map(|set| format!("{set};\n"))
+            .unwrap_or_default()
     }
 
     fn release_sql(&self, tables: &Tables) -> String {

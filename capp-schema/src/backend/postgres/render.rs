@@ -58,6 +58,10 @@ impl SqlDialect for Postgres {
         ))
     }
 
+    fn search_path(&self, schema: &str) -> Option<String> {
+        Some(format!("SET LOCAL search_path TO {}", ident(schema)))
+    }
+
     fn audit_sql(&self) -> (&'static str, &'static str, &'static str) {
         (
             "current_user",

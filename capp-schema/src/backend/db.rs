@@ -201,15 +201,19 @@ impl Db {
         let bounded = self.backend.bounded_statement(statement, lock_timeout);
         match schema {
             Some(schema) if bounded != statement => {
-                format!("{}{bounded}", self.backend.search_path_sql(schema))
+                format!("{}{bounded}", self.search_path_sql(schema))
             }
             _ => bounded,
         }
     }
 
-    /// SQL that makes `schema` the whole search path for the rest of the open transaction.
+    /// SQL that makes `schema` the whole search path for the rest of the open transaction (the
+    /// dialect's statement); empty where the database has no schemas.
     pub(crate) fn search_path_sql(&self, schema: &str) -> String {
-        self.backend.search_path_sql(schema)
+        self.dialect()
+            .search_path(schema)
+            .map(|set| format!("{set};\n"))
+            .unwrap_or_default()
     }
 
     pub(crate) fn release_sql(&self, tables: &Tables) -> String {

@@ -313,12 +313,6 @@ pub(crate) trait Backend: DataConnection + Send {
         statement.to_owned()
     }
 
-    /// SQL that makes `schema` the whole search path for the rest of the open transaction (a
-    /// tenant's schema, see `Config::schema`); empty where the database has no schemas.
-    fn search_path_sql(&self, _schema: &str) -> String {
-        String::new()
-    }
-
     /// Releases the lock [`Backend::lock`] took, if the step's last transaction did not.
     fn unlock<'a>(&'a mut self, tables: &'a Tables) -> BoxFuture<'a, Result<(), ExecError>>;
 

@@ -67,12 +67,11 @@ pub(super) fn script(job: &Job) -> String {
     let _ = write!(
         body,
         "\nDECLARE\n  last record;\n  started boolean := false;\nBEGIN\n  LOOP\n    \
-         PERFORM set_config('lock_timeout', {lock}, true);\n    \
+         PERFORM set_config('lock_timeout', {bound}, true);\n    \
          PERFORM set_config('statement_timeout', {bound}, true);\n    \
          IF started THEN\n      {later}\n    ELSE\n      {first}\n    END IF;\n    \
          EXIT WHEN NOT FOUND;\n    started := true;\n    COMMIT;\n    PERFORM pg_sleep({pause});\n  END LOOP;\nEND\n",
-        lock = sql_string(&format!("{}ms", b.batch_time.as_millis())),
-        bound = sql_string(&format!("{}ms", b.batch_time.as_millis())),
+        bound = millis(b.batch_time),
         later = next(Some(&last)),
         first = next(None),
         pause = b.pause.as_secs_f64(),
@@ -171,9 +170,12 @@ pub(super) fn batch_sql(tables: &Tables, batch: &Batch, fence: &str) -> String {
 fn batch_sql_here(tables: &Tables, batch: &Batch, fence: &str) -> String {
     let job = batch.job;
     // SQL written by hand (the SET list, the filter) sees the tenant's schema only.
-    let search_path = job.schema.as_deref().map_or_else(String::new, |schema| {
-        format!("SET LOCAL search_path TO {};\n", ident(schema))
-    });
+    let search_path = job
+        .schema
+        .as_deref()
+        .and_then(|schema| crate::render::Dialect::POSTGRES.search_path(schema))
+        .map(|set| format!("{set};\n"))
+        .unwrap_or_default();
     let after = batch.cursor.map(|values| {
         values
             .iter()
@@ -211,6 +213,7 @@ fn batch_sql_here(tables: &Tables, batch: &Batch, fence: &str) -> String {
     )
 }
 
+/// A duration as a setting, at least 1 ms (0 would turn the timeout off).
 fn millis(duration: Duration) -> String {
-    sql_string(&format!("{}ms", duration.as_millis().max(1)))
+    lock::millis(duration.max(Duration::from_millis(1)))
 }

@@ -119,7 +119,7 @@ pub(super) fn bounded(statement: &str, lock_timeout: Duration) -> String {
 }
 
 /// A duration as a PostgreSQL setting: `'1500ms'`.
-fn millis(duration: Duration) -> String {
+pub(super) fn millis(duration: Duration) -> String {
     sql_string(&format!("{}ms", duration.as_millis()))
 }
 

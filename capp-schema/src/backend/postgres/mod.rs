@@ -258,13 +258,6 @@ impl Backend for Postgres {
         }
     }
 
-    fn search_path_sql(&self, schema: &str) -> String {
-        Dialect::POSTGRES
-            .search_path(schema)
-            .map(|set| format!("{set};\n"))
-            .unwrap_or_default()
-    }
-
     fn release_sql(&self, tables: &Tables) -> String {
         self.lease.as_ref().map_or_else(String::new, |lease| {
             lock::release_lease(tables, &lease.token)

@@ -17,12 +17,12 @@ fn head() -> String {
     chain().head().rev().to_owned()
 }
 
-/// The head as Alembic's `history` and `heads` print it: `0002 -> 0003, message`.
+/// The head as Alembic's `history` prints it: `0002 -> 0003 (head), message`.
 fn head_line() -> String {
     let chain = chain();
     let head = chain.head();
     format!(
-        "{} -> {}, {}",
+        "{} -> {} (head), {}",
         head.down_rev().unwrap_or("<base>"),
         head.rev(),
         head.message()
@@ -82,19 +82,39 @@ fn history_lists_newest_first_in_alembic_form() {
     assert!(out.status.success());
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(
-        lines.first().copied(),
-        Some(format!("{} (head)", head_line()).as_str())
-    );
+    assert_eq!(lines.first().copied(), Some(head_line().as_str()));
     assert_eq!(lines.last(), Some(&"<base> -> 0001, initial schema"));
+    // At base Alembic's `current` prints nothing; what this tool adds is on stderr, and
+    // `--check-heads` fails.
+    let out = dir.run(&["current"]);
+    assert!(out.status.success());
+    assert_eq!(stdout(&out), "");
+    assert_eq!(
+        stderr(&out),
+        "sqlite://capp.db does not exist yet\n(base: no migration applied)\n"
+    );
+    let out = dir.run(&["current", "--check-heads"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "");
+    assert!(
+        stderr(&out).ends_with(&format!(
+            "error: sqlite://capp.db is at base, not at the head {}: `capp-migrate upgrade head`\n",
+            head()
+        )),
+        "{}",
+        stderr(&out)
+    );
     let ranged = stdout(&dir.run(&["history", "-r", "0002:0003"]));
     assert_eq!(ranged.lines().count(), 2);
     assert!(dir.run(&["upgrade", "0002"]).status.success());
     let marked = stdout(&dir.run(&["history", "-i"]));
     assert!(
-        marked.contains("0001 -> 0002, add kyc_verified_at timestamp to users (current)"),
+        marked.contains("0001 -> 0002 (current), add kyc_verified_at timestamp to users"),
         "{marked}"
     );
+    let out = dir.run(&["history", "-r", "0002"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("has no colon"), "{}", stderr(&out));
     let out = dir.run(&["history", "-r", "0003:0001"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
@@ -315,17 +335,29 @@ fn errors_are_one_line_with_their_causes_and_a_failure_exit() {
 }
 
 #[test]
-fn show_prints_both_directions() {
+fn show_prints_alembics_entry_and_with_sql_both_directions() {
     let dir = WorkDir::new("show");
     let out = dir.run(&["show", "0002"]);
     assert!(out.status.success());
     let text = stdout(&out);
-    assert!(text.contains("Parent: 0001"));
-    assert!(text.contains("Applied to sqlite://capp.db: no"));
+    let m = chain();
+    let m = m.get("0002").unwrap();
+    assert_eq!(
+        text,
+        format!(
+            "Rev: 0002\nParent: 0001\nPath: {}/src/versions/0002_add_kyc_verified_at.rs\n\n    add kyc_verified_at timestamp to users\n    \n    Checksum: {}\n\n",
+            env!("CARGO_MANIFEST_DIR"),
+            m.checksum()
+        )
+    );
+    // Whether it is applied, and the lint of its PostgreSQL SQL, on stderr.
+    assert_eq!(
+        stderr(&out),
+        "Applied to sqlite://capp.db: no (the database does not exist yet)\nLint: 0 findings in 1 migration linted\n"
+    );
+    let text = stdout(&dir.run(&["show", "0002", "--sql"]));
     assert!(text.contains("ALTER TABLE \"users\" ADD COLUMN \"kyc_verified_at\" TIMESTAMPTZ;"));
     assert!(text.contains("-- Downgrade (sqlite):"));
-    // The lint of its PostgreSQL SQL, on stderr.
-    assert_eq!(stderr(&out), "Lint: 0 findings in 1 migration linted\n");
 }
 
 #[test]
@@ -362,7 +394,7 @@ fn test_runs_the_guides_round_trip_and_stamp_moves_the_version() {
     assert!(dir.run(&["stamp", "head"]).status.success());
     assert_eq!(
         stdout(&dir.run(&["heads"])).trim(),
-        format!("{} (head)", head_line())
+        format!("{} (head)", head.rev())
     );
 }
 
@@ -506,7 +538,11 @@ fn check_says_why_on_stdout_and_nothing_on_stderr() {
 #[test]
 fn a_closed_stdout_ends_the_command_quietly() {
     let dir = WorkDir::new("closed_pipe");
-    for args in [&["show", "0001"][..], &["history", "-v"], &["heads"]] {
+    for args in [
+        &["show", "0001", "--sql"][..],
+        &["history", "-v"],
+        &["heads"],
+    ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_capp-migrate"))
             .args(args)
             .current_dir(dir.path())

@@ -281,7 +281,7 @@ fn safe_form(
         } if existing(table)
             && change.nullable == Some(false)
             && !upgrade.iter().any(|op| {
-                matches!(op, Operation::SetPrimaryKey { table: t, columns } if t == table && columns.contains(column))
+                matches!(op, Operation::SetPrimaryKey { table: t, columns, .. } if t == table && columns.contains(column))
             }) =>
         {
             warnings.push(format!(
@@ -426,10 +426,6 @@ fn undo(op: &Operation, head: &Schema) -> Option<Operation> {
             name: name.clone(),
             value: value.clone(),
         },
-        Operation::SetPrimaryKey { table, .. } => Operation::SetPrimaryKey {
-            table: table.clone(),
-            columns: head.tables.get(table)?.primary_key.clone(),
-        },
         Operation::DropEnum { name } => Operation::CreateEnum {
             name: name.clone(),
             values: head.enums.get(name)?.clone(),
@@ -455,6 +451,19 @@ fn undo_later(op: &Operation, head: &Schema) -> Option<Operation> {
         Operation::SetRowSecurity { table, .. } => Operation::SetRowSecurity {
             table: table.clone(),
             to: head.tables.get(table)?.row_security,
+        },
+        Operation::SetPrimaryKey { table, .. } => {
+            let old = head.tables.get(table)?;
+            Operation::SetPrimaryKey {
+                table: table.clone(),
+                columns: old.primary_key.clone(),
+                name: old.primary_key_name.clone(),
+            }
+        }
+        Operation::RenameConstraint { table, from, to } => Operation::RenameConstraint {
+            table: table.clone(),
+            from: to.clone(),
+            to: from.clone(),
         },
         _ => return None,
     })
@@ -615,14 +624,26 @@ fn column_renames<'a>(
     renamed_old
 }
 
+/// A key over other columns replaces the old one; a key over the same columns under another
+/// name is renamed.
 fn primary_key_change(old: &Table, new: &Table, rules: Equality, plan: &mut Plan) {
+    let t = &new.name;
     if rules.same_primary_key(&old.primary_key, &new.primary_key) {
+        if let (Some(from), Some(to)) = (old.primary_key_constraint(), new.primary_key_constraint())
+            && from != to
+        {
+            plan.upgrade.push(Operation::RenameConstraint {
+                table: t.clone(),
+                from,
+                to,
+            });
+        }
         return;
     }
-    let t = &new.name;
     plan.upgrade.push(Operation::SetPrimaryKey {
         table: t.clone(),
         columns: new.primary_key.clone(),
+        name: new.primary_key_name.clone(),
     });
     plan.warnings.push(format!(
         "the primary key of {t} changes from ({}) to ({}): its index is rebuilt, and the migration fails on duplicate keys",
@@ -851,7 +872,10 @@ fn create_table_tokens(table: &Table) -> TokenStream {
     });
     let pk = (!table.primary_key.is_empty()).then(|| {
         let cols = strs(&table.primary_key);
-        quote!(t.primary_key(#cols);)
+        match &table.primary_key_name {
+            Some(name) => quote!(t.primary_key_named(#name, #cols);),
+            None => quote!(t.primary_key(#cols);),
+        }
     });
     let uniques = table.uniques.iter().map(|u| {
         let (n, cols) = (&u.name, strs(&u.columns));
@@ -1006,9 +1030,19 @@ fn op_tokens(op: &Operation) -> TokenStream {
         Operation::DropExtension { name } => quote!(op.drop_extension(#name);),
         Operation::AddEnumValue { name, value } => quote!(op.add_enum_value(#name, #value);),
         Operation::DropEnumValue { name, value } => quote!(op.drop_enum_value(#name, #value);),
-        Operation::SetPrimaryKey { table, columns } => {
+        Operation::SetPrimaryKey {
+            table,
+            columns,
+            name,
+        } => {
             let columns = strs(columns);
-            quote!(op.set_primary_key(#table, #columns);)
+            match name {
+                Some(name) => quote!(op.set_primary_key_named(#name, #table, #columns);),
+                None => quote!(op.set_primary_key(#table, #columns);),
+            }
+        }
+        Operation::RenameConstraint { table, from, to } => {
+            quote!(op.rename_constraint(#table, #from, #to);)
         }
         other => later_op_tokens(other),
     }
@@ -1339,6 +1373,7 @@ mod tests {
         let set = |cols: &[&str]| Operation::SetPrimaryKey {
             table: "tags".into(),
             columns: cols.iter().map(|c| c.to_string()).collect(),
+            name: None,
         };
         let nullable = |op: &Operation| match op {
             Operation::AlterColumn { column, change, .. } if column == "kind" => change.nullable,

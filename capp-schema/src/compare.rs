@@ -302,6 +302,12 @@ fn canonical_table(table: &mut Table) {
     for check in &mut table.checks {
         check.not_valid = false;
     }
+    // A primary key under its default name `<table>_pkey` is one without a name given.
+    if let Some(name) = table.primary_key_constraint() {
+        table.set_primary_key_name(&name);
+    } else {
+        table.primary_key_name = None;
+    }
     table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
     table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
     table.checks.sort_by(|a, b| a.name.cmp(&b.name));
@@ -355,13 +361,7 @@ fn diff_table(expected: &Table, actual: &Table, rules: Equality, out: &mut Vec<D
             show(actual.row_security),
         ));
     }
-    if !rules.same_primary_key(&expected.primary_key, &actual.primary_key) {
-        out.push(Difference::changed(
-            format!("primary key of {t}"),
-            format!("({})", expected.primary_key.join(", ")),
-            format!("({})", actual.primary_key.join(", ")),
-        ));
-    }
+    diff_primary_key(expected, actual, rules, out);
     diff_constraints(expected, actual, rules, out);
     let describe_index = |i: &Index| {
         format!(
@@ -383,6 +383,28 @@ fn diff_table(expected: &Table, actual: &Table, rules: Equality, out: &mut Vec<D
         describe_index,
         out,
     );
+}
+
+/// The key's columns; for the same columns, its name.
+fn diff_primary_key(expected: &Table, actual: &Table, rules: Equality, out: &mut Vec<Difference>) {
+    let t = &expected.name;
+    if !rules.same_primary_key(&expected.primary_key, &actual.primary_key) {
+        out.push(Difference::changed(
+            format!("primary key of {t}"),
+            format!("({})", expected.primary_key.join(", ")),
+            format!("({})", actual.primary_key.join(", ")),
+        ));
+    } else if let (Some(e), Some(a)) = (
+        expected.primary_key_constraint(),
+        actual.primary_key_constraint(),
+    ) && e != a
+    {
+        out.push(Difference::changed(
+            format!("name of the primary key of {t}"),
+            e,
+            a,
+        ));
+    }
 }
 
 /// The partition key and the parent and bound of a partition: as text where both sides spell

@@ -5,14 +5,14 @@ use crate::objects::{ObjectId, ObjectKind, SqlObject};
 use crate::ops::{ColumnChange, Operation};
 use crate::schema::{Column, FoldError, Index, MAX_NAME_BYTES, Schema, Table};
 
-/// Refuses a name `op` gives to anything, or that the renderer derives from one (a table's
-/// `_pkey`), when PostgreSQL would cut it: the same history must build the same schema on every
+/// Refuses a name `op` gives to anything, or that the renderer derives from one (the default
+/// `<table>_pkey` of a primary key), when PostgreSQL would cut it: the same history must build the same schema on every
 /// database.
 fn check_names(op: &Operation) -> Result<(), FoldError> {
     let mut names: Vec<String> = Vec::new();
     let table = |t: &Table, names: &mut Vec<String>| {
         names.push(t.name.clone());
-        names.push(format!("{}_pkey", t.name));
+        names.extend(t.primary_key_constraint());
         names.extend(t.columns.iter().map(|c| c.name.clone()));
         names.extend(t.indexes.iter().map(|i| i.name.clone()));
         names.extend(t.uniques.iter().map(|u| u.name.clone()));
@@ -30,6 +30,10 @@ fn check_names(op: &Operation) -> Result<(), FoldError> {
         }
         Operation::AddForeignKey { foreign_key, .. } => names.push(foreign_key.name.clone()),
         Operation::AddCheck { check, .. } => names.push(check.name.clone()),
+        Operation::SetPrimaryKey { table, name, .. } => {
+            names.push(name.clone().unwrap_or_else(|| format!("{table}_pkey")));
+        }
+        Operation::RenameConstraint { to, .. } => names.push(to.clone()),
         Operation::CreateEnum { name, values } => {
             names.push(name.clone());
             names.extend(values.iter().cloned());
@@ -142,7 +146,12 @@ impl Schema {
                 column,
                 change,
             } => self.alter_column(table, column, change),
-            Op::SetPrimaryKey { table, columns } => self.set_primary_key(table, columns),
+            Op::SetPrimaryKey {
+                table,
+                columns,
+                name,
+            } => self.set_primary_key(table, columns, name.as_deref()),
+            Op::RenameConstraint { table, from, to } => self.rename_constraint(table, from, to),
             Op::CreateIndex { index, .. } => self.create_index(index),
             Op::DropIndex { name, .. } => self.drop_index(name),
             Op::AddUnique { table, unique } | Op::AddUniqueConcurrently { table, unique } => {
@@ -171,20 +180,8 @@ impl Schema {
                 column,
                 comment,
             } => self.set_comment(table, column.as_deref(), comment.as_ref()),
-            Op::CreateExtension { name } => {
-                if self.extensions.insert(name.clone()) {
-                    Ok(())
-                } else {
-                    Err(FoldError::ExtensionExists(name.clone()))
-                }
-            }
-            Op::DropExtension { name } => {
-                if self.extensions.remove(name) {
-                    Ok(())
-                } else {
-                    Err(FoldError::NoExtension(name.clone()))
-                }
-            }
+            Op::CreateExtension { name } => self.set_extension(name, true),
+            Op::DropExtension { name } => self.set_extension(name, false),
             Op::CreateEnum { name, values } => self.create_enum(name, values),
             Op::DropEnum { name } => self.drop_enum(name),
             Op::AddEnumValue { name, value } => self.add_enum_value(name, value),
@@ -203,6 +200,17 @@ impl Schema {
             Op::Execute { .. } => Ok(()),
             #[cfg(feature = "runner")]
             Op::RunRust { .. } => Ok(()),
+        }
+    }
+
+    /// Creates (`create`) or drops extension `name`.
+    fn set_extension(&mut self, name: &str, create: bool) -> Result<(), FoldError> {
+        match create {
+            true if !self.extensions.insert(name.to_owned()) => {
+                Err(FoldError::ExtensionExists(name.to_owned()))
+            }
+            false if !self.extensions.remove(name) => Err(FoldError::NoExtension(name.to_owned())),
+            _ => Ok(()),
         }
     }
 
@@ -302,6 +310,10 @@ impl Schema {
             .tables
             .remove(from)
             .ok_or_else(|| FoldError::NoTable(from.to_owned()))?;
+        // The databases keep the primary key's name: a default one is the old table's.
+        if table.primary_key_name.is_none() {
+            table.primary_key_name = table.primary_key_constraint();
+        }
         table.name = to.to_owned();
         for index in &mut table.indexes {
             index.table = to.to_owned();
@@ -360,6 +372,9 @@ impl Schema {
         t.uniques.retain(|u| !over(&u.columns));
         t.foreign_keys.retain(|f| !over(&f.columns));
         t.primary_key.retain(|c| c != column);
+        if t.primary_key.is_empty() {
+            t.primary_key_name = None;
+        }
         Ok(())
     }
 
@@ -415,17 +430,68 @@ impl Schema {
         Ok(())
     }
 
-    fn set_primary_key(&mut self, table: &str, columns: &[String]) -> Result<(), FoldError> {
+    fn set_primary_key(
+        &mut self,
+        table: &str,
+        columns: &[String],
+        name: Option<&str>,
+    ) -> Result<(), FoldError> {
         let t = self.table_mut(table)?;
-        for name in columns {
-            if t.get_column(name).is_none() {
+        for column in columns {
+            if t.get_column(column).is_none() {
                 return Err(FoldError::NoColumn {
                     table: table.to_owned(),
-                    column: name.clone(),
+                    column: column.clone(),
                 });
             }
         }
-        t.primary_key(columns.iter().cloned());
+        // The old key is dropped first, so the new one may take a name it had.
+        let old = t.primary_key_constraint();
+        if let Some(name) = name
+            && old.as_deref() != Some(name)
+            && t.has_constraint(name)
+        {
+            return Err(FoldError::ConstraintExists {
+                table: table.to_owned(),
+                constraint: name.to_owned(),
+            });
+        }
+        match name {
+            Some(name) if !columns.is_empty() => t.primary_key_named(name, columns.iter().cloned()),
+            _ => t.primary_key(columns.iter().cloned()),
+        };
+        Ok(())
+    }
+
+    /// Renames the primary key or a unique, foreign key or check constraint of `table`.
+    fn rename_constraint(&mut self, table: &str, from: &str, to: &str) -> Result<(), FoldError> {
+        let t = self.table_mut(table)?;
+        let exists = |name: &str| {
+            t.has_constraint(name) || t.primary_key_constraint().as_deref() == Some(name)
+        };
+        if !exists(from) {
+            return Err(FoldError::NoConstraint {
+                table: table.to_owned(),
+                constraint: from.to_owned(),
+            });
+        }
+        if from != to && exists(to) {
+            return Err(FoldError::ConstraintExists {
+                table: table.to_owned(),
+                constraint: to.to_owned(),
+            });
+        }
+        if t.primary_key_constraint().as_deref() == Some(from) {
+            t.set_primary_key_name(to);
+        }
+        let rename = |name: &mut String| {
+            if name == from {
+                *name = to.to_owned();
+            }
+        };
+        t.uniques.iter_mut().for_each(|u| rename(&mut u.name));
+        t.foreign_keys.iter_mut().for_each(|f| rename(&mut f.name));
+        t.checks.iter_mut().for_each(|c| rename(&mut c.name));
         Ok(())
     }
 
@@ -493,10 +559,9 @@ impl Schema {
         let taken = |name: &str| {
             self.tables.contains_key(name)
                 || self.index_exists(name)
-                || self
-                    .tables
-                    .values()
-                    .any(|t| format!("{}_pkey", t.name) == name || t.has_constraint(name))
+                || self.tables.values().any(|t| {
+                    t.primary_key_constraint().as_deref() == Some(name) || t.has_constraint(name)
+                })
                 || self.objects.keys().any(|id| id.name == name)
         };
         let name = (0..)
@@ -536,7 +601,7 @@ impl Schema {
 
     fn constraint_slot(&mut self, table: &str, name: &str) -> Result<&mut Table, FoldError> {
         let t = self.table_mut(table)?;
-        if t.has_constraint(name) {
+        if t.has_constraint(name) || t.primary_key_constraint().as_deref() == Some(name) {
             return Err(FoldError::ConstraintExists {
                 table: table.to_owned(),
                 constraint: name.to_owned(),
@@ -621,17 +686,93 @@ mod tests {
     }
 
     #[test]
+    fn a_primary_key_keeps_its_name_through_renames() {
+        let mut op = Operations::default();
+        op.create_table("users", |t| {
+            t.column("id", ColumnType::Integer);
+            t.column("email", ColumnType::Text);
+            t.primary_key(["id"]);
+            t.unique("uq_users_email", ["email"]);
+        });
+        let key = |s: &Schema, t: &str| s.tables[t].primary_key_constraint();
+        assert_eq!(
+            key(&fold(&op).unwrap(), "users").as_deref(),
+            Some("users_pkey")
+        );
+        op.rename_table("users", "people");
+        assert_eq!(
+            key(&fold(&op).unwrap(), "people").as_deref(),
+            Some("users_pkey")
+        );
+        op.rename_constraint("people", "users_pkey", "pk_people");
+        assert_eq!(
+            key(&fold(&op).unwrap(), "people").as_deref(),
+            Some("pk_people")
+        );
+        // Back to the default name: kept as no name.
+        op.rename_constraint("people", "pk_people", "people_pkey");
+        assert_eq!(fold(&op).unwrap().tables["people"].primary_key_name, None);
+
+        let mut taken = Operations::default();
+        taken.create_table("users", |t| {
+            t.column("id", ColumnType::Integer);
+            t.column("email", ColumnType::Text);
+            t.primary_key_named("pk_users", ["id"]);
+            t.unique("uq_users_email", ["email"]);
+        });
+        let mut clash = Operations::default();
+        clash.rename_constraint("users", "uq_users_email", "pk_users");
+        let mut missing = Operations::default();
+        missing.rename_constraint("users", "users_pkey", "pk");
+        let mut unique = Operations::default();
+        unique.create_unique("pk_users", "users", ["email"]);
+        for (ops, expected) in [
+            (
+                clash,
+                FoldError::ConstraintExists {
+                    table: "users".into(),
+                    constraint: "pk_users".into(),
+                },
+            ),
+            (
+                missing,
+                FoldError::NoConstraint {
+                    table: "users".into(),
+                    constraint: "users_pkey".into(),
+                },
+            ),
+            (
+                unique,
+                FoldError::ConstraintExists {
+                    table: "users".into(),
+                    constraint: "pk_users".into(),
+                },
+            ),
+        ] {
+            let mut schema = fold(&taken).unwrap();
+            let err = ops
+                .operations()
+                .iter()
+                .try_for_each(|o| schema.apply(o))
+                .unwrap_err();
+            assert_eq!(err, expected);
+        }
+    }
+
+    #[test]
     fn names_postgresql_would_cut_are_refused_with_their_length() {
         let longest = "a".repeat(58); // `_pkey` makes 63
         let mut op = Operations::default();
         op.create_table(&longest, |t| {
             t.column("id", ColumnType::Integer);
+            t.primary_key(["id"]);
         });
         assert!(fold(&op).is_ok());
 
         let mut op = Operations::default();
         op.create_table(&"a".repeat(59), |t| {
             t.column("id", ColumnType::Integer);
+            t.primary_key(["id"]);
         });
         assert_eq!(
             fold(&op).unwrap_err(),

@@ -334,6 +334,7 @@ fn table_of(op: &crate::ops::Operation) -> Option<&str> {
         | Op::AddCheck { table, .. }
         | Op::DropConstraint { table, .. }
         | Op::SetPrimaryKey { table, .. }
+        | Op::RenameConstraint { table, .. }
         | Op::Comment { table, .. }
         | Op::SetRowSecurity { table, .. } => table,
         Op::CreateIndex { index, .. } => &index.table,

@@ -140,11 +140,19 @@ pub enum Operation {
         name: String,
         value: String,
     },
-    /// Replaces a table's primary key (an empty list removes it). The key's columns become
-    /// NOT NULL, as PostgreSQL makes them.
+    /// Replaces a table's primary key (an empty list removes it), under `name` (`None`: the
+    /// default, `<table>_pkey`). The key's columns become NOT NULL, as PostgreSQL makes them.
     SetPrimaryKey {
         table: String,
         columns: Vec<String>,
+        name: Option<String>,
+    },
+    /// Renames a constraint of `table`: its primary key, or a unique, foreign key or check
+    /// constraint.
+    RenameConstraint {
+        table: String,
+        from: String,
+        to: String,
     },
     /// Removes a value from a PostgreSQL enum type by rebuilding the type (PostgreSQL has no
     /// `DROP VALUE`); fails if a row holds the value.
@@ -492,8 +500,8 @@ impl Operations {
         });
     }
 
-    /// Replaces the primary key of `table` with one over `columns` (none: no primary key). On
-    /// PostgreSQL the constraint is `<table>_pkey`; SQLite rebuilds the table.
+    /// Replaces the primary key of `table` with one over `columns` (none: no primary key), named
+    /// `<table>_pkey`. The key it replaces is dropped by its own name; SQLite rebuilds the table.
     pub fn set_primary_key<I: IntoIterator<Item = S>, S: Into<String>>(
         &mut self,
         table: &str,
@@ -502,6 +510,32 @@ impl Operations {
         self.push(Operation::SetPrimaryKey {
             table: table.to_owned(),
             columns: names(columns),
+            name: None,
+        });
+    }
+
+    /// [`Operations::set_primary_key`] under the constraint name `name` (`pk_users`).
+    pub fn set_primary_key_named<I: IntoIterator<Item = S>, S: Into<String>>(
+        &mut self,
+        name: &str,
+        table: &str,
+        columns: I,
+    ) {
+        self.push(Operation::SetPrimaryKey {
+            table: table.to_owned(),
+            columns: names(columns),
+            name: Some(name.to_owned()),
+        });
+    }
+
+    /// Renames a constraint of `table`: its primary key (`users_pkey` to `pk_users`), or a
+    /// unique, foreign key or check constraint. PostgreSQL renames it in place (`ALTER TABLE ...
+    /// RENAME CONSTRAINT`); SQLite rebuilds the table.
+    pub fn rename_constraint(&mut self, table: &str, from: &str, to: &str) {
+        self.push(Operation::RenameConstraint {
+            table: table.to_owned(),
+            from: from.to_owned(),
+            to: to.to_owned(),
         });
     }
 

@@ -305,10 +305,10 @@ pub(crate) fn create_table(table: &Table, dialect: &dyn SqlDialect, name: &str) 
         .iter()
         .map(|c| column_def(c, dialect))
         .collect();
-    if !table.primary_key.is_empty() {
+    if let Some(key) = table.primary_key_constraint() {
         parts.push(format!(
             "CONSTRAINT {} PRIMARY KEY ({})",
-            ident(&format!("{}_pkey", table.name)),
+            ident(&key),
             ident_list(&table.primary_key)
         ));
     }

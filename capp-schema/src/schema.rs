@@ -518,6 +518,9 @@ pub struct Table {
     pub name: String,
     pub columns: Vec<Column>,
     pub primary_key: Vec<String>,
+    /// The primary key constraint's name; `None` is the default, `<table>_pkey` (see
+    /// [`Table::primary_key_constraint`]).
+    pub primary_key_name: Option<String>,
     pub uniques: Vec<Unique>,
     pub indexes: Vec<Index>,
     pub foreign_keys: Vec<ForeignKey>,
@@ -557,6 +560,7 @@ impl Table {
             name: name.into(),
             columns: Vec::new(),
             primary_key: Vec::new(),
+            primary_key_name: None,
             uniques: Vec::new(),
             indexes: Vec::new(),
             foreign_keys: Vec::new(),
@@ -623,12 +627,52 @@ impl Table {
         self.columns.last_mut().expect("a column was just pushed")
     }
 
-    /// Sets the primary key; its columns become `NOT NULL`.
+    /// Sets the primary key, under the default name `<table>_pkey`; its columns become `NOT
+    /// NULL`.
     pub fn primary_key<I: IntoIterator<Item = S>, S: Into<String>>(
         &mut self,
         columns: I,
     ) -> &mut Table {
-        self.primary_key = names(columns);
+        self.primary_key_name = None;
+        self.set_key_columns(names(columns))
+    }
+
+    /// Sets the primary key under the constraint name `name` (`pk_users`); its columns become
+    /// `NOT NULL`.
+    pub fn primary_key_named<I: IntoIterator<Item = S>, S: Into<String>>(
+        &mut self,
+        name: &str,
+        columns: I,
+    ) -> &mut Table {
+        self.set_primary_key_name(name);
+        self.set_key_columns(names(columns))
+    }
+
+    /// The primary key constraint's name: the one it was given, else `<table>_pkey`; `None`
+    /// without a primary key.
+    pub fn primary_key_constraint(&self) -> Option<String> {
+        if self.primary_key.is_empty() {
+            return None;
+        }
+        Some(
+            self.primary_key_name
+                .clone()
+                .unwrap_or_else(|| self.default_primary_key_name()),
+        )
+    }
+
+    /// Names the primary key constraint; its default name is kept as `None`.
+    pub(crate) fn set_primary_key_name(&mut self, name: &str) {
+        self.primary_key_name = (name != self.default_primary_key_name()).then(|| name.to_owned());
+    }
+
+    /// The name the databases give a primary key created without one: `<table>_pkey`.
+    pub(crate) fn default_primary_key_name(&self) -> String {
+        format!("{}_pkey", self.name)
+    }
+
+    fn set_key_columns(&mut self, columns: Vec<String>) -> &mut Table {
+        self.primary_key = columns;
         for column in &mut self.columns {
             if self.primary_key.contains(&column.name) {
                 column.nullable = false;

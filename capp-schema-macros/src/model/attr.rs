@@ -8,7 +8,7 @@ use syn::{Attribute, LitStr};
 use crate::ctxt::Ctxt;
 use crate::meta::{self, Attr, Flag};
 
-const TABLE_KEYS: &str = "`name`, `check(...)`, `index(...)`, `unique(...)`, `foreign_key(...)`, `primary_key(...)`, `comment`, `partition_by`, `partition_of`, `bound`, `unlogged`, `storage(...)`, `row_security`, `chain`";
+const TABLE_KEYS: &str = "`name`, `check(...)`, `index(...)`, `unique(...)`, `foreign_key(...)`, `primary_key(...)`, `primary_key_name`, `comment`, `partition_by`, `partition_of`, `bound`, `unlogged`, `storage(...)`, `row_security`, `chain`";
 const FOREIGN_KEY_KEYS: &str = "`name`, `columns(...)`, `references`, `ref_columns(...)`, `on_delete`, `on_update`, `deferrable`";
 const CHECK_KEYS: &str = "`name`, `expr`";
 const INDEX_KEYS: &str = "`name`, `columns(...)`, `unique`, `predicate`, `method`, `expression`, `include(...)`, `statistics`";
@@ -24,6 +24,8 @@ pub(crate) struct TableAttrs {
     pub(crate) constraints: Vec<TableConstraint>,
     /// `primary_key(a, b)`: the key's columns in the key's order.
     pub(crate) primary_key: Option<Vec<LitStr>>,
+    /// `primary_key_name = "pk_users"`: the key constraint's name (else `<table>_pkey`).
+    pub(crate) primary_key_name: Option<LitStr>,
     pub(crate) comment: Option<LitStr>,
     pub(crate) partition_by: Option<LitStr>,
     /// `partition_of = "payments", bound = "FOR VALUES ..."`.
@@ -154,6 +156,7 @@ pub(crate) fn table(cx: &Ctxt, attrs: &[Attribute]) -> TableAttrs {
     let mut name = Attr::none(cx, "name");
     let mut chain = Attr::none(cx, "chain");
     let mut primary_key = Attr::none(cx, "primary_key");
+    let mut primary_key_name = Attr::none(cx, "primary_key_name");
     let mut comment = Attr::none(cx, "comment");
     let mut partition_by = Attr::none(cx, "partition_by");
     let mut partition_of = Attr::none(cx, "partition_of");
@@ -171,6 +174,9 @@ pub(crate) fn table(cx: &Ctxt, attrs: &[Attribute]) -> TableAttrs {
             "unique" => constraints.extend(index(cx, meta, false)),
             "foreign_key" => constraints.extend(foreign_key(cx, meta)),
             "primary_key" => primary_key.read(meta, column_list),
+            "primary_key_name" => primary_key_name.read(meta, |m| {
+                meta::lit_str(m, "primary_key_name", "\"pk_users\"")
+            }),
             "comment" => comment.read(meta, |m| meta::lit_str(m, "comment", "\"what it holds\"")),
             "partition_by" => partition_by.read(meta, |m| {
                 meta::lit_str(m, "partition_by", "\"RANGE (created_at)\"")
@@ -211,6 +217,7 @@ pub(crate) fn table(cx: &Ctxt, attrs: &[Attribute]) -> TableAttrs {
         chain: chain.get(),
         constraints,
         primary_key: primary_key.get(),
+        primary_key_name: primary_key_name.get(),
         comment: comment.get(),
         partition_by: partition_by.get(),
         partition_of,

@@ -32,7 +32,10 @@ pub(crate) fn table_model(table: &Table<'_>, checked: &Checked<'_>) -> TokenStre
     }
     // The table's `primary_key(...)` gives the key's order; the columns' flags, theirs.
     let primary_key = table.attrs.primary_key.clone().unwrap_or(primary_key);
-    let pk = (!primary_key.is_empty()).then(|| quote!(t.primary_key([#(#primary_key),*]);));
+    let pk = (!primary_key.is_empty()).then(|| match &table.attrs.primary_key_name {
+        Some(key) => quote!(t.primary_key_named(#key, [#(#primary_key),*]);),
+        None => quote!(t.primary_key([#(#primary_key),*]);),
+    });
     let table_constraints = table.attrs.constraints.iter().map(table_constraint);
     let settings = table_settings(table);
     let registration = register(

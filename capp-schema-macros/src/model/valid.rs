@@ -27,6 +27,15 @@ pub(crate) fn check<'t>(cx: &Ctxt, table: &'t Table<'_>) -> Option<Checked<'t>> 
             "the table's `primary_key(...)` gives the key: drop `primary_key` from the column",
         );
     }
+    if let Some(key) = &table.attrs.primary_key_name
+        && table.attrs.primary_key.is_none()
+        && !table.columns.iter().any(|c| c.attrs.primary_key)
+    {
+        cx.error_spanned_by(
+            key,
+            "`primary_key_name` names the primary key: give the table one (`primary_key` on a column, or `primary_key(...)` on the table)",
+        );
+    }
     for column in &table.columns {
         if column.attrs.deferrable.is_some() && column.attrs.references.is_none() {
             cx.error_spanned_by(

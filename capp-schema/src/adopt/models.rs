@@ -92,6 +92,11 @@ fn table_model(table: &Table, enum_names: &[String], chain: &TokenStream) -> Tok
         let columns = names(&table.primary_key);
         table_level.push(quote!(primary_key(#columns)));
     }
+    if let Some(key) = &table.primary_key_name
+        && !table.primary_key.is_empty()
+    {
+        table_level.push(quote!(primary_key_name = #key));
+    }
     for fk in table
         .foreign_keys
         .iter()

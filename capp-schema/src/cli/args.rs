@@ -74,11 +74,15 @@ pub enum LogFormat {
 /// The commands.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Show the revision the database is at.
-    Current,
+    /// Show the revision the database is at (nothing at base, as Alembic).
+    Current {
+        /// Fail (exit 1) unless the database is at the head.
+        #[arg(long)]
+        check_heads: bool,
+    },
     /// List the migrations, newest first.
     History {
-        /// A range `start:end` (either side may be left out).
+        /// A range `start:end`, `start:` or `:end` (base, head, current, a revision).
         #[arg(short = 'r', long)]
         rev_range: Option<String>,
         /// Mark the revision the database is at with "(current)".
@@ -87,10 +91,13 @@ pub enum Command {
     },
     /// Show the newest migration.
     Heads,
-    /// Show one migration: message, parent, checksum, whether it is applied, the SQL both ways.
+    /// Show one migration: parent, file, message, checksum (whether it is applied on stderr).
     Show {
-        /// A revision or unique prefix, or head.
+        /// A revision or unique prefix, head, or current.
         rev: String,
+        /// Also print the SQL of both directions.
+        #[arg(long)]
+        sql: bool,
     },
     /// Apply migrations up to a target: head, a revision, +N, REV+N.
     Upgrade {

@@ -79,6 +79,20 @@ pub(crate) enum Error {
     #[error("history range `{range}` runs backwards; write the older revision first: `{forwards}`")]
     BackwardsRange { range: String, forwards: String },
 
+    /// `history -r` without a colon.
+    #[error(
+        "history range `{range}` has no colon; write `{range}:` (from it to the head), `:{range}` (from base to it) or `{range}:{range}` (it alone)"
+    )]
+    RangeWithoutColon { range: String },
+
+    /// `current --check-heads` on a database that is not at the head.
+    #[error("{url} is at {current}, not at the head {head}: `capp-migrate upgrade head`")]
+    NotAtHead {
+        url: String,
+        current: String,
+        head: String,
+    },
+
     /// `revision --autogenerate --against-database` on a database that does not keep what the
     /// models name (SQLite forgets constraint names).
     #[error(
@@ -151,6 +165,10 @@ pub(crate) enum Error {
     #[error("no targets: the list is empty")]
     NoTargets,
 
+    /// `rebase` cannot move the branch; nothing was written.
+    #[error(transparent)]
+    Rebase(#[from] crate::rebase::RebaseError),
+
     /// Targets of a fleet failed; the results say which and why.
     #[error(
         "{failed} of {total} targets failed (see the results above); run the command again once they are fixed: targets already at the target revision are skipped in one query each"
@@ -182,6 +200,8 @@ impl Error {
             | Error::BadCrateName(_)
             | Error::StampFailed { .. }
             | Error::BackwardsRange { .. }
+            | Error::RangeWithoutColon { .. }
+            | Error::NotAtHead { .. }
             | Error::RevisionFileExists { .. }
             | Error::MessageNotOneLine
             | Error::AgainstDatabaseNeedsPostgres { .. }
@@ -189,6 +209,7 @@ impl Error {
             | Error::TargetList { .. }
             | Error::Discover(_)
             | Error::NoTargets
+            | Error::Rebase(_)
             | Error::FleetFailed { .. } => exit::ERROR,
         }
     }

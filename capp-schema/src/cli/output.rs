@@ -1,4 +1,6 @@
-//! What the commands print: migrations in Alembic's form, reports of runs, the status.
+//! What the commands print: migrations in Alembic's forms, reports of runs, the status.
+
+use std::fmt::Write as _;
 
 use super::error::Error;
 use crate::chain::Migration;
@@ -13,48 +15,131 @@ pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) -> Result<(), Error> {
         .map_err(Error::Stdout)
 }
 
-/// `0001 -> 0002, add kyc_verified_at timestamp to users`, as Alembic prints it.
-pub(crate) fn line(m: &Migration) -> String {
+/// Writes one line to standard error: what is said beside Alembic's text, never in it. An error
+/// writing it is ignored, as a log line's would be.
+pub(crate) fn note(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{args}");
+}
+
+/// The markers Alembic writes after a revision: ` (head)`, ` (current)`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Marks {
+    pub(crate) head: bool,
+    pub(crate) current: bool,
+}
+
+impl Marks {
+    /// Marks `m` as the head when it is the chain's last migration.
+    pub(crate) fn of(migrator: &Migrator, m: &Migration) -> Marks {
+        Marks {
+            head: migrator.chain().head().rev() == m.rev(),
+            current: false,
+        }
+    }
+
+    fn text(self) -> String {
+        let mut text = String::new();
+        if self.head {
+            text.push_str(" (head)");
+        }
+        if self.current {
+            text.push_str(" (current)");
+        }
+        text
+    }
+}
+
+/// `0003 (head)`: a revision and its markers, as Alembic's `current` and `heads` print it.
+pub(crate) fn revision_only(m: &Migration, marks: Marks) -> String {
+    format!("{}{}", m.rev(), marks.text())
+}
+
+/// `0002 -> 0003 (head), add user status`: a migration as Alembic's `history` prints it.
+pub(crate) fn history_line(m: &Migration, marks: Marks) -> String {
     format!(
-        "{} -> {}, {}",
+        "{} -> {}{}, {}",
         m.down_rev().unwrap_or("<base>"),
         m.rev(),
+        marks.text(),
         m.message()
     )
 }
 
-/// Where the database is, then a line for a failed and for each edited migration.
+/// A migration in the layout of Alembic's verbose entry (`history -v`, `current -v`, `heads
+/// -v`, `show`): `Rev:`, `Parent:`, `Path:` (the `.rs` file where Alembic names a `.py`), a
+/// blank line, then, indented where Alembic puts the docstring, the message and this tool's
+/// fields (checksum; whether it runs outside a transaction; why it is irreversible). Ends with
+/// the blank line Alembic prints after each entry.
+pub(crate) fn entry(m: &Migration, marks: Marks) -> String {
+    let mut text = format!(
+        "Rev: {}{}\nParent: {}\nPath: {}\n\n    {}\n    \n    Checksum: {}\n",
+        m.rev(),
+        marks.text(),
+        m.down_rev().unwrap_or("<base>"),
+        m.location().file,
+        m.message(),
+        m.checksum(),
+    );
+    if !m.is_transactional() {
+        text.push_str("    Runs outside a transaction\n");
+    }
+    if let Some(reason) = m.irreversible_reason() {
+        let _ = writeln!(text, "    Irreversible: {reason}");
+    }
+    text.push('\n');
+    text
+}
+
+/// What Alembic's `current` prints: nothing at base, else the revision (`-v`: a line naming
+/// the database, then its entry). What Alembic does not print (base, a migration running or
+/// failed outside a transaction, edited migrations) goes to stderr.
 pub(crate) fn print_status(
     migrator: &Migrator,
     status: &Status,
+    url: &DatabaseUrl,
     verbose: bool,
 ) -> Result<(), Error> {
+    if verbose {
+        outln!("Current revision(s) for {url}:")?;
+    }
     match &status.current {
-        None => outln!("(base: no migration applied)")?,
+        None => note(format_args!("(base: no migration applied)")),
         Some(rev) => {
             let m = migrator.chain().get(rev)?;
-            let head = if status.is_head { " (head)" } else { "" };
-            outln!("{rev}{head}")?;
+            let marks = Marks {
+                head: status.is_head,
+                current: false,
+            };
             if verbose {
-                outln!("    {}", line(m))?;
-                outln!("    Path: {}", m.location())?;
+                out!("{}", entry(m, marks))?;
+            } else {
+                outln!("{}", revision_only(m, marks))?;
             }
         }
     }
+    print_status_notes(status);
+    Ok(())
+}
+
+/// The status beyond the revision, on stderr: a migration running or failed outside a
+/// transaction, and migrations edited since they were applied.
+pub(crate) fn print_status_notes(status: &Status) {
     if let Some((rev, holder)) = &status.running {
-        outln!(
+        note(format_args!(
             "RUNNING: migration {rev} is running outside a transaction, holding the migration lock: {holder}"
-        )?;
+        ));
     }
     if let Some(rev) = &status.failed {
-        outln!(
+        note(format_args!(
             "FAILED: migration {rev} failed outside a transaction; repair the database, then `capp-migrate repair {rev}`"
-        )?;
+        ));
     }
     for rev in &status.edited {
-        outln!("EDITED: migration {rev} changed after it was applied")?;
+        note(format_args!(
+            "EDITED: migration {rev} changed after it was applied"
+        ));
     }
-    Ok(())
 }
 
 /// Where the database is now, or `nothing to do`. (Each step's `Running ...` and `Done ...`

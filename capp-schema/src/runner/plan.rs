@@ -375,6 +375,7 @@ fn table_locks(op: &Operation, schema: &Schema) -> Vec<TableLock> {
         | Operation::AddUnique { table, .. }
         | Operation::AddCheck { table, .. }
         | Operation::DropConstraint { table, .. }
+        | Operation::RenameConstraint { table, .. }
         | Operation::SetPrimaryKey { table, .. } => vec![lock(table, true)],
         Operation::AddForeignKey { table, foreign_key } => {
             vec![lock(table, false), lock(&foreign_key.ref_table, false)]

@@ -347,7 +347,7 @@ async fn constraints(conn: &mut PgConnection, schema: &mut Schema) -> Result<(),
             continue;
         };
         match kind.as_str() {
-            "p" => t.primary_key = columns,
+            "p" => _ = t.primary_key_named(&name, columns),
             "u" => t.uniques.push(Unique { name, columns }),
             "f" => t.foreign_keys.push(ForeignKey {
                 name,

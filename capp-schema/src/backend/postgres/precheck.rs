@@ -42,8 +42,13 @@ pub(super) fn pre_checks(op: &Operation, after: &Schema) -> Vec<String> {
         Operation::MakeNotNull { table: t, column } => table(t)
             .map(|tb| vec![nulls(tb, column)])
             .unwrap_or_default(),
-        Operation::SetPrimaryKey { table: t, columns } if !columns.is_empty() => {
-            let mut out = vec![duplicates(t, &format!("{t}_pkey"), columns)];
+        Operation::SetPrimaryKey {
+            table: t,
+            columns,
+            name,
+        } if !columns.is_empty() => {
+            let key = name.clone().unwrap_or_else(|| format!("{t}_pkey"));
+            let mut out = vec![duplicates(t, &key, columns)];
             if let Some(tb) = table(t) {
                 out.extend(columns.iter().map(|c| nulls(tb, c)));
             }

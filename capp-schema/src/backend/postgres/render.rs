@@ -33,15 +33,28 @@ impl SqlDialect for Postgres {
         }
     }
 
+    /// A new primary key replaces the old one by the old one's name.
+    fn rebuilds<'o>(&self, op: &'o Operation) -> Option<&'o str> {
+        match op {
+            Operation::SetPrimaryKey { table, .. } => Some(table),
+            _ => None,
+        }
+    }
+
     fn statements(
         &self,
         op: &Operation,
-        _before: Option<&Table>,
+        before: Option<&Table>,
         after: &Schema,
     ) -> Result<Vec<String>, FoldError> {
         if let Operation::Backfill(backfill) = op {
             let job = crate::backfill::Job::new(backfill, after, crate::render::current_schema())?;
             return Ok(vec![super::backfill::script(&job)]);
+        }
+        if let Operation::SetPrimaryKey { table, .. } = op {
+            let mut statements = super::precheck::pre_checks(op, after);
+            statements.extend(set_primary_key(before, after.table(table)?));
+            return Ok(statements);
         }
         // The rows a constraint would reject are counted first, before its lock.
         let mut statements = super::precheck::pre_checks(op, after);
@@ -187,7 +200,6 @@ fn own_statements(d: &Postgres, op: &Operation, after: &Schema) -> Vec<String> {
             change,
         } => alter_column(d, table, column, change),
         Operation::DropEnumValue { name, .. } => drop_enum_value(name, after),
-        Operation::SetPrimaryKey { table, columns } => set_primary_key(table, columns),
         // As pg_dump does: a body may use what is created after it.
         Operation::CreateObject(object) if object.id.kind == ObjectKind::Function => vec![
             "SET LOCAL check_function_bodies = off".to_owned(),
@@ -350,6 +362,10 @@ fn simple(d: &Postgres, op: &Operation) -> String {
         Operation::AddForeignKey { .. }
         | Operation::AddCheck { .. }
         | Operation::ValidateConstraint { .. } => constraint_sql(op),
+        Operation::RenameConstraint { table, from, to } => alter(
+            table,
+            format!("RENAME CONSTRAINT {} TO {}", ident(from), ident(to)),
+        ),
         Operation::DropConstraint { table, name } => {
             alter(table, format!("DROP CONSTRAINT {}", ident(name)))
         }
@@ -434,16 +450,21 @@ fn alter_column(d: &Postgres, table: &str, column: &str, change: &ColumnChange) 
     }
 }
 
-fn set_primary_key(table: &str, columns: &[String]) -> Vec<String> {
-    let key = ident(&format!("{table}_pkey"));
-    let mut actions = vec![format!("DROP CONSTRAINT IF EXISTS {key}")];
-    if !columns.is_empty() {
+/// Drops the key `before` had, by its name (the default one if it had none, `IF EXISTS`), and
+/// adds the one of `after`.
+fn set_primary_key(before: Option<&Table>, after: &Table) -> Vec<String> {
+    let old = before
+        .and_then(Table::primary_key_constraint)
+        .unwrap_or_else(|| after.default_primary_key_name());
+    let mut actions = vec![format!("DROP CONSTRAINT IF EXISTS {}", ident(&old))];
+    if let Some(key) = after.primary_key_constraint() {
         actions.push(format!(
-            "ADD CONSTRAINT {key} PRIMARY KEY ({})",
-            ident_list(columns)
+            "ADD CONSTRAINT {} PRIMARY KEY ({})",
+            ident(&key),
+            ident_list(&after.primary_key)
         ));
     }
-    vec![alter(table, actions.join(", "))]
+    vec![alter(&after.name, actions.join(", "))]
 }
 
 /// Rebuilds enum type `name` with the values `after` gives it, converting every column that uses

@@ -44,7 +44,8 @@ impl SqlDialect for Sqlite {
             | Operation::AddForeignKey { table, .. }
             | Operation::AddCheck { table, .. }
             | Operation::DropConstraint { table, .. }
-            | Operation::SetPrimaryKey { table, .. } => Some(table),
+            | Operation::SetPrimaryKey { table, .. }
+            | Operation::RenameConstraint { table, .. } => Some(table),
             _ => None,
         }
     }
@@ -166,6 +167,8 @@ impl SqlDialect for Sqlite {
                 index.statistics.clear();
             }
             table.checks.clear();
+            // Its primary key's name is in the `CREATE TABLE` text only.
+            table.primary_key_name = None;
             for u in &mut table.uniques {
                 u.name.clear();
             }

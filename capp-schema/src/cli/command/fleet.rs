@@ -10,7 +10,6 @@ use tracing::instrument::WithSubscriber as _;
 
 use super::super::args::{FleetArgs, FleetCommandArg, ReportFormat};
 use super::super::error::Error;
-use super::super::output::line;
 use super::Context;
 use crate::fleet::{
     Fleet, FleetCommand, FleetEvent, FleetOptions, FleetReport, Outcome, Target,
@@ -121,15 +120,17 @@ fn history(cx: &Context, report: &FleetReport, indicate: bool) -> Result<(), Err
     };
     let head = chain.head().rev();
     for m in chain.migrations().iter().rev() {
-        let mut text = line(m);
-        if m.rev() == head {
-            text.push_str(" (head)");
-        }
         let n = at(Some(m.rev()));
+        let mut marks = if m.rev() == head { " (head)" } else { "" }.to_owned();
         if indicate && n > 0 {
-            text.push_str(&format!(" (current: {n} target{})", plural(n)));
+            marks.push_str(&format!(" (current: {n} target{})", plural(n)));
         }
-        outln!("{text}")?;
+        outln!(
+            "{} -> {}{marks}, {}",
+            m.down_rev().unwrap_or("<base>"),
+            m.rev(),
+            m.message()
+        )?;
     }
     let base = at(None);
     if indicate && base > 0 {

@@ -8,7 +8,7 @@ use crate::runner::{
 };
 
 use super::super::error::Error;
-use super::super::output::{print_report, print_status};
+use super::super::output::{print_report, print_status_notes};
 use super::Context;
 
 /// `upgrade TARGET`, with `--single-transaction`: all pending migrations or none.
@@ -117,7 +117,12 @@ pub(super) async fn test(cx: &Context, yes: bool) -> Result<(), Error> {
     let mut db = Db::connect(url).await?;
     outln!("   connected")?;
     outln!("2. Current migration status:")?;
-    print_status(migrator, &migrator.status(&mut db).await?, false)?;
+    let status = migrator.status(&mut db).await?;
+    match &status.current {
+        None => outln!("   base (no migration applied)")?,
+        Some(rev) => outln!("   {rev}{}", if status.is_head { " (head)" } else { "" })?,
+    }
+    print_status_notes(&status);
     outln!("3. Applying all migrations:")?;
     print_report(migrator, &migrator.upgrade(&mut db, "head").await?, url)?;
     outln!("4. Testing rollback (downgrade -1):")?;

@@ -39,13 +39,13 @@ impl Command {
     /// Runs the command.
     pub(crate) async fn execute(self, cx: &Context) -> Result<(), Error> {
         match self {
-            Command::Current => inspect::current(cx, cx.verbose).await,
+            Command::Current { check_heads } => inspect::current(cx, cx.verbose, check_heads).await,
             Command::History {
                 rev_range,
                 indicate_current,
             } => inspect::history(cx, rev_range.as_deref(), cx.verbose, indicate_current).await,
-            Command::Heads => inspect::heads(cx),
-            Command::Show { rev } => inspect::show(cx, &rev).await,
+            Command::Heads => inspect::heads(cx, cx.verbose),
+            Command::Show { rev, sql } => inspect::show(cx, &rev, sql).await,
             Command::Upgrade {
                 target, sql: true, ..
             } => migrate::script(cx, &target, Direction::Upgrade),

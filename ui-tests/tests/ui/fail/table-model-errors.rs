@@ -22,6 +22,13 @@ pub struct Unnamed {
     pub id: i64,
 }
 
+// A key's name without a key.
+#[derive(TableModel)]
+#[table(name = "tags", primary_key_name = "pk_tags")]
+pub struct Tag {
+    pub name: String,
+}
+
 mod rust_decimal_like {
     pub struct Decimal;
 }

@@ -122,6 +122,9 @@ pub enum Command {
         /// Do not ask before a downgrade that drops tables or columns.
         #[arg(long, short = 'y')]
         yes: bool,
+        /// Undo all the migrations in one transaction: all or nothing.
+        #[arg(long)]
+        single_transaction: bool,
     },
     /// Mark the database as being at a revision without running migrations.
     Stamp {

@@ -11,33 +11,45 @@ use super::super::error::Error;
 use super::super::output::{print_report, print_status_notes};
 use super::Context;
 
+/// The command's migrator; with `--single-transaction`, one that runs all its steps in one
+/// transaction.
+fn migrator(cx: &Context, single_transaction: bool) -> Migrator {
+    if !single_transaction {
+        return cx.migrator.clone();
+    }
+    let config = Config {
+        transaction_mode: TransactionMode::Single,
+        ..cx.migrator.config().clone()
+    };
+    Migrator::new(cx.migrator.chain().clone(), config)
+}
+
 /// `upgrade TARGET`, with `--single-transaction`: all pending migrations or none.
 pub(super) async fn upgrade(
     cx: &Context,
     target: &str,
     single_transaction: bool,
 ) -> Result<(), Error> {
-    let migrator = if single_transaction {
-        let config = Config {
-            transaction_mode: TransactionMode::Single,
-            ..cx.migrator.config().clone()
-        };
-        Migrator::new(cx.migrator.chain().clone(), config)
-    } else {
-        cx.migrator.clone()
-    };
+    let migrator = migrator(cx, single_transaction);
     let mut db = Db::connect(&cx.url).await?;
     let report = migrator.upgrade(&mut db, target).await?;
     print_report(&migrator, &report, &cx.url)?;
     Ok(())
 }
 
-/// `downgrade TARGET`, after asking when it drops tables or columns.
-pub(super) async fn downgrade(cx: &Context, target: &str, yes: bool) -> Result<(), Error> {
+/// `downgrade TARGET`, after asking when it drops tables or columns; with
+/// `--single-transaction`, all the steps or none.
+pub(super) async fn downgrade(
+    cx: &Context,
+    target: &str,
+    yes: bool,
+    single_transaction: bool,
+) -> Result<(), Error> {
+    let migrator = migrator(cx, single_transaction);
     let mut db = Db::connect(&cx.url).await?;
-    confirm_downgrade(&cx.migrator, &mut db, target, yes).await?;
-    let report = cx.migrator.downgrade(&mut db, target).await?;
-    print_report(&cx.migrator, &report, &cx.url)?;
+    confirm_downgrade(&migrator, &mut db, target, yes).await?;
+    let report = migrator.downgrade(&mut db, target).await?;
+    print_report(&migrator, &report, &cx.url)?;
     Ok(())
 }
 

@@ -57,7 +57,12 @@ impl Command {
             Command::Downgrade {
                 target, sql: true, ..
             } => migrate::script(cx, &target, Direction::Downgrade),
-            Command::Downgrade { target, yes, .. } => migrate::downgrade(cx, &target, yes).await,
+            Command::Downgrade {
+                target,
+                yes,
+                single_transaction,
+                ..
+            } => migrate::downgrade(cx, &target, yes, single_transaction).await,
             Command::Stamp { target } => migrate::stamp(cx, &target).await,
             Command::Check => check::check(cx).await,
             Command::Lint { rev, all } => lint::lint(cx, rev.as_deref(), all),

@@ -24,7 +24,8 @@ pub enum ChainError {
 
     /// Two migrations share a revision.
     #[error(
-        "revision {rev} is defined twice: at {first} and at {second}; give the newer one the next free revision"
+        "revision {rev} is defined twice: at {first} and at {second}; give the newer one the next free revision: `capp-schema rebase {}` renumbers it after the head",
+        second.file
     )]
     DuplicateRevision {
         rev: String,
@@ -50,7 +51,7 @@ pub enum ChainError {
 
     /// Two migrations revise the same parent.
     #[error(
-        "the history branches at {parent}: both {first} and {second} revise it; set {second}'s down_rev to the current head and renumber it"
+        "the history branches at {parent}: both {first} and {second} revise it; set {second}'s down_rev to the current head and renumber it: `capp-schema rebase` with its file does both"
     )]
     Branch {
         parent: String,

@@ -11,7 +11,8 @@
 //! - [`testing::round_trip`] proves in `cargo test` that every migration round-trips.
 //! - [`TableModel`] describes row structs as tables; [`autogen`] (feature `cli`) writes the
 //!   migration from the history's head to the models.
-//! - [`cli`] (feature `cli`) is the Alembic-style command line, standalone or embedded.
+//! - [`cli`] (feature `cli`) is the Alembic-style command line, standalone or embedded;
+//!   [`rebase`] (feature `cli`) renumbers one of two branches after the other.
 //!
 //! ```
 //! use capp_schema::{migration, downgrade, ColumnType, Operations};
@@ -86,6 +87,8 @@ pub mod lint;
 mod model;
 pub mod objects;
 mod ops;
+#[cfg(feature = "cli")]
+pub mod rebase;
 mod registration;
 pub mod render;
 pub mod rules;

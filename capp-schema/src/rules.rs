@@ -14,9 +14,17 @@
 //! | a `#[downgrade]` without its migration | this downgrade undoes revision 2, which no migration defines |
 //!
 //! Revision ids appear by numeric value (`"0002"` is `2`); revision 0 stands for base.
+//!
+//! A duplicate revision or a branch is what two branches of work that each added a migration after
+//! the same head make when merged: `capp-schema rebase <file>` renumbers one of them after the
+//! other's head (its files, `rev` and `down_rev`), reading the files as text since the chain does
+//! not compile. (rustc's E0119 takes no custom note, so the compiler output cannot say so itself.)
 //! These traits are implemented only by generated code; do not implement them by hand.
 
 /// A migration with this revision exists. Implemented once per `#[migration(rev = ...)]`.
+///
+/// A second implementation (E0119) is a duplicate revision: `capp-schema rebase <file>` moves the
+/// newer migration's file after the head.
 #[diagnostic::on_unimplemented(
     message = "`down_rev` names revision {REV}, which no migration defines",
     label = "no `#[migration(rev = ...)]` has this revision",
@@ -28,7 +36,7 @@ pub trait Revision<const REV: u64> {}
 ///
 /// When two migrations revise the same parent, rustc reports conflicting implementations of
 /// `OnlyOneMigrationMayRevise<PARENT>`: set the newer migration's `down_rev` to the current head
-/// and renumber it after the head.
+/// and renumber it after the head; `capp-schema rebase <file>` does both.
 pub trait OnlyOneMigrationMayRevise<const PARENT: u64> {}
 
 /// At most one migration has `down_rev = None`.

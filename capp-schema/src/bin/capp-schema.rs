@@ -1,4 +1,5 @@
-//! `capp-schema`: the commands that need no migration chain (`capp-schema adopt --help`).
+//! `capp-schema`: the commands that need no compiled migration chain (`capp-schema adopt --help`,
+//! `capp-schema rebase --help`).
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {

@@ -64,6 +64,7 @@ mod command;
 mod error;
 mod log;
 mod output;
+mod rebase;
 mod run;
 mod tool;
 

@@ -1,6 +1,6 @@
 //! `capp-schema`: the commands that need no compiled migration chain, because they make one
-//! (`adopt`). The chain's own commands are in the binary each application builds
-//! ([`crate::cli::main`]).
+//! (`adopt`) or mend one that does not compile (`rebase`). The chain's own commands are in the
+//! binary each application builds ([`crate::cli::main`]).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -15,7 +15,7 @@ use super::error::{Error, exit};
 #[command(
     name = "capp-schema",
     version,
-    about = "Commands that need no migration chain yet: adopt an existing database"
+    about = "Commands that need no compiled migration chain: adopt an existing database, rebase a branch of migrations"
 )]
 pub struct ToolArgs {
     #[command(subcommand)]
@@ -28,6 +28,11 @@ enum ToolCommand {
     /// schema from nothing, with table models and a migration binary; `--stamp` then records
     /// the database as at that baseline.
     Adopt(AdoptArgs),
+    /// Moves a migration file, and the ones after it on its branch, after the head of the other
+    /// branch: when two branches each added a migration after the same head (a duplicate
+    /// revision or a branch, which `cargo build` refuses), renumbers this one's files and their
+    /// `rev`/`down_rev`, and says how to put right a database that applied them under the old ids.
+    Rebase(super::rebase::RebaseArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -66,6 +71,7 @@ pub async fn tool_main() -> ExitCode {
     super::log::install(0, false, super::LogFormat::Plain);
     let outcome = match args.command {
         ToolCommand::Adopt(adopt) => run_adopt(adopt).await,
+        ToolCommand::Rebase(rebase) => super::rebase::run(rebase),
     };
     match outcome {
         Ok(()) => ExitCode::from(exit::OK),

@@ -66,6 +66,9 @@ pub(crate) struct Driver {
     pub(crate) display: fn(location: &str) -> String,
     /// Whether the database is a file that does not exist yet.
     pub(crate) missing: fn(location: &str) -> bool,
+    /// Why what follows the scheme names a database that cannot be migrated, if it does (an
+    /// in-memory database).
+    pub(crate) refused: fn(rest: &str) -> Option<&'static str>,
     /// Connects (a file database is created on first use).
     pub(crate) connect: Connect,
 }

@@ -16,18 +16,23 @@ pub struct DatabaseUrl {
 /// The embedded default: a SQLite file in the working directory.
 pub const DEFAULT_URL: &str = "sqlite://capp.db";
 
-/// A URL that names no database this build supports.
+/// A URL that names no database this build can migrate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unsupported database URL `{url}`; expected {expected}")]
-pub struct UrlError {
-    url: String,
-    expected: String,
+#[non_exhaustive]
+pub enum UrlError {
+    /// A URL of no backend this build has.
+    #[error("unsupported database URL `{url}`; expected {expected}")]
+    Unsupported { url: String, expected: String },
+    /// A database that cannot be migrated: `sqlite://:memory:` would vanish with its
+    /// connection, after reporting success.
+    #[error("cannot migrate `{url}`: {reason}")]
+    Refused { url: String, reason: &'static str },
 }
 
 impl UrlError {
     fn new(url: &str) -> UrlError {
         let expected: Vec<&str> = DRIVERS.iter().map(|d| d.example).collect();
-        UrlError {
+        UrlError::Unsupported {
             url: redact(url),
             expected: if expected.is_empty() {
                 "a database this build supports (it was built without the `postgres` and `sqlite` features)".to_owned()
@@ -36,19 +41,42 @@ impl UrlError {
             },
         }
     }
+
+    /// The URL if its driver refuses what follows the scheme (`sqlite::memory:` is read as
+    /// `sqlite://:memory:`, as sqlx reads it).
+    fn refused(url: &str, scheme: &str, rest: &str) -> Option<UrlError> {
+        let driver = DRIVERS.iter().find(|d| d.schemes.contains(&scheme))?;
+        (driver.refused)(rest).map(|reason| UrlError::Refused {
+            url: redact(url),
+            reason,
+        })
+    }
 }
 
 impl DatabaseUrl {
     /// Parses a URL. SQLAlchemy driver suffixes (`postgresql+asyncpg://`,
     /// `postgresql+psycopg2://`, `sqlite+aiosqlite://`) are accepted and dropped.
+    /// An in-memory SQLite database (`sqlite://:memory:`, `sqlite::memory:`) is refused: it
+    /// would vanish with the connection after the migration reported success.
     pub fn parse(url: &str) -> Result<DatabaseUrl, UrlError> {
         let url = url.trim();
-        let (scheme, rest) = url.split_once("://").ok_or_else(|| UrlError::new(url))?;
-        let base = scheme
-            .split('+')
-            .next()
-            .unwrap_or(scheme)
-            .to_ascii_lowercase();
+        let base = |scheme: &str| {
+            scheme
+                .split('+')
+                .next()
+                .unwrap_or(scheme)
+                .to_ascii_lowercase()
+        };
+        let Some((scheme, rest)) = url.split_once("://") else {
+            let (scheme, rest) = url.split_once(':').ok_or_else(|| UrlError::new(url))?;
+            return Err(
+                UrlError::refused(url, &base(scheme), rest).unwrap_or_else(|| UrlError::new(url))
+            );
+        };
+        let base = base(scheme);
+        if let Some(refused) = UrlError::refused(url, &base, rest) {
+            return Err(refused);
+        }
         let driver = DRIVERS
             .iter()
             .find(|d| d.schemes.contains(&base.as_str()))

@@ -42,6 +42,7 @@ pub(crate) static DRIVER: Driver = Driver {
     location: |rest| Some(format!("postgres://{rest}")),
     display: redact,
     missing: |_| false,
+    refused: |_| None,
     connect: |location| Box::pin(connect(location)),
 };
 
@@ -49,6 +50,15 @@ async fn connect(location: &str) -> Result<Box<dyn Backend>, sqlx::Error> {
     // No named prepared statements: a transaction-pooling proxy hands each transaction to any
     // server connection, where a statement prepared on another does not exist.
     let mut options = PgConnectOptions::from_str(location)?.statement_cache_capacity(0);
+    // An IPv6 literal is bracketed in a URL (`[::1]`), not in the address connected to.
+    if let Some(literal) = options
+        .get_host()
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .map(str::to_owned)
+    {
+        options = options.host(&literal);
+    }
     // Named in pg_stat_activity (and in the history's audit columns) unless the URL names it.
     if options.get_application_name().is_none() {
         options = options.application_name(&super::program_name());

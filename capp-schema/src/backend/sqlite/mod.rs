@@ -32,6 +32,11 @@ pub(crate) static DRIVER: Driver = Driver {
     location,
     display: |path| format!("sqlite://{path}"),
     missing: |path| path != ":memory:" && !std::path::Path::new(path).exists(),
+    refused: |rest| {
+        in_memory(rest).then_some(
+        "an in-memory SQLite database vanishes with its connection, so the migration would report success and leave nothing behind; give a file: `sqlite://capp.db`",
+    )
+    },
     connect: |path| Box::pin(connect(path)),
 };
 
@@ -45,6 +50,16 @@ fn location(rest: &str) -> Option<String> {
         .filter(|p| p.starts_with('/'))
         .unwrap_or(path);
     (!path.is_empty()).then(|| path.to_owned())
+}
+
+/// Whether what follows `sqlite://` names an in-memory database: `:memory:`, `file::memory:`,
+/// or `mode=memory` in the query.
+fn in_memory(rest: &str) -> bool {
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = path.trim_start_matches('/');
+    path == ":memory:"
+        || path.starts_with("file::memory:")
+        || query.split('&').any(|p| p == "mode=memory")
 }
 
 async fn connect(path: &str) -> Result<Box<dyn Backend>, sqlx::Error> {

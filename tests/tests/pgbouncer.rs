@@ -179,6 +179,12 @@ async fn together(
 /// Sixteen runners up to head, then sixteen down to base, through a transaction pooler with three
 /// server connections: each step runs exactly once, every runner succeeds, at least one says
 /// it waited for the lock, and no advisory lock or lease is left behind.
+/// The revisions of the history's `verified` rows.
+async fn verified(pg: &PgDb) -> Vec<String> {
+    let sql = "SELECT rev FROM capp_schema_history WHERE direction = 'verified'";
+    strings(&pg.database_url(), sql).await
+}
+
 async fn sixteen_runners_up_and_down(chain: fn() -> MigrationChain, uses_lease: bool) {
     let Some(pg) = PgDb::create().await else {
         return;
@@ -226,6 +232,12 @@ async fn sixteen_runners_up_and_down(chain: fn() -> MigrationChain, uses_lease: 
         )
         .await;
         assert_eq!(version, if downgrade { vec![] } else { vec!["0003"] });
+        // Of sixteen runners that reached head, one recorded it; those that waited, nothing.
+        assert_eq!(
+            verified(&pg).await,
+            ["0003"],
+            "one verified row ({direction})"
+        );
         assert!(
             advisory_locks(&pg).await.is_empty(),
             "no advisory lock is left behind"

@@ -344,8 +344,61 @@ async fn eight_runners_at_once_apply_each_migration_exactly_once() {
         .await;
         assert_eq!(rows, ["0001", "0002", "0003"]);
         assert_eq!(versions(&url).await, ["0003"]);
+        // The runners that found the database at head after waiting wrote nothing: one
+        // `verified` row in all, the applying runner's.
+        assert_eq!(
+            history_rows(&url).await,
+            4,
+            "{url}: three upgrades, one verified"
+        );
+
+        // At head, verified: eight more starts write nothing.
+        assert_eq!(upgrade_at_once(&url, 8).await, 0);
+        assert_eq!(history_rows(&url).await, 4, "{url}");
+
+        // At head without the proof (a stale digest): every start goes the long way, finds
+        // nothing to do, and the proof is recorded once.
+        execute(
+            &url,
+            "UPDATE capp_schema_history SET checksum = 'stale' WHERE direction = 'verified'",
+        )
+        .await;
+        assert_eq!(upgrade_at_once(&url, 8).await, 0);
+        assert_eq!(history_rows(&url).await, 5, "{url}");
+        let newest = "SELECT direction FROM capp_schema_history ORDER BY id DESC";
+        assert_eq!(
+            strings(&url, newest).await.first().map(String::as_str),
+            Some("verified")
+        );
     })
     .await;
+}
+
+/// How many rows the history table holds.
+async fn history_rows(url: &DatabaseUrl) -> usize {
+    strings(url, "SELECT rev FROM capp_schema_history")
+        .await
+        .len()
+}
+
+/// Starts `n` runners upgrading to head at once; how many migrations they applied in all.
+async fn upgrade_at_once(url: &DatabaseUrl, n: usize) -> usize {
+    let runs: Vec<_> = (0..n)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                capp()
+                    .upgrade_url(&url, "head")
+                    .await
+                    .map(|r| r.applied.len())
+            })
+        })
+        .collect();
+    let mut applied = 0;
+    for run in runs {
+        applied += run.await.unwrap().expect("every runner succeeds");
+    }
+    applied
 }
 
 mod concurrently {

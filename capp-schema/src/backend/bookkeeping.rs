@@ -192,15 +192,42 @@ impl Tables {
     /// and the application name as the server sees them (where the database has them), and
     /// this program and its version.
     pub(crate) fn history_sql(&self, row: &HistoryRow, duration_ms: &str) -> String {
-        let (run_by, client_addr, application) = self.dialect.0.audit_sql();
+        let (columns, values) = self.history_parts(row, duration_ms);
         format!(
-            "INSERT INTO {} (rev, direction, checksum, status, duration_ms, run_by, client_addr, tool, application{}) VALUES ({}, {}, {}, {}, {duration_ms}, {run_by}, {client_addr}, {}, {application}{});\n",
-            self.history(),
+            "INSERT INTO {} ({columns}) VALUES ({values});\n",
+            self.history()
+        )
+    }
+
+    /// The `verified` row `row`, unless the newest history row already is that row (the same
+    /// revision and digest): of runners that find the database at their target together, only
+    /// one records it. Run under the migration lock, so that they take turns.
+    pub(crate) fn verified_sql(&self, row: &HistoryRow) -> String {
+        let (columns, values) = self.history_parts(row, "NULL");
+        let h = self.history();
+        format!(
+            "INSERT INTO {h} ({columns}) SELECT {values} WHERE NOT EXISTS (SELECT 1 FROM {h} WHERE id = (SELECT max(id) FROM {h}) AND direction = {} AND rev = {} AND checksum = {});\n",
+            sql_string(row.event.as_str()),
+            sql_string(&row.rev),
+            row.checksum
+                .as_deref()
+                .map_or_else(|| "NULL".to_owned(), sql_string),
+        )
+    }
+
+    /// The columns of a history row and their values, as two lists.
+    fn history_parts(&self, row: &HistoryRow, duration_ms: &str) -> (String, String) {
+        let (run_by, client_addr, application) = self.dialect.0.audit_sql();
+        let columns = format!(
+            "rev, direction, checksum, status, duration_ms, run_by, client_addr, tool, application{}",
             if row.downgrade_sql.is_some() {
                 ", downgrade_sql"
             } else {
                 ""
-            },
+            }
+        );
+        let values = format!(
+            "{}, {}, {}, {}, {duration_ms}, {run_by}, {client_addr}, {}, {application}{}",
             sql_string(&row.rev),
             sql_string(row.event.as_str()),
             row.checksum
@@ -211,7 +238,8 @@ impl Tables {
             row.downgrade_sql
                 .as_deref()
                 .map_or_else(String::new, |sql| format!(", {}", sql_string(sql))),
-        )
+        );
+        (columns, values)
     }
 
     /// `ALTER TABLE` adding the audit columns a history table of an earlier version lacks.

@@ -7,7 +7,7 @@ use tracing::Instrument;
 
 use super::migrator::Stop;
 use super::plan::{Direction, Plan, Resuming};
-use super::wait::Waiting;
+use super::wait::{Bookkeeping, Waiting};
 use super::{DatabaseUrl, Db, Index, Migrator, Report, RunError, StateError, TargetError, target};
 use crate::backend::{Event, HistoryRow};
 
@@ -248,16 +248,28 @@ impl Migrator {
     }
 
     /// Everything applied is verified (checked before the run, or just recorded): says so for
-    /// the next start, which then needs one query.
+    /// the next start, which then needs one query. A runner that finds the newest history row
+    /// saying so already (another runner's, which it waited for) writes nothing; the write
+    /// itself is under the migration lock and skipped when that row appeared meanwhile, so
+    /// runners finishing together record it once.
     async fn record_verified(&self, db: &mut Db, report: &Report) -> Result<(), RunError> {
         let Some(position) = report.to.as_deref().and_then(|r| self.chain.position(r)) else {
             return Ok(());
         };
+        if self.verified_at(db).await == Some(position) {
+            return Ok(());
+        }
         let rev = self.chain.migrations()[position].rev();
         let row = HistoryRow::new(rev, Event::Verified, Some(self.digest(position)));
-        db.execute(&self.config.tables(db.dialect()).history_sql(&row, "NULL"))
-            .await
-            .map_err(RunError::db("cannot write the history table"))
+        let sql = self.config.tables(db.dialect()).verified_sql(&row);
+        let write = Bookkeeping::Sql(&sql);
+        self.under_lock(
+            db,
+            "cannot write the history table",
+            write,
+            &mut Waiting::default(),
+        )
+        .await
     }
 }
 

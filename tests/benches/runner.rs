@@ -3,6 +3,7 @@
 //! - `upgrade head` of 1,000 small migrations (a CREATE TABLE with a primary key and an INSERT
 //!   each), in one transaction and one transaction per migration, against `psql -1 -f` running
 //!   the same statements (the floor);
+//! - `downgrade base` of the same 1,000 (a DROP TABLE each), the same three ways;
 //! - an application start at head: connect, lock, read the version, unlock.
 //!
 //! Run with `cargo bench -p capp-schema-tests --bench runner`; with `SQLX_CLI=/path/to/sqlx`,
@@ -45,6 +46,43 @@ fn plain_sql(migrator: &Migrator) -> String {
     sql
 }
 
+/// The downgrades' own statements, newest first: what psql gets to undo the history.
+fn plain_downgrade_sql(migrator: &Migrator) -> String {
+    let mut schema = Schema::default();
+    let migrations = migrator.chain().migrations();
+    for m in migrations {
+        for op in m.upgrade().operations {
+            capp_schema::render::render(&op, Dialect::POSTGRES, &mut schema).unwrap();
+        }
+    }
+    let mut sql = String::new();
+    for m in migrations.iter().rev() {
+        for op in m.downgrade().expect("reversible").operations {
+            for statement in
+                capp_schema::render::render(&op, Dialect::POSTGRES, &mut schema).unwrap()
+            {
+                sql.push_str(&statement);
+                sql.push_str(";\n");
+            }
+        }
+    }
+    sql
+}
+
+/// `downgrade base` from head, on a database the plain upgrade script brought there.
+async fn timed_downgrade(migrator: &Migrator, at_head: &Migrator) -> Duration {
+    let db = PgDb::create()
+        .await
+        .expect("PostgreSQL is needed for this benchmark");
+    let mut conn = Db::connect(&db.database_url()).await.unwrap();
+    at_head.upgrade(&mut conn, "head").await.unwrap();
+    let start = Instant::now();
+    let report = migrator.downgrade(&mut conn, "base").await.unwrap();
+    let elapsed = start.elapsed();
+    assert_eq!(report.applied.len(), migrator.chain().len());
+    elapsed
+}
+
 async fn timed_upgrade(migrator: &Migrator) -> Duration {
     let db = PgDb::create()
         .await
@@ -57,38 +95,50 @@ async fn timed_upgrade(migrator: &Migrator) -> Duration {
     elapsed
 }
 
-/// `psql -1 -f` on the plain statements: the floor.
-async fn timed_psql(migrator: &Migrator) -> Vec<Duration> {
+/// `psql -1 -f` on the plain statements: the floor. With `before`, that script is run first,
+/// untimed (the upgrades, before the downgrades are timed).
+async fn timed_psql(script_sql: &str, before: Option<&str>) -> Vec<Duration> {
     let script = std::env::temp_dir().join("capp_bench_plain.sql");
-    std::fs::write(&script, plain_sql(migrator)).unwrap();
+    let setup = std::env::temp_dir().join("capp_bench_plain_setup.sql");
+    std::fs::write(&script, script_sql).unwrap();
+    if let Some(before) = before {
+        std::fs::write(&setup, before).unwrap();
+    }
     let mut times = Vec::new();
     for _ in 0..RUNS {
         let db = PgDb::create()
             .await
             .expect("PostgreSQL is needed for this benchmark");
+        if before.is_some() {
+            psql_file(&db.url, &setup);
+        }
         let start = Instant::now();
-        let out = Command::new("psql")
-            .args([
-                "--no-psqlrc",
-                "-q",
-                "-1",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "--dbname",
-                &db.url,
-                "-f",
-            ])
-            .arg(&script)
-            .output()
-            .unwrap();
+        psql_file(&db.url, &script);
         times.push(start.elapsed());
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
     }
     times
+}
+
+fn psql_file(url: &str, file: &std::path::Path) {
+    let out = Command::new("psql")
+        .args([
+            "--no-psqlrc",
+            "-q",
+            "-1",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "--dbname",
+            url,
+            "-f",
+        ])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// sqlx-cli's `migrate run` on the same statements, one file per migration.
@@ -177,7 +227,7 @@ async fn main() {
             ..Config::default()
         },
     );
-    let psql = median(timed_psql(&per).await);
+    let psql = median(timed_psql(&plain_sql(&per), None).await);
     let mut one = Vec::new();
     let mut each = Vec::new();
     for _ in 0..RUNS {
@@ -206,6 +256,7 @@ async fn main() {
             ms(each) / ms(sqlx)
         );
     }
+    downgrade_base(&per, &single).await;
     let (with_connect, without) = start_at_head(&per).await;
     println!("start at head ({n} migrations applied), median of 50:");
     println!(
@@ -213,4 +264,29 @@ async fn main() {
         ms(with_connect)
     );
     println!("  lock + read + unlock           {:>8.2} ms", ms(without));
+}
+
+/// `downgrade base` of the whole history: one transaction, one per migration, and psql.
+async fn downgrade_base(per: &Migrator, single: &Migrator) {
+    let n = per.chain().len();
+    let psql = median(timed_psql(&plain_downgrade_sql(per), Some(&plain_sql(per))).await);
+    let mut one = Vec::new();
+    let mut each = Vec::new();
+    for _ in 0..RUNS {
+        one.push(timed_downgrade(single, per).await);
+        each.push(timed_downgrade(per, per).await);
+    }
+    let (one, each) = (median(one), median(each));
+    println!("downgrade base, {n} migrations, median of {RUNS}:");
+    println!("  psql -1 -f (floor)             {:>8.1} ms", ms(psql));
+    println!(
+        "  capp-schema, one transaction   {:>8.1} ms  ({:.2}x the floor)",
+        ms(one),
+        ms(one) / ms(psql)
+    );
+    println!(
+        "  capp-schema, per migration     {:>8.1} ms  ({:.2}x the floor)",
+        ms(each),
+        ms(each) / ms(psql)
+    );
 }

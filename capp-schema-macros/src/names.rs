@@ -34,6 +34,12 @@ const NAMED: &[(&str, usize)] = &[
     ("add_enum_value", usize::MAX),
     ("drop_enum_value", usize::MAX),
     ("set_primary_key", usize::MAX),
+    ("set_primary_key_named", usize::MAX),
+    ("primary_key_named", usize::MAX),
+    ("rename_constraint", usize::MAX),
+    ("validate_constraint", usize::MAX),
+    ("create_unique_concurrently", usize::MAX),
+    ("make_not_null", usize::MAX),
 ];
 
 /// Reports every literal name over the limit in `tokens` (a migration function).

@@ -8,7 +8,9 @@ fn create_payments(op: &mut Operations) {
     op.create_table("payments", |t| {
         t.column("id", ColumnType::Uuid);
         t.column("settlement_reference_assigned_by_the_acquiring_bank_at_capture_time", ColumnType::Text);
+        t.primary_key_named("pk_payments_keyed_by_the_identifier_the_acquiring_bank_assigned_", ["id"]);
     });
+    op.rename_constraint("payments", "pk_payments", "pk_payments_renamed_after_the_acquiring_bank_assigned_identifier");
     op.create_index(
         "ix_payments_settlement_reference_assigned_by_the_acquiring_bank_at",
         "payments",

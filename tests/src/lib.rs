@@ -176,6 +176,25 @@ fn sqlite_url(url: &DatabaseUrl) -> String {
     format!("sqlite://{}?mode=rwc", url.location())
 }
 
+/// The first column of the last row of `sql`, as text (empty without rows).
+pub async fn one(url: &DatabaseUrl, sql: &str) -> String {
+    strings(url, sql).await.pop().unwrap_or_default()
+}
+
+/// Fails the test, with the child's stderr, if a child process that should still be running
+/// (to be killed by the test) has ended.
+pub fn assert_still_running(child: &mut std::process::Child, what: &str) {
+    if child.try_wait().expect("child").is_some() {
+        let mut stderr = String::new();
+        use std::io::Read as _;
+        let _ = child
+            .stderr
+            .take()
+            .map(|mut e| e.read_to_string(&mut stderr));
+        panic!("{what} ended before it was killed: {stderr}");
+    }
+}
+
 /// The first column of every row of `sql`, as text, on either kind of database.
 pub async fn strings(url: &DatabaseUrl, sql: &str) -> Vec<String> {
     let sql = AssertSqlSafe(sql.to_owned());

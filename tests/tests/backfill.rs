@@ -101,7 +101,7 @@ async fn runner_child() {
 
 async fn one(url: &str, sql: &str) -> String {
     let url = capp_schema::runner::DatabaseUrl::parse(url).expect("url");
-    strings(&url, sql).await.pop().unwrap_or_default()
+    capp_schema_tests::one(&url, sql).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -336,15 +336,7 @@ async fn run_and_kill(pg: &PgDb, rows: i64) {
         if done >= rows {
             break;
         }
-        if child.try_wait().expect("child").is_some() {
-            let mut stderr = String::new();
-            use std::io::Read as _;
-            let _ = child
-                .stderr
-                .take()
-                .map(|mut e| e.read_to_string(&mut stderr));
-            panic!("the runner ended before it was killed: {stderr}");
-        }
+        capp_schema_tests::assert_still_running(&mut child, "the runner");
         assert!(
             waiting_since.elapsed() < Duration::from_secs(120),
             "the backfill made no progress: {done} rows"

@@ -15,7 +15,7 @@ use capp_schema::runner::{Config, DatabaseUrl};
 use capp_schema::{
     Chain, ColumnType, NonTransactionalOperations, Operations, downgrade, migration,
 };
-use capp_schema_tests::{PgDb, admin_url, execute, strings};
+use capp_schema_tests::{PgDb, admin_url, execute, one, strings};
 use sqlx::{AssertSqlSafe, Connection};
 
 /// A history that names every kind of relation the runner qualifies: an enum type, tables with a
@@ -170,10 +170,6 @@ async fn version(url: &DatabaseUrl) -> String {
     } else {
         version
     }
-}
-
-async fn one(url: &DatabaseUrl, sql: &str) -> String {
-    strings(url, sql).await.pop().unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -370,15 +366,7 @@ async fn a_run_killed_mid_statement_resumes_and_applies_each_revision_once() {
         if n >= 2 {
             break n;
         }
-        if child.try_wait().expect("child").is_some() {
-            let mut stderr = String::new();
-            use std::io::Read as _;
-            let _ = child
-                .stderr
-                .take()
-                .map(|mut e| e.read_to_string(&mut stderr));
-            panic!("the fleet ended before the kill: {stderr}");
-        }
+        capp_schema_tests::assert_still_running(&mut child, "the fleet");
         assert!(
             waiting_since.elapsed() < Duration::from_secs(60),
             "no target reached 0002"

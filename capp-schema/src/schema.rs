@@ -182,6 +182,12 @@ pub(crate) fn sql_string(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
 }
 
+/// [`sql_string`] of a value that may be missing: `NULL` then.
+#[cfg(feature = "runner")]
+pub(crate) fn sql_string_or_null(value: Option<&str>) -> String {
+    value.map_or_else(|| "NULL".to_owned(), sql_string)
+}
+
 /// A column definition.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Column {

@@ -7,7 +7,7 @@
 use std::fmt;
 
 use crate::render::{Dialect, ident};
-use crate::schema::sql_string;
+use crate::schema::{sql_string, sql_string_or_null};
 
 /// The runner's tables, resolved from the configuration.
 #[derive(Debug, Clone)]
@@ -209,9 +209,7 @@ impl Tables {
             "INSERT INTO {h} ({columns}) SELECT {values} WHERE NOT EXISTS (SELECT 1 FROM {h} WHERE id = (SELECT max(id) FROM {h}) AND direction = {} AND rev = {} AND checksum = {});\n",
             sql_string(row.event.as_str()),
             sql_string(&row.rev),
-            row.checksum
-                .as_deref()
-                .map_or_else(|| "NULL".to_owned(), sql_string),
+            sql_string_or_null(row.checksum.as_deref()),
         )
     }
 
@@ -230,9 +228,7 @@ impl Tables {
             "{}, {}, {}, {}, {duration_ms}, {run_by}, {client_addr}, {}, {application}{}",
             sql_string(&row.rev),
             sql_string(row.event.as_str()),
-            row.checksum
-                .as_deref()
-                .map_or_else(|| "NULL".to_owned(), sql_string),
+            sql_string_or_null(row.checksum.as_deref()),
             sql_string(row.outcome.as_str()),
             sql_string(&self.tool),
             row.downgrade_sql

@@ -38,7 +38,7 @@ impl Marks {
         }
     }
 
-    fn text(self) -> String {
+    pub(crate) fn text(self) -> String {
         let mut text = String::new();
         if self.head {
             text.push_str(" (head)");
@@ -55,13 +55,13 @@ pub(crate) fn revision_only(m: &Migration, marks: Marks) -> String {
     format!("{}{}", m.rev(), marks.text())
 }
 
-/// `0002 -> 0003 (head), add user status`: a migration as Alembic's `history` prints it.
-pub(crate) fn history_line(m: &Migration, marks: Marks) -> String {
+/// `0002 -> 0003 (head), add user status`: a migration as Alembic's `history` prints it, with
+/// `marks` ([`Marks::text`], or the fleet's own) after the revision.
+pub(crate) fn history_line(m: &Migration, marks: &str) -> String {
     format!(
-        "{} -> {}{}, {}",
+        "{} -> {}{marks}, {}",
         m.down_rev().unwrap_or("<base>"),
         m.rev(),
-        marks.text(),
         m.message()
     )
 }

@@ -47,8 +47,8 @@ pub(crate) enum Stop {
     Busy,
 }
 
-/// Where a database stands.
-#[derive(Debug, Clone)]
+/// Where a database stands (the default: at base, nothing running, failed or edited).
+#[derive(Debug, Clone, Default)]
 pub struct Status {
     /// The current revision; `None` for base (or no version table).
     pub current: Option<String>,

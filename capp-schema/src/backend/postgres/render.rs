@@ -7,7 +7,9 @@ use crate::render::{
     SqlDialect, check_sql, column_def, create_index, create_table_with_indexes, foreign_key_sql,
     ident, ident_list, rel, unique_sql,
 };
-use crate::schema::{Column, ColumnType, FoldError, Identity, Schema, Table, sql_string};
+use crate::schema::{
+    Column, ColumnType, FoldError, Identity, Schema, Table, sql_string, sql_string_or_null,
+};
 
 /// PostgreSQL's dialect.
 pub(crate) struct Postgres;
@@ -526,8 +528,7 @@ fn comment_sql(table: &str, column: Option<&str>, comment: Option<&str>) -> Stri
         None => format!("TABLE {}", rel(table)),
         Some(column) => format!("COLUMN {}.{}", rel(table), ident(column)),
     };
-    let text = comment.map_or_else(|| "NULL".to_owned(), sql_string);
-    format!("COMMENT ON {target} IS {text}")
+    format!("COMMENT ON {target} IS {}", sql_string_or_null(comment))
 }
 
 /// The comments of a new table and its columns.

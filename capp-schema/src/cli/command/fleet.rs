@@ -10,6 +10,7 @@ use tracing::instrument::WithSubscriber as _;
 
 use super::super::args::{FleetArgs, FleetCommandArg, ReportFormat};
 use super::super::error::Error;
+use super::super::output::history_line;
 use super::Context;
 use crate::fleet::{
     Fleet, FleetCommand, FleetEvent, FleetOptions, FleetReport, Outcome, Target,
@@ -125,12 +126,7 @@ fn history(cx: &Context, report: &FleetReport, indicate: bool) -> Result<(), Err
         if indicate && n > 0 {
             marks.push_str(&format!(" (current: {n} target{})", plural(n)));
         }
-        outln!(
-            "{} -> {}{marks}, {}",
-            m.down_rev().unwrap_or("<base>"),
-            m.rev(),
-            m.message()
-        )?;
+        outln!("{}", history_line(m, &marks))?;
     }
     let base = at(None);
     if indicate && base > 0 {

@@ -16,13 +16,7 @@ use super::Context;
 pub(super) async fn current(cx: &Context, verbose: bool, check_heads: bool) -> Result<(), Error> {
     let status = if cx.url.is_missing_file() {
         note(format_args!("{} does not exist yet", cx.url));
-        crate::runner::Status {
-            current: None,
-            is_head: false,
-            failed: None,
-            running: None,
-            edited: Vec::new(),
-        }
+        crate::runner::Status::default()
     } else {
         let mut db = Db::connect(&cx.url).await?;
         let status = cx.migrator.status(&mut db).await?;
@@ -70,7 +64,7 @@ pub(super) async fn history(
         if verbose {
             out!("{}", entry(m, marks))?;
         } else {
-            outln!("{}", history_line(m, marks))?;
+            outln!("{}", history_line(m, &marks.text()))?;
         }
     }
     Ok(())
@@ -140,7 +134,8 @@ pub(super) fn heads(cx: &Context, verbose: bool) -> Result<(), Error> {
 pub(super) async fn show(cx: &Context, rev: &str, sql: bool) -> Result<(), Error> {
     let migrator = &cx.migrator;
     let chain = migrator.chain();
-    let rev = if rev == "current" {
+    let is_current = rev == "current";
+    let rev = if is_current {
         let mut db = Db::connect(&cx.url).await?;
         match migrator.status(&mut db).await?.current {
             Some(current) => current,
@@ -161,7 +156,10 @@ pub(super) async fn show(cx: &Context, rev: &str, sql: bool) -> Result<(), Error
         })?;
     let m = chain.migrations()[position];
     out!("{}", entry(&m, Marks::of(migrator, &m)))?;
-    let applied = if cx.url.is_missing_file() {
+    // `show current` has just read it: the database is at it.
+    let applied = if is_current {
+        "yes".to_owned()
+    } else if cx.url.is_missing_file() {
         "no (the database does not exist yet)".to_owned()
     } else {
         applied_status(cx, position).await

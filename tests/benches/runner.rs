@@ -29,47 +29,35 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times[times.len() / 2]
 }
 
-/// The migrations' own statements, without the runner's bookkeeping: what psql gets.
-fn plain_sql(migrator: &Migrator) -> String {
-    let mut schema = Schema::default();
-    let mut sql = String::new();
-    for m in migrator.chain().migrations() {
-        for op in m.upgrade().operations {
-            for statement in
-                capp_schema::render::render(&op, Dialect::POSTGRES, &mut schema).unwrap()
-            {
-                sql.push_str(&statement);
-                sql.push_str(";\n");
-            }
-        }
+/// Appends the PostgreSQL statements of `op`, each ended by `;`, to `sql`.
+fn push_rendered(op: &capp_schema::Operation, schema: &mut Schema, sql: &mut String) {
+    for statement in capp_schema::render::render(op, Dialect::POSTGRES, schema).unwrap() {
+        sql.push_str(&statement);
+        sql.push_str(";\n");
     }
-    sql
 }
 
-/// The downgrades' own statements, newest first: what psql gets to undo the history.
-fn plain_downgrade_sql(migrator: &Migrator) -> String {
+/// The migrations' own statements, without the runner's bookkeeping, as psql gets them: the
+/// upgrades oldest first, and the downgrades newest first.
+fn plain_scripts(migrator: &Migrator) -> (String, String) {
     let mut schema = Schema::default();
     let migrations = migrator.chain().migrations();
+    let (mut up, mut down) = (String::new(), String::new());
     for m in migrations {
         for op in m.upgrade().operations {
-            capp_schema::render::render(&op, Dialect::POSTGRES, &mut schema).unwrap();
+            push_rendered(&op, &mut schema, &mut up);
         }
     }
-    let mut sql = String::new();
     for m in migrations.iter().rev() {
         for op in m.downgrade().expect("reversible").operations {
-            for statement in
-                capp_schema::render::render(&op, Dialect::POSTGRES, &mut schema).unwrap()
-            {
-                sql.push_str(&statement);
-                sql.push_str(";\n");
-            }
+            push_rendered(&op, &mut schema, &mut down);
         }
     }
-    sql
+    (up, down)
 }
 
-/// `downgrade base` from head, on a database the plain upgrade script brought there.
+/// `downgrade base` from head, on a database `at_head` (the runner, per migration) brought
+/// there.
 async fn timed_downgrade(migrator: &Migrator, at_head: &Migrator) -> Duration {
     let db = PgDb::create()
         .await
@@ -150,12 +138,7 @@ async fn timed_sqlx_cli(cli: &str, migrator: &Migrator) -> Vec<Duration> {
     for (i, m) in migrator.chain().migrations().iter().enumerate() {
         let mut sql = String::new();
         for op in m.upgrade().operations {
-            for statement in
-                capp_schema::render::render(&op, Dialect::POSTGRES, &mut schema).unwrap()
-            {
-                sql.push_str(&statement);
-                sql.push_str(";\n");
-            }
+            push_rendered(&op, &mut schema, &mut sql);
         }
         std::fs::write(dir.join(format!("{:04}_create_t{}.sql", i + 1, i + 1)), sql).unwrap();
     }
@@ -227,7 +210,8 @@ async fn main() {
             ..Config::default()
         },
     );
-    let psql = median(timed_psql(&plain_sql(&per), None).await);
+    let (up_sql, down_sql) = plain_scripts(&per);
+    let psql = median(timed_psql(&up_sql, None).await);
     let mut one = Vec::new();
     let mut each = Vec::new();
     for _ in 0..RUNS {
@@ -235,18 +219,7 @@ async fn main() {
         each.push(timed_upgrade(&per).await);
     }
     let (one, each) = (median(one), median(each));
-    println!("upgrade head, {n} migrations, median of {RUNS}:");
-    println!("  psql -1 -f (floor)             {:>8.1} ms", ms(psql));
-    println!(
-        "  capp-schema, one transaction   {:>8.1} ms  ({:.2}x the floor)",
-        ms(one),
-        ms(one) / ms(psql)
-    );
-    println!(
-        "  capp-schema, per migration     {:>8.1} ms  ({:.2}x the floor)",
-        ms(each),
-        ms(each) / ms(psql)
-    );
+    print_against_floor(&format!("upgrade head, {n} migrations"), psql, one, each);
     if let Ok(cli) = std::env::var("SQLX_CLI") {
         let sqlx = median(timed_sqlx_cli(&cli, &per).await);
         println!(
@@ -256,7 +229,7 @@ async fn main() {
             ms(each) / ms(sqlx)
         );
     }
-    downgrade_base(&per, &single).await;
+    downgrade_base(&per, &single, &up_sql, &down_sql).await;
     let (with_connect, without) = start_at_head(&per).await;
     println!("start at head ({n} migrations applied), median of 50:");
     println!(
@@ -266,10 +239,11 @@ async fn main() {
     println!("  lock + read + unlock           {:>8.2} ms", ms(without));
 }
 
-/// `downgrade base` of the whole history: one transaction, one per migration, and psql.
-async fn downgrade_base(per: &Migrator, single: &Migrator) {
+/// `downgrade base` of the whole history: one transaction, one per migration, and psql (given
+/// the plain upgrade script to reach head, and the downgrade script it times).
+async fn downgrade_base(per: &Migrator, single: &Migrator, up_sql: &str, down_sql: &str) {
     let n = per.chain().len();
-    let psql = median(timed_psql(&plain_downgrade_sql(per), Some(&plain_sql(per))).await);
+    let psql = median(timed_psql(down_sql, Some(up_sql)).await);
     let mut one = Vec::new();
     let mut each = Vec::new();
     for _ in 0..RUNS {
@@ -277,7 +251,12 @@ async fn downgrade_base(per: &Migrator, single: &Migrator) {
         each.push(timed_downgrade(per, per).await);
     }
     let (one, each) = (median(one), median(each));
-    println!("downgrade base, {n} migrations, median of {RUNS}:");
+    print_against_floor(&format!("downgrade base, {n} migrations"), psql, one, each);
+}
+
+/// The floor and both transaction modes, each against the floor.
+fn print_against_floor(what: &str, psql: Duration, one: Duration, each: Duration) {
+    println!("{what}, median of {RUNS}:");
     println!("  psql -1 -f (floor)             {:>8.1} ms", ms(psql));
     println!(
         "  capp-schema, one transaction   {:>8.1} ms  ({:.2}x the floor)",

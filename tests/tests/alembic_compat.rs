@@ -115,10 +115,17 @@ fn alembic() -> Option<PathBuf> {
     }
 }
 
-/// One side: a program and the database it runs against.
+/// Which tool a side runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Tool {
+    Alembic,
+    CappSchema,
+}
+
+/// One side: a tool's program and the database it runs against.
 #[derive(Debug)]
 struct Side {
-    name: &'static str,
+    tool: Tool,
     db: PgDb,
     program: PathBuf,
 }
@@ -134,7 +141,7 @@ impl Side {
     fn run(&self, command: &str) -> Output {
         let mut args: Vec<&str> = command.split_whitespace().collect();
         let mut cmd = Command::new(&self.program);
-        if self.name == "alembic" {
+        if self.tool == Tool::Alembic {
             cmd.arg("-c")
                 .arg(fixtures().join("alembic.ini"))
                 .env("ALEMBIC_URL", self.url());
@@ -260,12 +267,12 @@ async fn both_tools_agree_on_every_step_of_the_same_history() {
         return;
     };
     let alembic = Side {
-        name: "alembic",
+        tool: Tool::Alembic,
         db: a,
         program,
     };
     let ours = Side {
-        name: "capp-schema",
+        tool: Tool::CappSchema,
         db: b,
         program: PathBuf::from(env!("CARGO_BIN_EXE_alembic-twin")),
     };
